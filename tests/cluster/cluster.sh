@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# A real local Kubernetes control plane as plain processes:
+# etcd, kube-apiserver (TLS, RBAC, service-account tokens), kube-controller-manager,
+# kube-scheduler and kwok with fake nodes. All on 127.0.0.1, free ports.
+#   cluster.sh up   DIR [--nodes N]   start a cluster whose state lives in DIR
+#   cluster.sh down DIR               stop every process it started (by pid), remove DIR
+#   cluster.sh env  DIR               print KUBECONFIG=... for eval
+# Several clusters can run at once, each in its own DIR.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+usage() { echo "usage: $0 up|down|env DIR [--nodes N]" >&2; exit 2; }
+(($# >= 2)) || usage
+cmd=$1
+dir=$(mkdir -p "$2" && cd "$2" && pwd)
+shift 2
+nodes=${AGENTFLEET_CLUSTER_NODES:-3}
+pods_per_node=${AGENTFLEET_CLUSTER_PODS_PER_NODE:-4000}
+while (($#)); do
+  case $1 in
+    --nodes) nodes=$2; shift 2 ;;
+    *) usage ;;
+  esac
+done
+
+log() { echo "[cluster $(date +%H:%M:%S)] $*" >&2; }
+
+stop_all() {
+  local pidfile pid
+  # Reverse start order: kwok, scheduler, controller-manager, apiserver, etcd.
+  for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+    pidfile="$dir/pids/$name"
+    [[ -f $pidfile ]] || continue
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+case $cmd in
+  down)
+    stop_all
+    rm -rf "$dir"
+    log "stopped and removed $dir"
+    exit 0
+    ;;
+  env)
+    echo "KUBECONFIG=$dir/kubeconfig"
+    exit 0
+    ;;
+  up) ;;
+  *) usage ;;
+esac
+
+if [[ -f $dir/pids/kube-apiserver ]] && kill -0 "$(cat "$dir/pids/kube-apiserver")" 2>/dev/null; then
+  log "a cluster already runs in $dir; 'cluster.sh down $dir' first"
+  exit 1
+fi
+
+bin=$("$here/build-tools.sh")
+start=$SECONDS
+mkdir -p "$dir"/{pki,pids,logs,etcd}
+# Started processes must not outlive a failed start.
+trap 'rc=$?; if ((rc != 0)); then log "start failed (exit $rc); logs in $dir/logs"; stop_all; fi' EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
+echo "$api_port" >"$dir/apiserver-port"
+
+"$here/pki.sh" "$dir/pki" >/dev/null
+
+kubeconfig() { # kubeconfig FILE USER
+  cat >"$1" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority: $dir/pki/ca.crt
+users:
+- name: $2
+  user:
+    client-certificate: $dir/pki/$2.crt
+    client-key: $dir/pki/$2.key
+contexts:
+- name: local
+  context: {cluster: local, user: $2, namespace: default}
+current-context: local
+KC
+}
+kubeconfig "$dir/kubeconfig" admin
+kubeconfig "$dir/controller-manager.kubeconfig" controller-manager
+kubeconfig "$dir/scheduler.kubeconfig" scheduler
+
+run() { # run NAME ARGS...: start in the background, remember the pid
+  local name=$1; shift
+  "$@" >"$dir/logs/$name.log" 2>&1 &
+  echo $! >"$dir/pids/$name"
+}
+
+wait_for() { # wait_for WHAT TIMEOUT COMMAND...
+  local what=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then log "timed out waiting for $what"; return 1; fi
+    sleep 0.2
+  done
+}
+
+run etcd "$bin/etcd" --name local --data-dir "$dir/etcd" \
+  --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+  --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+  --initial-cluster "local=http://127.0.0.1:$etcd_peer" --unsafe-no-fsync --log-level warn
+echo "http://127.0.0.1:$etcd_port" >"$dir/etcd-endpoint"
+wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health"
+
+run kube-apiserver "$bin/kube-apiserver" \
+  --etcd-servers "http://127.0.0.1:$etcd_port" \
+  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
+  --cert-dir "$dir/pki" --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
+  --client-ca-file "$dir/pki/ca.crt" \
+  --service-account-issuer https://kubernetes.default.svc.cluster.local \
+  --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
+  --api-audiences https://kubernetes.default.svc.cluster.local \
+  --authorization-mode RBAC \
+  --enable-admission-plugins NamespaceLifecycle,ServiceAccount,LimitRanger,ResourceQuota,DefaultStorageClass \
+  --service-cluster-ip-range 10.96.0.0/16 --allow-privileged \
+  --storage-media-type application/vnd.kubernetes.protobuf \
+  --max-requests-inflight 1000 --max-mutating-requests-inflight 500
+wait_for kube-apiserver 60 curl -sf --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" \
+  --key "$dir/pki/admin.key" "https://127.0.0.1:$api_port/readyz"
+
+run kube-controller-manager "$bin/kube-controller-manager" \
+  --kubeconfig "$dir/controller-manager.kubeconfig" \
+  --authentication-kubeconfig "$dir/controller-manager.kubeconfig" \
+  --authorization-kubeconfig "$dir/controller-manager.kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
+  --use-service-account-credentials \
+  --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
+  --cluster-name local --controllers '*,-nodeipam,-cloud-node-lifecycle,-persistentvolume-binder,-attachdetach' \
+  --kube-api-qps 200 --kube-api-burst 400 --concurrent-gc-syncs 20
+
+run kube-scheduler "$bin/kube-scheduler" \
+  --kubeconfig "$dir/scheduler.kubeconfig" \
+  --authentication-kubeconfig "$dir/scheduler.kubeconfig" \
+  --authorization-kubeconfig "$dir/scheduler.kubeconfig" \
+  --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
+  --kube-api-qps 200 --kube-api-burst 400
+
+kubectl=("$bin/kubectl" --kubeconfig "$dir/kubeconfig")
+for i in $(seq 0 $((nodes - 1))); do
+  cat <<NODE
+---
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations:
+    node.alpha.kubernetes.io/ttl: "0"
+    kwok.x-k8s.io/node: fake
+  labels:
+    kubernetes.io/arch: amd64
+    kubernetes.io/hostname: kwok-node-$i
+    kubernetes.io/os: linux
+    kubernetes.io/role: agent
+    type: kwok
+status:
+  allocatable: {cpu: "256", memory: 1Ti, pods: "$pods_per_node"}
+  capacity: {cpu: "256", memory: 1Ti, pods: "$pods_per_node"}
+NODE
+done >"$dir/nodes.yaml"
+"${kubectl[@]}" apply -f "$dir/nodes.yaml" >/dev/null
+
+run kwok "$bin/kwok" --kubeconfig "$dir/kubeconfig" \
+  --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
+  --node-ip 127.0.0.1 --node-lease-duration-seconds 40 \
+  --server-address 127.0.0.1:0 --cidr 10.244.0.0/16
+
+wait_for "$nodes Ready nodes" 60 bash -c \
+  "[[ \$('${bin}/kubectl' --kubeconfig '$dir/kubeconfig' get nodes --no-headers 2>/dev/null | grep -cw Ready) -ge $nodes ]]"
+# The service-account controller makes 'default' in each namespace; pods need it.
+wait_for "default service account" 30 "${kubectl[@]}" get serviceaccount default -n default
+
+trap - EXIT
+log "cluster up in $((SECONDS - start))s: KUBECONFIG=$dir/kubeconfig ($nodes kwok nodes)"

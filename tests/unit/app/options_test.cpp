@@ -1,0 +1,101 @@
+#include "controller/app/options.h"
+
+#include <gtest/gtest.h>
+
+#include <string_view>
+#include <vector>
+
+namespace agentfleet::app {
+namespace {
+
+ParseResult Parse(std::vector<std::string_view> args) {
+  return ParseOptions(args);
+}
+
+TEST(Options, DefaultsWithoutFlags) {
+  auto r = Parse({});
+  ASSERT_EQ(r.kind, ParseResult::Kind::kRun);
+  EXPECT_EQ(r.options.metrics_bind_address, ":8080");
+  EXPECT_EQ(r.options.health_probe_bind_address, ":8081");
+  EXPECT_FALSE(r.options.leader_elect);
+  EXPECT_DOUBLE_EQ(r.options.kube_api_qps, 20.0);
+  EXPECT_EQ(r.options.kube_api_burst, 30);
+  EXPECT_EQ(r.options.log_level, "info");
+}
+
+TEST(Options, EqualsAndSpaceSeparatedValues) {
+  auto r =
+      Parse({"--kubeconfig=/tmp/kc", "--namespace", "pricing", "--kube-api-qps=50.5",
+             "--kube-api-burst", "100", "--log-level=debug", "--metrics-bind-address=0",
+             "--health-probe-bind-address", "127.0.0.1:9000", "--leader-election-namespace=ops"});
+  ASSERT_EQ(r.kind, ParseResult::Kind::kRun) << r.error;
+  EXPECT_EQ(r.options.kubeconfig, "/tmp/kc");
+  EXPECT_EQ(r.options.namespace_scope, "pricing");
+  EXPECT_DOUBLE_EQ(r.options.kube_api_qps, 50.5);
+  EXPECT_EQ(r.options.kube_api_burst, 100);
+  EXPECT_EQ(r.options.log_level, "debug");
+  EXPECT_EQ(r.options.metrics_bind_address, "0");
+  EXPECT_EQ(r.options.health_probe_bind_address, "127.0.0.1:9000");
+  EXPECT_EQ(r.options.leader_election_namespace, "ops");
+}
+
+TEST(Options, BooleanFlagAloneOrWithValue) {
+  EXPECT_TRUE(Parse({"--leader-elect"}).options.leader_elect);
+  EXPECT_TRUE(Parse({"--leader-elect=true"}).options.leader_elect);
+  EXPECT_FALSE(Parse({"--leader-elect=false"}).options.leader_elect);
+  auto bad = Parse({"--leader-elect=maybe"});
+  EXPECT_EQ(bad.kind, ParseResult::Kind::kError);
+  EXPECT_NE(bad.error.find("--leader-elect"), std::string::npos);
+}
+
+TEST(Options, HelpAndVersion) {
+  EXPECT_EQ(Parse({"--help"}).kind, ParseResult::Kind::kHelp);
+  EXPECT_EQ(Parse({"-h"}).kind, ParseResult::Kind::kHelp);
+  EXPECT_EQ(Parse({"--version"}).kind, ParseResult::Kind::kVersion);
+}
+
+TEST(Options, UsageListsEveryFlag) {
+  auto text = Usage("agentfleet-controller");
+  for (auto flag : {"--kubeconfig", "--namespace", "--metrics-bind-address",
+                    "--health-probe-bind-address", "--leader-elect", "--leader-election-namespace",
+                    "--kube-api-qps", "--kube-api-burst", "--log-level", "--help", "--version"}) {
+    EXPECT_NE(text.find(flag), std::string::npos) << flag;
+  }
+}
+
+struct BadCase {
+  std::vector<std::string_view> args;
+  std::string_view expected;
+};
+
+TEST(Options, MalformedFlagsNameTheFlagAndTheProblem) {
+  std::vector<BadCase> cases = {
+      {{"--no-such-flag"}, "unknown flag --no-such-flag"},
+      {{"--kube-api-qps=fast"}, "--kube-api-qps: must be a number greater than 0"},
+      {{"--kube-api-qps=0"}, "--kube-api-qps: must be a number greater than 0"},
+      {{"--kube-api-qps=inf"}, "--kube-api-qps: must be a number greater than 0"},
+      {{"--kube-api-burst=2.5"}, "--kube-api-burst: must be a whole number"},
+      {{"--kube-api-burst=0"}, "--kube-api-burst: must be a whole number"},
+      {{"--log-level=verbose"}, "--log-level: must be one of"},
+      {{"--metrics-bind-address=8080"}, "--metrics-bind-address: must be host:port"},
+      {{"--health-probe-bind-address=:99999"}, "port must be a number from 0 to 65535"},
+      {{"--namespace"}, "flag --namespace needs a value"},
+      {{"stray"}, "unexpected argument \"stray\""},
+      {{"--"}, "unexpected argument \"--\""},
+  };
+  for (const auto& c : cases) {
+    auto r = Parse(c.args);
+    EXPECT_EQ(r.kind, ParseResult::Kind::kError) << c.args[0];
+    EXPECT_NE(r.error.find(c.expected), std::string::npos)
+        << "error \"" << r.error << "\" lacks \"" << c.expected << "\"";
+  }
+}
+
+TEST(Options, AFailedFlagLeavesNoPartialValue) {
+  auto r = Parse({"--kube-api-burst=-3"});
+  ASSERT_EQ(r.kind, ParseResult::Kind::kError);
+  EXPECT_EQ(r.options.kube_api_burst, Options{}.kube_api_burst);
+}
+
+}  // namespace
+}  // namespace agentfleet::app
