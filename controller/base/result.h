@@ -28,8 +28,16 @@ enum class ErrorCode {
 std::string_view ErrorCodeName(ErrorCode code);
 
 struct Error {
+  Error() = default;
+  Error(ErrorCode c, std::string m, int status = 0, std::string r = {})
+      : code(c), message(std::move(m)), http_status(status), reason(std::move(r)) {}
+
   ErrorCode code = ErrorCode::kInternal;
   std::string message;
+  // Set when the failure is an HTTP answer: the status code and the machine
+  // reason (Kubernetes Status.reason, for example "AlreadyExists").
+  int http_status = 0;
+  std::string reason;
 
   // Whether the same call may succeed if repeated later.
   bool Retryable() const {

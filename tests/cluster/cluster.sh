@@ -5,15 +5,25 @@
 #   cluster.sh up   DIR [--nodes N]   start a cluster whose state lives in DIR
 #   cluster.sh down DIR               stop every process it started (by pid), remove DIR
 #   cluster.sh env  DIR               print KUBECONFIG=... for eval
+#   cluster.sh restart DIR COMPONENT  kill -9 one component and start it again
+#                                     with the same flags (tests of crash recovery)
+#   cluster.sh compact DIR            compact etcd at its current revision, so
+#                                     watches from older versions get 410 Gone
 # Several clusters can run at once, each in its own DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { echo "usage: $0 up|down|env DIR [--nodes N]" >&2; exit 2; }
+usage() { echo "usage: $0 up|down|env|compact DIR [--nodes N] | restart DIR COMPONENT" >&2; exit 2; }
 (($# >= 2)) || usage
 cmd=$1
 dir=$(mkdir -p "$2" && cd "$2" && pwd)
 shift 2
+component=""
+if [[ $cmd == restart ]]; then
+  (($# == 1)) || usage
+  component=$1
+  shift
+fi
 nodes=${AGENTFLEET_CLUSTER_NODES:-3}
 pods_per_node=${AGENTFLEET_CLUSTER_PODS_PER_NODE:-4000}
 while (($#)); do
@@ -26,19 +36,22 @@ done
 log() { echo "[cluster $(date +%H:%M:%S)] $*" >&2; }
 
 stop_all() {
-  local pidfile pid
-  # Reverse start order: kwok, scheduler, controller-manager, apiserver, etcd.
+  local pids=() pid name
   for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
-    pidfile="$dir/pids/$name"
-    [[ -f $pidfile ]] || continue
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
+    [[ -f $dir/pids/$name ]] || continue
+    pid=$(cat "$dir/pids/$name")
+    kill -0 "$pid" 2>/dev/null && pids+=("$pid")
   done
+  ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
+  # Graceful first (etcd syncs, the API server closes watches); killed after 5 s.
+  for _ in $(seq 50); do
+    local alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    ((alive)) || break
+    sleep 0.1
+  done
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -f "$dir"/pids/*
 }
 
 case $cmd in
@@ -50,6 +63,33 @@ case $cmd in
     ;;
   env)
     echo "KUBECONFIG=$dir/kubeconfig"
+    exit 0
+    ;;
+  compact)
+    bin=$("$here/build-tools.sh" --path)
+    endpoint=$(cat "$dir/etcd-endpoint")
+    rev=$("$bin/etcdctl" --endpoints "$endpoint" endpoint status -w json |
+      python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["Status"]["header"]["revision"])')
+    "$bin/etcdctl" --endpoints "$endpoint" compact "$rev" >/dev/null
+    log "etcd compacted at revision $rev"
+    exit 0
+    ;;
+  restart)
+    [[ -f $dir/cmd/$component ]] || { log "no component $component in $dir"; exit 1; }
+    kill -9 "$(cat "$dir/pids/$component")" 2>/dev/null || true
+    while kill -0 "$(cat "$dir/pids/$component")" 2>/dev/null; do sleep 0.05; done
+    mapfile -d '' argv <"$dir/cmd/$component"
+    "${argv[@]}" >>"$dir/logs/$component.log" 2>&1 &
+    echo $! >"$dir/pids/$component"
+    if [[ $component == kube-apiserver ]]; then
+      port=$(cat "$dir/apiserver-port")
+      for _ in $(seq 300); do
+        curl -sf --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" --key "$dir/pki/admin.key" \
+          "https://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+        sleep 0.2
+      done
+    fi
+    log "restarted $component"
     exit 0
     ;;
   up) ;;
@@ -97,17 +137,24 @@ kubeconfig "$dir/kubeconfig" admin
 kubeconfig "$dir/controller-manager.kubeconfig" controller-manager
 kubeconfig "$dir/scheduler.kubeconfig" scheduler
 
-run() { # run NAME ARGS...: start in the background, remember the pid
+run() { # run NAME ARGS...: start in the background, remember the pid and the command
   local name=$1; shift
+  mkdir -p "$dir/cmd"
+  printf '%s\0' "$@" >"$dir/cmd/$name"
   "$@" >"$dir/logs/$name.log" 2>&1 &
   echo $! >"$dir/pids/$name"
 }
 
-wait_for() { # wait_for WHAT TIMEOUT COMMAND...
+wait_for() { # wait_for WHAT TIMEOUT COMMAND...: WHAT names a component or a condition
   local what=$1 timeout=$2; shift 2
   local deadline=$((SECONDS + timeout))
   until "$@" >/dev/null 2>&1; do
     if ((SECONDS >= deadline)); then log "timed out waiting for $what"; return 1; fi
+    if [[ -f $dir/pids/$what ]] && ! kill -0 "$(cat "$dir/pids/$what")" 2>/dev/null; then
+      log "$what exited; the end of $dir/logs/$what.log:"
+      tail -n 5 "$dir/logs/$what.log" >&2
+      return 1
+    fi
     sleep 0.2
   done
 }
@@ -129,7 +176,7 @@ run kube-apiserver "$bin/kube-apiserver" \
   --api-audiences https://kubernetes.default.svc.cluster.local \
   --authorization-mode RBAC \
   --enable-admission-plugins NamespaceLifecycle,ServiceAccount,LimitRanger,ResourceQuota,DefaultStorageClass \
-  --service-cluster-ip-range 10.96.0.0/16 --allow-privileged \
+  --service-cluster-ip-range 10.96.0.0/16 --allow-privileged --endpoint-reconciler-type none \
   --storage-media-type application/vnd.kubernetes.protobuf \
   --max-requests-inflight 1000 --max-mutating-requests-inflight 500
 wait_for kube-apiserver 60 curl -sf --cacert "$dir/pki/ca.crt" --cert "$dir/pki/admin.crt" \
@@ -142,7 +189,7 @@ run kube-controller-manager "$bin/kube-controller-manager" \
   --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
   --use-service-account-credentials \
   --service-account-private-key-file "$dir/pki/sa.key" --root-ca-file "$dir/pki/ca.crt" \
-  --cluster-name local --controllers '*,-nodeipam,-cloud-node-lifecycle,-persistentvolume-binder,-attachdetach' \
+  --cluster-name local \
   --kube-api-qps 200 --kube-api-burst 400 --concurrent-gc-syncs 20
 
 run kube-scheduler "$bin/kube-scheduler" \
@@ -176,7 +223,7 @@ NODE
 done >"$dir/nodes.yaml"
 "${kubectl[@]}" apply -f "$dir/nodes.yaml" >/dev/null
 
-run kwok "$bin/kwok" --kubeconfig "$dir/kubeconfig" \
+run kwok "$bin/kwok" --kubeconfig "$dir/kubeconfig" --config "$here/kwok-stages.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip 127.0.0.1 --node-lease-duration-seconds 40 \
   --server-address 127.0.0.1:0 --cidr 10.244.0.0/16

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <string>
+
+#include "controller/kube/informer/object_meta.h"
+
+namespace agentfleet::kube {
+
+// The fields of a Pod the operator reads. Annotations are limited to the
+// agentfleet.io/ prefix; everything else in the pod JSON is dropped.
+struct PodRecord {
+  ObjectMeta meta;
+  std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
+  std::string node_name;
+  std::string pod_ip;
+  bool ready = false;       // condition Ready=True
+  std::string ready_since;  // lastTransitionTime of that condition
+  int32_t restarts = 0;     // summed over containers
+};
+
+PodRecord ToPodRecord(const nlohmann::json& pod);
+
+}  // namespace agentfleet::kube

@@ -1,0 +1,182 @@
+#include "controller/kube/informer/reflector.h"
+
+#include <iostream>
+
+namespace agentfleet::kube {
+
+Reflector::Reflector(Client& client, Resource resource, ReflectorOptions options,
+                     ReflectorSink& sink)
+    : client_(client),
+      resource_(std::move(resource)),
+      options_(std::move(options)),
+      sink_(sink),
+      what_(resource_.resource +
+            (options_.namespace_name.empty() ? std::string() : " in " + options_.namespace_name)) {}
+
+Reflector::~Reflector() {
+  Stop();
+}
+
+void Reflector::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { Run(); });
+}
+
+void Reflector::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    if (current_watch_ != nullptr && *current_watch_) (*current_watch_)->Cancel();
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Reflector::WaitForSync(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!synced_) {
+    if (std::chrono::steady_clock::now() >= deadline || stop_) return synced_;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+std::string Reflector::LastResourceVersion() const {
+  std::lock_guard lock(mu_);
+  return last_rv_;
+}
+
+void Reflector::Sleep(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [this] { return stop_.load(); });
+}
+
+std::chrono::milliseconds Reflector::NextBackoff() {
+  auto now = std::chrono::steady_clock::now();
+  if (backoff_.count() == 0 || now - healthy_since_ >= options_.backoff_reset_after) {
+    backoff_ = options_.initial_backoff;
+  } else {
+    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
+  }
+  healthy_since_ = now;
+  // Jitter spreads the reconnects of many clients after an API server restart.
+  std::uniform_real_distribution<double> jitter(1.0, 1.2);
+  return std::chrono::milliseconds(int64_t(backoff_.count() * jitter(rng_)));
+}
+
+Status Reflector::List(const std::string& resource_version) {
+  ListOptions lo{.label_selector = options_.label_selector,
+                 .field_selector = options_.field_selector,
+                 .limit = options_.page_size,
+                 .resource_version = resource_version};
+  bool begun = false;
+  std::string rv;
+  for (;;) {
+    auto page = client_.List(resource_, options_.namespace_name, lo);
+    if (!page) {
+      if (begun) sink_.AbortReplace();
+      return page.error();
+    }
+    if (!begun) {
+      sink_.BeginReplace();
+      begun = true;
+    }
+    for (const auto& item : page->items) sink_.ReplaceItem(item);
+    if (rv.empty()) rv = page->resource_version;
+    if (page->continue_token.empty()) break;
+    // Later pages come from the snapshot the continue token names.
+    lo.continue_token = page->continue_token;
+    lo.resource_version.clear();
+  }
+  sink_.EndReplace();
+  {
+    std::lock_guard lock(mu_);
+    last_rv_ = rv;
+  }
+  ++stats_.lists;
+  return Ok{};
+}
+
+bool Reflector::WatchOnce() {
+  std::uniform_int_distribution<int> timeout(options_.min_watch_timeout_seconds,
+                                             options_.max_watch_timeout_seconds);
+  WatchOptions wo{.resource_version = LastResourceVersion(),
+                  .label_selector = options_.label_selector,
+                  .field_selector = options_.field_selector,
+                  .timeout_seconds = timeout(rng_),
+                  .allow_bookmarks = true};
+  auto opened = client_.Watch(resource_, options_.namespace_name, wo);
+  if (!opened) {
+    ++stats_.watch_errors;
+    if (opened.error().code == ErrorCode::kGone) return false;
+    Sleep(NextBackoff());
+    return true;
+  }
+  ++stats_.watches;
+  std::unique_ptr<WatchStream> stream = std::move(opened).value();
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return true;
+    current_watch_ = &stream;
+  }
+  bool keep_watching = true;
+  for (;;) {
+    auto ev = stream->Next();
+    if (!ev) {
+      if (!stop_) {
+        ++stats_.watch_errors;
+        Sleep(NextBackoff());
+      }
+      break;
+    }
+    if (!ev->has_value()) break;  // the server ended the watch: resume at once
+    WatchEvent& e = **ev;
+    if (e.type == "ERROR") {
+      // An ERROR event carries a Status (410: our version was compacted away);
+      // whatever it says, only a fresh list is safe.
+      keep_watching = false;
+      break;
+    }
+    std::string rv;
+    if (e.object.contains("metadata") && e.object["metadata"].is_object()) {
+      rv = e.object["metadata"].value("resourceVersion", "");
+    }
+    if (e.type != "BOOKMARK") {
+      sink_.Apply(e.type, e.object);
+      ++stats_.events;
+    }
+    if (!rv.empty()) {
+      std::lock_guard lock(mu_);
+      last_rv_ = rv;
+    }
+  }
+  std::lock_guard lock(mu_);
+  current_watch_ = nullptr;
+  return keep_watching;
+}
+
+void Reflector::Run() {
+  bool need_list = true;
+  // The first list may come from the watch cache at any version; a relist
+  // after 410 must be consistent, or it could travel back in time.
+  std::string list_rv = "0";
+  while (!stop_) {
+    if (need_list) {
+      auto st = List(list_rv);
+      if (!st) {
+        Sleep(NextBackoff());
+        list_rv = "";
+        continue;
+      }
+      synced_ = true;
+      need_list = false;
+    }
+    if (!WatchOnce()) {
+      ++stats_.relists;
+      need_list = true;
+      list_rv = "";
+    }
+  }
+}
+
+}  // namespace agentfleet::kube

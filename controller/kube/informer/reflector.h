@@ -1,0 +1,92 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+
+#include "controller/kube/rest/client.h"
+
+namespace agentfleet::kube {
+
+// What a reflector feeds: a full replacement after each list, then watch events.
+class ReflectorSink {
+ public:
+  virtual ~ReflectorSink() = default;
+  virtual void BeginReplace() = 0;
+  virtual void ReplaceItem(const Json& object) = 0;  // one page at a time, never the whole list
+  virtual void EndReplace() = 0;
+  // A list failed part-way: forget the pages seen, delete nothing.
+  virtual void AbortReplace() = 0;
+  virtual void Apply(const std::string& type, const Json& object) = 0;  // ADDED/MODIFIED/DELETED
+};
+
+struct ReflectorOptions {
+  std::string namespace_name;  // empty: all namespaces
+  std::string label_selector;
+  std::string field_selector;
+  int64_t page_size = 500;
+  int min_watch_timeout_seconds = 300;  // the server ends each watch after a random
+  int max_watch_timeout_seconds = 600;  // time in this range, as client-go does
+  std::chrono::milliseconds initial_backoff{800};
+  std::chrono::milliseconds max_backoff{30'000};
+  std::chrono::milliseconds backoff_reset_after{120'000};
+};
+
+struct ReflectorStats {
+  std::atomic<int64_t> lists{0};
+  std::atomic<int64_t> relists{0};  // lists after the first: 410 Gone or an ERROR event
+  std::atomic<int64_t> watches{0};
+  std::atomic<int64_t> watch_errors{0};
+  std::atomic<int64_t> events{0};
+};
+
+// client-go's reflector: list (resourceVersion "0" first, paginated), then watch
+// from the list's version with bookmarks; a dropped watch resumes from the last
+// version seen with backoff (800 ms doubling to 30 s, reset after 2 min
+// healthy); 410 Gone or an ERROR event relists.
+class Reflector {
+ public:
+  Reflector(Client& client, Resource resource, ReflectorOptions options, ReflectorSink& sink);
+  ~Reflector();
+
+  void Start();
+  void Stop();
+  bool HasSynced() const { return synced_.load(); }
+  bool WaitForSync(std::chrono::milliseconds timeout);
+  const std::string& what() const { return what_; }
+  const ReflectorStats& stats() const { return stats_; }
+  std::string LastResourceVersion() const;
+
+ private:
+  void Run();
+  Status List(const std::string& resource_version);
+  // Watches until the stream ends. Returns false when a relist is needed.
+  bool WatchOnce();
+  void Sleep(std::chrono::milliseconds d);
+  std::chrono::milliseconds NextBackoff();
+
+  Client& client_;
+  Resource resource_;
+  ReflectorOptions options_;
+  ReflectorSink& sink_;
+  std::string what_;
+  ReflectorStats stats_;
+
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> synced_{false};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::unique_ptr<WatchStream>* current_watch_ = nullptr;  // guarded by mu_
+  std::string last_rv_;                                    // guarded by mu_
+  std::chrono::milliseconds backoff_{0};
+  std::chrono::steady_clock::time_point healthy_since_{};
+  std::mt19937 rng_{std::random_device{}()};
+};
+
+}  // namespace agentfleet::kube

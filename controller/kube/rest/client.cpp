@@ -1,0 +1,372 @@
+#include "controller/kube/rest/client.h"
+
+#include <cpprest/containerstream.h>
+#include <cpprest/http_client.h>
+#include <cpprest/rawptrstream.h>
+
+#include <algorithm>
+#include <thread>
+
+namespace agentfleet::kube {
+namespace {
+
+namespace http = web::http;
+using http::client::http_client;
+using http::client::http_client_config;
+
+ErrorCode CodeFor(int status, const std::string& reason) {
+  switch (status) {
+    case 400:
+    case 422:
+      return ErrorCode::kInvalidArgument;
+    case 401:
+      return ErrorCode::kUnauthorized;
+    case 403:
+      return ErrorCode::kForbidden;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return reason == "AlreadyExists" ? ErrorCode::kAlreadyExists : ErrorCode::kConflict;
+    case 410:
+      return ErrorCode::kGone;
+    case 412:
+      return ErrorCode::kFailedPrecondition;
+    case 429:
+      return ErrorCode::kTooManyRequests;
+    case 504:
+      return ErrorCode::kTimeout;
+    default:
+      return status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInternal;
+  }
+}
+
+bool IsIdempotent(const http::method& m) {
+  return m == http::methods::GET || m == http::methods::HEAD || m == http::methods::PUT ||
+         m == http::methods::DEL;
+}
+
+std::string ContentType(PatchType t) {
+  switch (t) {
+    case PatchType::kJsonMerge:
+      return "application/merge-patch+json";
+    case PatchType::kJsonPatch:
+      return "application/json-patch+json";
+    case PatchType::kStrategicMerge:
+      return "application/strategic-merge-patch+json";
+    case PatchType::kApply:
+      return "application/apply-patch+yaml";
+  }
+  return "application/json";
+}
+
+// Query strings are built by hand so that the order is stable and the encoding
+// is exactly the API server's (selectors contain = , ! and spaces).
+class Query {
+ public:
+  Query& Add(const std::string& key, const std::string& value) {
+    if (value.empty()) return *this;
+    s_ += s_.empty() ? "?" : "&";
+    s_ += key + "=" + UrlEncode(value);
+    return *this;
+  }
+  const std::string& str() const { return s_; }
+
+ private:
+  std::string s_;
+};
+
+struct RawResponse {
+  int status = 0;
+  std::string body;
+};
+
+http_client_config MakeConfig(const RestConfig& rc, std::chrono::milliseconds timeout) {
+  http_client_config cfg;
+  cfg.set_timeout(timeout);
+  cfg.set_validate_certificates(!rc.insecure_skip_tls_verify);
+  std::string ca = rc.ca_pem, cert = rc.client_cert_pem, key = rc.client_key_pem;
+  cfg.set_ssl_context_callback([ca, cert, key](boost::asio::ssl::context& ctx) {
+    if (!ca.empty()) ctx.add_certificate_authority(boost::asio::buffer(ca.data(), ca.size()));
+    if (!cert.empty()) {
+      ctx.use_certificate_chain(boost::asio::buffer(cert.data(), cert.size()));
+      ctx.use_private_key(boost::asio::buffer(key.data(), key.size()),
+                          boost::asio::ssl::context::pem);
+    }
+  });
+  return cfg;
+}
+
+class CppRestWatch final : public WatchStream {
+ public:
+  CppRestWatch(std::unique_ptr<http_client> client, pplx::cancellation_token_source cts,
+               http::http_response response, std::string what)
+      : client_(std::move(client)),
+        cts_(std::move(cts)),
+        response_(std::move(response)),
+        body_(response_.body()),
+        what_(std::move(what)) {}
+
+  ~CppRestWatch() override { Cancel(); }
+
+  Result<std::optional<WatchEvent>> Next() override {
+    try {
+      for (;;) {
+        concurrency::streams::container_buffer<std::string> line;
+        size_t n = body_.read_line(line).get();
+        if (n == 0) {
+          if (body_.is_eof()) return std::optional<WatchEvent>();
+          continue;  // an empty line between events
+        }
+        const std::string& text = line.collection();
+        Json j = Json::parse(text, nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+          return MakeError(ErrorCode::kInternal, what_ + ": malformed watch event");
+        }
+        WatchEvent ev;
+        ev.type = j["type"].get<std::string>();
+        ev.object = std::move(j["object"]);
+        return std::optional<WatchEvent>(std::move(ev));
+      }
+    } catch (const http::http_exception& e) {
+      bool timeout = e.error_code() == std::errc::timed_out;
+      return MakeError(timeout ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
+                       what_ + ": " + e.what());
+    } catch (const std::exception& e) {
+      return MakeError(ErrorCode::kUnavailable, what_ + ": " + e.what());
+    }
+  }
+
+  void Cancel() override { cts_.cancel(); }
+
+ private:
+  std::unique_ptr<http_client> client_;
+  pplx::cancellation_token_source cts_;
+  http::http_response response_;
+  concurrency::streams::istream body_;
+  std::string what_;
+};
+
+class CppRestClient final : public Client {
+ public:
+  CppRestClient(RestConfig config, ClientOptions options)
+      : Client(std::move(config)),
+        options_(std::move(options)),
+        http_(std::make_unique<http_client>(config_.server,
+                                            MakeConfig(config_, options_.request_timeout))) {}
+
+  Result<Json> Get(const Resource& r, const std::string& ns, const std::string& name,
+                   const std::string& subresource) override {
+    return Send(http::methods::GET, r.Path(ns, name, subresource), {}, {});
+  }
+
+  Result<ListPage> List(const Resource& r, const std::string& ns, const ListOptions& o) override {
+    Query q;
+    q.Add("labelSelector", o.label_selector)
+        .Add("fieldSelector", o.field_selector)
+        .Add("limit", o.limit > 0 ? std::to_string(o.limit) : "")
+        .Add("continue", o.continue_token)
+        .Add("resourceVersion", o.resource_version)
+        .Add("resourceVersionMatch", o.resource_version_match);
+    auto j = Send(http::methods::GET, r.Path(ns) + q.str(), {}, {});
+    if (!j) return j.error();
+    ListPage page;
+    auto& meta = (*j)["metadata"];
+    if (meta.is_object()) {
+      page.resource_version = meta.value("resourceVersion", "");
+      page.continue_token = meta.value("continue", "");
+    }
+    auto& items = (*j)["items"];
+    if (items.is_array()) {
+      page.items.reserve(items.size());
+      for (auto& item : items) page.items.push_back(std::move(item));
+    }
+    return page;
+  }
+
+  Result<Json> Create(const Resource& r, const std::string& ns, const Json& body,
+                      const WriteOptions& o) override {
+    Query q;
+    q.Add("fieldManager", o.field_manager).Add("dryRun", o.dry_run ? "All" : "");
+    std::string path = o.subresource.empty() ? r.Path(ns) + q.str()
+                                             : r.Path(ns, Name(body), o.subresource) + q.str();
+    return Send(http::methods::POST, path, body.dump(), "application/json");
+  }
+
+  Result<Json> Update(const Resource& r, const std::string& ns, const Json& body,
+                      const WriteOptions& o) override {
+    Query q;
+    q.Add("fieldManager", o.field_manager).Add("dryRun", o.dry_run ? "All" : "");
+    return Send(http::methods::PUT, r.Path(ns, Name(body), o.subresource) + q.str(), body.dump(),
+                "application/json");
+  }
+
+  Result<Json> Patch(const Resource& r, const std::string& ns, const std::string& name,
+                     PatchType type, const Json& patch, const PatchOptions& o) override {
+    if (type == PatchType::kApply && o.field_manager.empty()) {
+      return MakeError(ErrorCode::kInvalidArgument, "server-side apply needs a field manager");
+    }
+    Query q;
+    q.Add("fieldManager", o.field_manager)
+        .Add("force", type == PatchType::kApply && o.force ? "true" : "")
+        .Add("dryRun", o.dry_run ? "All" : "");
+    return Send(http::methods::PATCH, r.Path(ns, name, o.subresource) + q.str(), patch.dump(),
+                ContentType(type));
+  }
+
+  Status Delete(const Resource& r, const std::string& ns, const std::string& name,
+                const DeleteOptions& o) override {
+    Json body = {{"apiVersion", "v1"}, {"kind", "DeleteOptions"}};
+    if (o.precondition_uid) body["preconditions"]["uid"] = *o.precondition_uid;
+    if (o.precondition_resource_version) {
+      body["preconditions"]["resourceVersion"] = *o.precondition_resource_version;
+    }
+    if (!o.propagation_policy.empty()) body["propagationPolicy"] = o.propagation_policy;
+    if (o.grace_period_seconds) body["gracePeriodSeconds"] = *o.grace_period_seconds;
+    if (o.dry_run) body["dryRun"] = Json::array({"All"});
+    auto res = Send(http::methods::DEL, r.Path(ns, name), body.dump(), "application/json");
+    if (!res) return res.error();
+    return Ok{};
+  }
+
+  Result<std::unique_ptr<WatchStream>> Watch(const Resource& r, const std::string& ns,
+                                             const WatchOptions& o) override {
+    Query q;
+    q.Add("watch", "true")
+        .Add("resourceVersion", o.resource_version)
+        .Add("labelSelector", o.label_selector)
+        .Add("fieldSelector", o.field_selector)
+        .Add("timeoutSeconds", std::to_string(o.timeout_seconds))
+        .Add("allowWatchBookmarks", o.allow_bookmarks ? "true" : "");
+    std::string path = r.Path(ns) + q.str();
+    std::string what = "WATCH " + r.Path(ns);
+    if (options_.throttle) options_.throttle();
+    // The server ends the watch after timeoutSeconds; the client waits a little longer.
+    auto client = std::make_unique<http_client>(
+        config_.server, MakeConfig(config_, std::chrono::seconds(o.timeout_seconds + 30)));
+    auto req = NewRequest(http::methods::GET, path);
+    if (!req) return req.error();
+    pplx::cancellation_token_source cts;
+    auto start = std::chrono::steady_clock::now();
+    try {
+      http::http_response resp = client->request(*req, cts.get_token()).get();
+      Observe("WATCH", resp.status_code(), start);
+      if (resp.status_code() != http::status_codes::OK) {
+        std::string body = resp.extract_utf8string(true).get();
+        return ApiError(resp.status_code(), body, what);
+      }
+      return std::unique_ptr<WatchStream>(
+          std::make_unique<CppRestWatch>(std::move(client), std::move(cts), std::move(resp), what));
+    } catch (const http::http_exception& e) {
+      Observe("WATCH", 0, start);
+      bool timeout = e.error_code() == std::errc::timed_out;
+      return MakeError(timeout ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
+                       what + ": " + e.what());
+    }
+  }
+
+ private:
+  static std::string Name(const Json& body) {
+    if (body.contains("metadata") && body["metadata"].is_object()) {
+      return body["metadata"].value("name", "");
+    }
+    return "";
+  }
+
+  void Observe(std::string_view method, int code, std::chrono::steady_clock::time_point start) {
+    if (!options_.on_response) return;
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    options_.on_response(method, code, secs);
+  }
+
+  Result<http::http_request> NewRequest(const http::method& method, const std::string& path) {
+    http::http_request req(method);
+    req.set_request_uri(path);
+    req.headers().add("Accept", "application/json");
+    req.headers().add("User-Agent", options_.user_agent);
+    auto token = config_.BearerToken();
+    if (!token) return token.error();
+    if (!token->empty()) req.headers().add("Authorization", "Bearer " + *token);
+    return req;
+  }
+
+  Result<Json> Send(const http::method& method, const std::string& path, const std::string& body,
+                    const std::string& content_type) {
+    const std::string what = method + " " + path.substr(0, path.find('?'));
+    const bool idempotent = IsIdempotent(method);
+    std::chrono::milliseconds backoff = options_.retry_initial_backoff;
+    for (int attempt = 0;; ++attempt) {
+      if (options_.throttle) options_.throttle();
+      auto req = NewRequest(method, path);
+      if (!req) return req.error();
+      if (!content_type.empty()) req->set_body(body, content_type);
+      auto start = std::chrono::steady_clock::now();
+      std::optional<Error> failure;
+      std::chrono::milliseconds wait = backoff;
+      try {
+        http::http_response resp = http_->request(*req).get();
+        int status = resp.status_code();
+        std::string text = resp.extract_utf8string(true).get();
+        Observe(method, status, start);
+        if (status < 400) {
+          if (text.empty()) return Json::object();
+          Json j = Json::parse(text, nullptr, false);
+          if (j.is_discarded())
+            return MakeError(ErrorCode::kInternal, what + ": answer is not JSON");
+          return j;
+        }
+        Error err = ApiError(status, text, what);
+        bool retry =
+            status == 429 || (idempotent && (status == 502 || status == 503 || status == 504));
+        if (resp.headers().has("Retry-After")) {
+          int secs = std::atoi(resp.headers()["Retry-After"].c_str());
+          if (secs > 0) wait = std::chrono::seconds(std::min(secs, 30));
+          retry = retry || (idempotent && status >= 500);
+        }
+        if (!retry || attempt >= options_.max_retries) return err;
+        failure = err;
+      } catch (const http::http_exception& e) {
+        Observe(method, 0, start);
+        bool timeout = e.error_code() == std::errc::timed_out;
+        Error err = MakeError(timeout ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
+                              what + ": " + e.what());
+        if (!idempotent || attempt >= options_.max_retries) return err;
+        failure = err;
+      }
+      std::this_thread::sleep_for(wait);
+      backoff = std::min(backoff * 2, options_.retry_max_backoff);
+    }
+  }
+
+  ClientOptions options_;
+  std::unique_ptr<http_client> http_;
+};
+
+}  // namespace
+
+Error ApiError(int http_status, const std::string& body, const std::string& what) {
+  std::string reason, message;
+  Json j = Json::parse(body, nullptr, false);
+  if (!j.is_discarded() && j.is_object() && j.value("kind", "") == "Status") {
+    reason = j.value("reason", "");
+    message = j.value("message", "");
+  }
+  if (message.empty()) message = body.substr(0, 200);
+  Error e = MakeError(CodeFor(http_status, reason), what + ": " + std::to_string(http_status) +
+                                                        (reason.empty() ? "" : " " + reason) +
+                                                        ": " + message);
+  e.http_status = http_status;
+  e.reason = reason;
+  return e;
+}
+
+Result<std::unique_ptr<Client>> Client::Create(RestConfig config, ClientOptions options) {
+  if (config.server.empty()) return MakeError(ErrorCode::kInvalidArgument, "no API server address");
+  try {
+    return std::unique_ptr<Client>(
+        std::make_unique<CppRestClient>(std::move(config), std::move(options)));
+  } catch (const std::exception& e) {
+    return MakeError(ErrorCode::kInvalidArgument, std::string("API server address: ") + e.what());
+  }
+}
+
+}  // namespace agentfleet::kube

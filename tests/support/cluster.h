@@ -1,0 +1,30 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "controller/kube/rest/client.h"
+
+namespace agentfleet::testing {
+
+// A REST client for the fixture cluster named by $KUBECONFIG; aborts the test
+// binary with a clear message when there is none.
+std::unique_ptr<kube::Client> ClusterClient(kube::ClientOptions options = {});
+
+// Creates a namespace with a unique name and deletes it when destroyed.
+class ScopedNamespace {
+ public:
+  ScopedNamespace(kube::Client& client, const std::string& prefix);
+  ~ScopedNamespace();
+  const std::string& name() const { return name_; }
+
+ private:
+  kube::Client& client_;
+  std::string name_;
+};
+
+// Runs a pinned tool (kubectl, etcdctl, ...) from the control-plane cache and
+// returns its exit code; output goes to `output` when given.
+int RunTool(const std::string& tool, const std::string& args, std::string* output = nullptr);
+
+}  // namespace agentfleet::testing
