@@ -1,0 +1,160 @@
+#include "controller/kube/leader/leader_elector.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <thread>
+
+namespace agentfleet::kube {
+
+std::string FormatMicroTime(Clock::Wall t) {
+  using namespace std::chrono;
+  auto secs = time_point_cast<seconds>(t);
+  auto micros = duration_cast<microseconds>(t - secs).count();
+  std::time_t tt = system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<long long>(micros));
+  return buf;
+}
+
+std::string MakeLeaderIdentity() {
+  std::string base;
+  if (const char* pod = std::getenv("POD_NAME"); pod != nullptr && *pod != '\0') {
+    base = pod;
+  } else {
+    char host[256] = {};
+    base = gethostname(host, sizeof host - 1) == 0 ? host : "agentfleet";
+  }
+  std::random_device rd;
+  char suffix[16];
+  std::snprintf(suffix, sizeof suffix, "%08x", rd());
+  return base + "_" + suffix;
+}
+
+LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config, const Clock& clock)
+    : client_(client), config_(std::move(config)), clock_(clock) {}
+
+std::string LeaderElector::ObservedLeader() const {
+  std::lock_guard lock(mu_);
+  return observed_holder_;
+}
+
+void LeaderElector::Stop() {
+  stop_ = true;
+  cv_.notify_all();
+}
+
+void LeaderElector::Sleep(std::chrono::milliseconds d) {
+  std::unique_lock lock(mu_);
+  cv_.wait_for(lock, d, [this] { return stop_.load(); });
+}
+
+Json LeaderElector::Spec(const std::string& holder, int transitions,
+                         const std::string& acquire_time) const {
+  return {{"holderIdentity", holder},
+          {"leaseDurationSeconds",
+           std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count()},
+          {"acquireTime", acquire_time},
+          {"renewTime", FormatMicroTime(clock_.WallNow())},
+          {"leaseTransitions", transitions}};
+}
+
+bool LeaderElector::TryAcquireOrRenew() {
+  auto now = clock_.Now();
+  auto got = client_.Get(resources::kLeases, config_.namespace_name, config_.name);
+  if (!got) {
+    if (got.error().code != ErrorCode::kNotFound) return false;
+    std::string acquire = FormatMicroTime(clock_.WallNow());
+    Json lease = {{"apiVersion", "coordination.k8s.io/v1"},
+                  {"kind", "Lease"},
+                  {"metadata", {{"name", config_.name}, {"namespace", config_.namespace_name}}},
+                  {"spec", Spec(config_.identity, 0, acquire)}};
+    if (!client_.Create(resources::kLeases, config_.namespace_name, lease)) return false;
+    std::lock_guard lock(mu_);
+    observed_holder_ = config_.identity;
+    observed_at_ = now;
+    acquire_time_ = acquire;
+    return true;
+  }
+  Json& lease = *got;
+  const Json& spec =
+      lease.contains("spec") && lease["spec"].is_object() ? lease["spec"] : Json::object();
+  std::string holder = spec.value("holderIdentity", "");
+  std::string renew = spec.value("renewTime", "");
+  int transitions = spec.value("leaseTransitions", 0);
+  bool changed;
+  {
+    std::lock_guard lock(mu_);
+    changed = holder != observed_holder_ || renew != observed_renew_ || !observed_at_;
+    if (changed) {
+      if (holder != observed_holder_ && config_.on_new_leader && !holder.empty()) {
+        config_.on_new_leader(holder);
+      }
+      observed_holder_ = holder;
+      observed_renew_ = renew;
+      observed_at_ = now;
+    }
+  }
+  bool mine = holder == config_.identity;
+  // Expiry by our own clock since we last saw the record change.
+  bool expired = holder.empty() || now >= *observed_at_ + config_.lease_duration;
+  if (!mine && !expired) return false;
+
+  std::string acquire =
+      mine && !acquire_time_.empty() ? acquire_time_ : FormatMicroTime(clock_.WallNow());
+  lease["spec"] = Spec(config_.identity, mine ? transitions : transitions + 1, acquire);
+  // Update carries the resourceVersion we read: a competing write makes this a Conflict.
+  auto updated = client_.Update(resources::kLeases, config_.namespace_name, lease);
+  if (!updated) return false;
+  std::lock_guard lock(mu_);
+  observed_holder_ = config_.identity;
+  observed_renew_ = (*updated)["spec"].value("renewTime", "");
+  observed_at_ = now;
+  acquire_time_ = acquire;
+  return true;
+}
+
+void LeaderElector::Release() {
+  auto got = client_.Get(resources::kLeases, config_.namespace_name, config_.name);
+  if (!got || (*got)["spec"].value("holderIdentity", "") != config_.identity) return;
+  Json lease = *got;
+  lease["spec"]["holderIdentity"] = "";
+  lease["spec"]["leaseDurationSeconds"] = 1;
+  lease["spec"]["renewTime"] = FormatMicroTime(clock_.WallNow());
+  (void)client_.Update(resources::kLeases, config_.namespace_name, lease);
+}
+
+bool LeaderElector::Run() {
+  std::mt19937 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter(1.0, 1.2);
+  while (!stop_) {
+    if (TryAcquireOrRenew()) break;
+    Sleep(std::chrono::milliseconds(int64_t(config_.retry_period.count() * jitter(rng))));
+  }
+  if (stop_) return true;
+  leading_ = true;
+  if (config_.on_started_leading) config_.on_started_leading();
+  auto last_renew = clock_.Now();
+  while (!stop_) {
+    Sleep(config_.retry_period);
+    if (stop_) break;
+    if (TryAcquireOrRenew()) {
+      last_renew = clock_.Now();
+      continue;
+    }
+    if (clock_.Now() - last_renew >= config_.renew_deadline) break;
+  }
+  // Stop leading before releasing, so that no work happens after the lease is gone.
+  leading_ = false;
+  if (config_.on_stopped_leading) config_.on_stopped_leading();
+  if (stop_ && config_.release_on_stop) Release();
+  return stop_.load();
+}
+
+}  // namespace agentfleet::kube

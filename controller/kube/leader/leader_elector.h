@@ -1,0 +1,75 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "controller/base/clock.h"
+#include "controller/kube/rest/client.h"
+
+namespace agentfleet::kube {
+
+struct LeaderElectionConfig {
+  std::string namespace_name;
+  std::string name;      // the Lease's name
+  std::string identity;  // see MakeLeaderIdentity
+  std::chrono::milliseconds lease_duration{15'000};
+  std::chrono::milliseconds renew_deadline{10'000};
+  std::chrono::milliseconds retry_period{2'000};
+  bool release_on_stop = true;
+  std::function<void()> on_started_leading;
+  std::function<void()> on_stopped_leading;
+  std::function<void(const std::string& leader)> on_new_leader;
+};
+
+// Pod name (or host name) plus a random suffix, so that two processes in one
+// pod (or a restart that reuses the name) never share an identity.
+std::string MakeLeaderIdentity();
+
+// Leader election on a coordination.k8s.io/v1 Lease, as client-go's: a holder
+// keeps the lease by renewing it every retry period; others take it over only
+// once it has not changed for a whole lease duration by their own clock (no
+// clock is shared between machines); a leader that cannot renew within the
+// renew deadline stops leading. Writes carry resourceVersion, so two
+// candidates can never both win one round.
+class LeaderElector {
+ public:
+  LeaderElector(Client& client, LeaderElectionConfig config,
+                const Clock& clock = RealClock::Instance());
+
+  // Blocks: campaigns until elected, leads until leadership is lost or Stop()
+  // is called, then returns (releasing the lease on Stop when configured).
+  // Returns true when it ended because of Stop().
+  bool Run();
+  void Stop();
+  bool IsLeader() const { return leading_.load(); }
+  std::string ObservedLeader() const;
+
+ private:
+  bool TryAcquireOrRenew();
+  void Release();
+  void Sleep(std::chrono::milliseconds d);
+  Json Spec(const std::string& holder, int transitions, const std::string& acquire_time) const;
+
+  Client& client_;
+  LeaderElectionConfig config_;
+  const Clock& clock_;
+  std::atomic<bool> leading_{false};
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  // The last record seen and when (by our clock) it last changed.
+  std::string observed_holder_;
+  std::string observed_renew_;
+  std::optional<Clock::Monotonic> observed_at_;
+  std::string acquire_time_;
+};
+
+// RFC 3339 with microseconds, as the API's MicroTime.
+std::string FormatMicroTime(Clock::Wall t);
+
+}  // namespace agentfleet::kube
