@@ -24,7 +24,7 @@ struct EventHandlers {
 // moment it arrives and the JSON is dropped. Handlers run on the informer's
 // thread and must be quick (they enqueue keys).
 template <Record T>
-class Informer final : private ReflectorSink {
+class Informer final : public ReflectorSink {
  public:
   using Ptr = std::shared_ptr<const T>;
   using Transform = std::function<T(const Json&)>;
@@ -47,7 +47,8 @@ class Informer final : private ReflectorSink {
   const ReflectorStats& stats() const { return reflector_.stats(); }
   std::string LastResourceVersion() const { return reflector_.LastResourceVersion(); }
 
- private:
+  // ReflectorSink: fed by the informer's own reflector (public for benchmarks
+  // that replay recorded events).
   void BeginReplace() override { seen_.clear(); }
 
   void ReplaceItem(const Json& object) override {
@@ -79,6 +80,7 @@ class Informer final : private ReflectorSink {
     Upsert(key, object);
   }
 
+ private:
   void Upsert(const std::string& key, const Json& object) {
     auto record = std::make_shared<const T>(transform_(object));
     Ptr old = store_.Get(key);

@@ -1,6 +1,6 @@
 #include "controller/kube/informer/reflector.h"
 
-#include <iostream>
+#include <malloc.h>
 
 namespace agentfleet::kube {
 
@@ -69,19 +69,15 @@ Status Reflector::List(const std::string& resource_version) {
                  .field_selector = options_.field_selector,
                  .limit = options_.page_size,
                  .resource_version = resource_version};
-  bool begun = false;
   std::string rv;
+  sink_.BeginReplace();
   for (;;) {
-    auto page = client_.List(resource_, options_.namespace_name, lo);
+    auto page = client_.ListEach(resource_, options_.namespace_name, lo,
+                                 [this](Json&& item) { sink_.ReplaceItem(item); });
     if (!page) {
-      if (begun) sink_.AbortReplace();
+      sink_.AbortReplace();
       return page.error();
     }
-    if (!begun) {
-      sink_.BeginReplace();
-      begun = true;
-    }
-    for (const auto& item : page->items) sink_.ReplaceItem(item);
     if (rv.empty()) rv = page->resource_version;
     if (page->continue_token.empty()) break;
     // Later pages come from the snapshot the continue token names.
@@ -94,6 +90,9 @@ Status Reflector::List(const std::string& resource_version) {
     last_rv_ = rv;
   }
   ++stats_.lists;
+  // A list leaves many freed small blocks behind; hand them back to the system
+  // so that resident memory reflects the cache, not the transfer.
+  malloc_trim(0);
   return Ok{};
 }
 

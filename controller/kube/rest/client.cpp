@@ -75,9 +75,24 @@ class Query {
   std::string s_;
 };
 
-struct RawResponse {
-  int status = 0;
-  std::string body;
+// Presents a cpprest body stream as a std::streambuf, one chunk at a time.
+class BodyStreambuf : public std::streambuf {
+ public:
+  explicit BodyStreambuf(concurrency::streams::istream in) : in_(std::move(in)), buf_(64 * 1024) {}
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    concurrency::streams::rawptr_buffer<char> target(buf_.data(), buf_.size(), std::ios::out);
+    size_t n = in_.read(target, buf_.size()).get();  // throws on a broken connection
+    if (n == 0) return traits_type::eof();
+    setg(buf_.data(), buf_.data(), buf_.data() + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  concurrency::streams::istream in_;
+  std::vector<char> buf_;
 };
 
 http_client_config MakeConfig(const RestConfig& rc, std::chrono::milliseconds timeout) {
@@ -159,7 +174,7 @@ class CppRestClient final : public Client {
     return Send(http::methods::GET, r.Path(ns, name, subresource), {}, {});
   }
 
-  Result<ListPage> List(const Resource& r, const std::string& ns, const ListOptions& o) override {
+  static Query ListQuery(const ListOptions& o) {
     Query q;
     q.Add("labelSelector", o.label_selector)
         .Add("fieldSelector", o.field_selector)
@@ -167,7 +182,11 @@ class CppRestClient final : public Client {
         .Add("continue", o.continue_token)
         .Add("resourceVersion", o.resource_version)
         .Add("resourceVersionMatch", o.resource_version_match);
-    auto j = Send(http::methods::GET, r.Path(ns) + q.str(), {}, {});
+    return q;
+  }
+
+  Result<ListPage> List(const Resource& r, const std::string& ns, const ListOptions& o) override {
+    auto j = Send(http::methods::GET, r.Path(ns) + ListQuery(o).str(), {}, {});
     if (!j) return j.error();
     ListPage page;
     auto& meta = (*j)["metadata"];
@@ -181,6 +200,35 @@ class CppRestClient final : public Client {
       for (auto& item : items) page.items.push_back(std::move(item));
     }
     return page;
+  }
+
+  Result<ListMeta> ListEach(const Resource& r, const std::string& ns, const ListOptions& o,
+                            const std::function<void(Json&&)>& on_item) override {
+    std::string path = r.Path(ns) + ListQuery(o).str();
+    std::string what = "LIST " + r.Path(ns);
+    if (options_.throttle) options_.throttle();
+    auto req = NewRequest(http::methods::GET, path);
+    if (!req) return req.error();
+    auto start = std::chrono::steady_clock::now();
+    try {
+      http::http_response resp = http_->request(*req).get();
+      Observe("LIST", resp.status_code(), start);
+      if (resp.status_code() != http::status_codes::OK) {
+        return ApiError(resp.status_code(), resp.extract_utf8string(true).get(), what);
+      }
+      BodyStreambuf sb(resp.body());
+      std::istream in(&sb);
+      auto meta = ParseListStream(in, on_item);
+      if (!meta) return MakeError(meta.error().code, what + ": " + meta.error().message);
+      return meta;
+    } catch (const http::http_exception& e) {
+      Observe("LIST", 0, start);
+      bool timeout = e.error_code() == std::errc::timed_out;
+      return MakeError(timeout ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
+                       what + ": " + e.what());
+    } catch (const std::exception& e) {
+      return MakeError(ErrorCode::kUnavailable, what + ": " + e.what());
+    }
   }
 
   Result<Json> Create(const Resource& r, const std::string& ns, const Json& body,

@@ -12,6 +12,7 @@
 
 #include "controller/base/result.h"
 #include "controller/kube/config/rest_config.h"
+#include "controller/kube/rest/list_sax.h"
 #include "controller/kube/rest/resource.h"
 
 namespace agentfleet::kube {
@@ -105,6 +106,11 @@ class Client {
                            const std::string& subresource = {}) = 0;
   virtual Result<ListPage> List(const Resource& r, const std::string& ns,
                                 const ListOptions& options = {}) = 0;
+  // Like List, but parses the answer as it streams in and hands each item over
+  // at once: memory stays at one item however long the list. No retries.
+  virtual Result<ListMeta> ListEach(const Resource& r, const std::string& ns,
+                                    const ListOptions& options,
+                                    const std::function<void(Json&& item)>& on_item) = 0;
   virtual Result<Json> Create(const Resource& r, const std::string& ns, const Json& body,
                               const WriteOptions& options = {}) = 0;
   // Sends metadata.resourceVersion as given: a stale one gets kConflict.

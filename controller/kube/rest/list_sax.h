@@ -1,0 +1,24 @@
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "controller/base/result.h"
+
+namespace agentfleet::kube {
+
+struct ListMeta {
+  std::string resource_version;
+  std::string continue_token;
+  size_t items = 0;
+};
+
+// Parses a Kubernetes list response from a stream and hands over each element
+// of "items" as soon as it is complete: a 10,000-pod list never exists as one
+// document in memory, only one item at a time.
+Result<ListMeta> ParseListStream(std::istream& in,
+                                 const std::function<void(nlohmann::json&& item)>& on_item);
+
+}  // namespace agentfleet::kube

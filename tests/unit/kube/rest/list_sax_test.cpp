@@ -1,0 +1,49 @@
+#include "controller/kube/rest/list_sax.h"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace agentfleet::kube {
+namespace {
+
+TEST(ListSax, HandsOverEachItemAndTheListMetadata) {
+  std::istringstream in(R"({"kind":"PodList","apiVersion":"v1",
+    "metadata":{"resourceVersion":"42","continue":"abc","remainingItemCount":3},
+    "items":[
+      {"metadata":{"name":"a","labels":{"x":"1"}},"spec":{"containers":[{"name":"c","ports":[1,2]}]}},
+      {"metadata":{"name":"b","resourceVersion":"7"},"status":{"phase":"Running","ok":true,"n":null,"f":1.5}}
+    ]})");
+  std::vector<nlohmann::json> items;
+  auto meta = ParseListStream(in, [&](nlohmann::json&& j) { items.push_back(std::move(j)); });
+  ASSERT_TRUE(meta.ok()) << meta.error().ToString();
+  EXPECT_EQ(meta->resource_version, "42");
+  EXPECT_EQ(meta->continue_token, "abc");
+  EXPECT_EQ(meta->items, 2u);
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0]["metadata"]["labels"]["x"], "1");
+  EXPECT_EQ(items[0]["spec"]["containers"][0]["ports"], nlohmann::json::array({1, 2}));
+  EXPECT_EQ(items[1]["metadata"]["resourceVersion"], "7") << "an item's fields are not the list's";
+  EXPECT_EQ(items[1]["status"], nlohmann::json::parse(R"({"phase":"Running","ok":true,"n":null,"f":1.5})"));
+}
+
+TEST(ListSax, EmptyListAndNullItems) {
+  std::istringstream in(R"({"metadata":{"resourceVersion":"1"},"items":null})");
+  int n = 0;
+  auto meta = ParseListStream(in, [&](nlohmann::json&&) { ++n; });
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(n, 0);
+  EXPECT_EQ(meta->resource_version, "1");
+}
+
+TEST(ListSax, TruncatedStreamIsAnError) {
+  std::istringstream in(R"({"metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"a"}},{"metad)");
+  int n = 0;
+  auto meta = ParseListStream(in, [&](nlohmann::json&&) { ++n; });
+  ASSERT_FALSE(meta.ok());
+  EXPECT_NE(meta.error().message.find("malformed list"), std::string::npos);
+  EXPECT_EQ(n, 1) << "the complete item before the break was delivered";
+}
+
+}  // namespace
+}  // namespace agentfleet::kube
