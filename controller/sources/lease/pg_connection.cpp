@@ -66,6 +66,11 @@ PgConnection::PgConnection(PgOptions options)
         host = o->val;
       }
       if (std::strcmp(o->keyword, "port") == 0) port = o->val;
+      // A password written into the connection string (a URL from a Secret)
+      // is used, and scrubbed from messages, like one given separately.
+      if (std::strcmp(o->keyword, "password") == 0 && options_.password.empty()) {
+        options_.password = o->val;
+      }
     }
     PQconninfoFree(opts);
   }
@@ -101,17 +106,21 @@ Status PgConnection::EnsureConnected() {
     return Fail(ErrorCode::kInvalidArgument, "the connection string is malformed");
   }
   std::vector<const char*> keys, values;
+  std::string server_options;
   for (PQconninfoOption* o = parsed; o->keyword; ++o) {
-    if (o->val && *o->val && std::strcmp(o->keyword, "password") != 0 &&
-        std::strcmp(o->keyword, "options") != 0) {
-      keys.push_back(o->keyword);
-      values.push_back(o->val);
+    if (o->val == nullptr || *o->val == '\0' || std::strcmp(o->keyword, "password") == 0) {
+      continue;
     }
+    if (std::strcmp(o->keyword, "options") == 0) {
+      server_options = std::string(o->val) + " ";
+      continue;
+    }
+    keys.push_back(o->keyword);
+    values.push_back(o->val);
   }
-  const std::string statement_timeout =
-      "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
+  server_options += "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
   keys.push_back("options");
-  values.push_back(statement_timeout.c_str());
+  values.push_back(server_options.c_str());
   if (!options_.password.empty()) {
     keys.push_back("password");
     values.push_back(options_.password.c_str());

@@ -20,8 +20,9 @@
 namespace agentfleet::lease {
 
 struct PgOptions {
-  // libpq keyword/value form ("host=... port=... user=... dbname=..."); may
-  // carry sslmode/sslrootcert. Keep the password out of it and in `password`.
+  // libpq keyword/value form ("host=... port=... user=... dbname=...") or a
+  // postgresql:// URL; may carry sslmode/sslrootcert. A password here is used
+  // when `password` is empty; either way it never appears in an error.
   std::string conninfo;
   std::string password;
   std::chrono::milliseconds connect_timeout{3000};

@@ -121,6 +121,21 @@ TEST(PgConnection, ReconnectsAfterTheBackendIsKilled) {
   ASSERT_TRUE(again.ok()) << again.error().ToString();
 }
 
+TEST(PgConnection, PasswordInsideAUrlIsUsed) {
+  const PgOptions fixture = PostgresFixture();
+  PgOptions o;
+  o.conninfo = "postgresql://agentfleet:" + fixture.password + "@127.0.0.1:" +
+               ReadLine(std::string(std::getenv("AGENTFLEET_POSTGRES_DIR")) + "/port") +
+               "/agentfleet?application_name=agentfleet-test&options=-c%20work_mem%3D8MB";
+  auto c = PgConnection::Connect(o);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  // The URL's own server options survive next to statement_timeout.
+  auto r = (*c)->Exec("SELECT current_setting('work_mem'), current_setting('statement_timeout')");
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ(*r->rows[0][0], "8MB");
+  EXPECT_EQ(*r->rows[0][1], "3s");
+}
+
 // Planted secrets: a wrong password, a password inside the connection string,
 // none may surface in any error.
 TEST(PgSecrets, NoErrorMessageCarriesThePassword) {
@@ -146,6 +161,15 @@ TEST(PgSecrets, NoErrorMessageCarriesThePassword) {
   auto c = PgConnection::Connect(refused);
   ASSERT_FALSE(c.ok());
   messages.push_back(c.error().ToString());
+
+  PgOptions url_pw;
+  url_pw.conninfo = "postgresql://agentfleet:" + secret + "@127.0.0.1:" +
+                    ReadLine(std::string(std::getenv("AGENTFLEET_POSTGRES_DIR")) + "/port") +
+                    "/agentfleet";
+  auto u = PgConnection::Connect(url_pw);
+  ASSERT_FALSE(u.ok());
+  EXPECT_EQ(u.error().code, ErrorCode::kUnauthorized) << u.error().ToString();
+  messages.push_back(u.error().ToString());
 
   PgOptions malformed;
   malformed.conninfo = "host=127.0.0.1 password=" + secret + " 'unterminated";

@@ -6,6 +6,7 @@
 
 #include "controller/sources/lease/pg_lease_store.h"
 #include "controller/sources/lease/pg_result_store.h"
+#include "controller/sources/lease/store_config.h"
 #include "tests/integration/sources/lease/conformance.h"
 #include "tests/integration/sources/lease/postgres_fixture.h"
 
@@ -46,16 +47,21 @@ class PgPrivateServer final : public PrivateServer {
 class PgHarness final : public StoreHarness {
  public:
   std::string Name() const override { return "postgres"; }
-  std::unique_ptr<LeaseStore> NewLeaseStore() override {
-    return Must(PgLeaseStore::Connect(PostgresFixture()));
-  }
-  std::unique_ptr<ResultStore> NewResultStore() override {
-    return Must(PgResultStore::Connect(PostgresFixture()));
-  }
+  // The shared fixture goes through the configuration path a deployment uses.
+  std::unique_ptr<LeaseStore> NewLeaseStore() override { return Must(OpenLeaseStore(Config())); }
+  std::unique_ptr<ResultStore> NewResultStore() override { return Must(OpenResultStore(Config())); }
   std::unique_ptr<PrivateServer> StartPrivateServer() override {
     return std::make_unique<PgPrivateServer>();
   }
   bool Durable() const override { return true; }
+
+ private:
+  static StoreConfig Config() {
+    const PgOptions o = PostgresFixture();
+    auto c = ParseStoreUrl(o.conninfo, o.password, std::chrono::seconds(10));
+    if (!c.ok()) throw std::runtime_error(c.error().ToString());
+    return *c;
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(Postgres, LeaseConformance,

@@ -6,6 +6,7 @@
 
 #include "controller/sources/lease/redis_lease_store.h"
 #include "controller/sources/lease/redis_result_store.h"
+#include "controller/sources/lease/store_config.h"
 #include "tests/integration/sources/lease/conformance.h"
 #include "tests/integration/sources/redis/test_servers.h"
 
@@ -53,19 +54,22 @@ class RedisPrivateServer final : public PrivateServer {
 class RedisHarness final : public StoreHarness {
  public:
   std::string Name() const override { return "redis"; }
-  std::unique_ptr<LeaseStore> NewLeaseStore() override {
-    return Must(RedisLeaseStore::Connect(Shared()));
-  }
-  std::unique_ptr<ResultStore> NewResultStore() override {
-    return Must(RedisResultStore::Connect(Shared()));
-  }
+  // The shared fixture goes through the configuration path a deployment uses.
+  std::unique_ptr<LeaseStore> NewLeaseStore() override { return Must(OpenLeaseStore(Config())); }
+  std::unique_ptr<ResultStore> NewResultStore() override { return Must(OpenResultStore(Config())); }
   std::unique_ptr<PrivateServer> StartPrivateServer() override {
     return std::make_unique<RedisPrivateServer>();
   }
   bool Durable() const override { return false; }
 
  private:
-  static redis::Options Shared() { return At(agentfleet::testing::RedisFixture().port); }
+  static StoreConfig Config() {
+    const std::string url =
+        "redis://127.0.0.1:" + std::to_string(agentfleet::testing::RedisFixture().port);
+    auto c = ParseStoreUrl(url, "", std::chrono::seconds(5));
+    if (!c.ok()) throw std::runtime_error(c.error().ToString());
+    return *c;
+  }
 };
 
 INSTANTIATE_TEST_SUITE_P(Redis, LeaseConformance,
