@@ -8,7 +8,10 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
+#include <condition_variable>
+#include <mutex>
 #include <optional>
+#include <thread>
 
 namespace agentfleet::redis {
 
@@ -74,6 +77,51 @@ struct Transport::Impl {
   }
 };
 
+namespace {
+
+// Name resolution with a deadline. getaddrinfo cannot be cancelled, so a name
+// is resolved on a detached thread that owns its state; on the deadline we
+// walk away and the thread finishes on its own. Numeric addresses skip all of
+// it.
+Result<std::vector<tcp::endpoint>> Resolve(const std::string& host, uint16_t port,
+                                           Transport::Deadline deadline) {
+  error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (!ec) return std::vector<tcp::endpoint>{{address, port}};
+
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    error_code ec;
+    std::vector<tcp::endpoint> endpoints;
+  };
+  auto state = std::make_shared<State>();
+  std::thread([state, host, port] {
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    error_code ec;
+    auto results = resolver.resolve(host, std::to_string(port), ec);
+    std::lock_guard lock(state->mu);
+    state->ec = ec;
+    for (const auto& r : results) state->endpoints.push_back(r.endpoint());
+    state->done = true;
+    state->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(state->mu);
+  if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
+    return MakeError(ErrorCode::kTimeout, "name resolution timed out");
+  }
+  if (state->ec || state->endpoints.empty()) {
+    return MakeError(
+        ErrorCode::kUnavailable,
+        "cannot resolve host: " + (state->ec ? state->ec.message() : std::string("no address")));
+  }
+  return state->endpoints;
+}
+
+}  // namespace
+
 Transport::Transport(const Options& options) : impl_(std::make_unique<Impl>(options)) {}
 Transport::~Transport() {
   impl_->Close();
@@ -105,27 +153,11 @@ Status Transport::Open(Deadline deadline) {
   }
   m.stream.emplace(m.io, m.ssl_ctx);
 
-  tcp::resolver resolver(m.io);
-  std::optional<error_code> done;
-  tcp::resolver::results_type endpoints;
-  resolver.async_resolve(o.host, std::to_string(o.port),
-                         [&](const error_code& ec, tcp::resolver::results_type r) {
-                           done = ec;
-                           endpoints = std::move(r);
-                         });
-  m.io.restart();
-  while (!done) {
-    if (m.io.run_one_until(deadline) == 0 && !done) {
-      resolver.cancel();
-      m.io.restart();
-      m.io.run();
-      return m.Fail(ErrorCode::kTimeout, "name resolution timed out");
-    }
-  }
-  if (*done) return m.Fail(ErrorCode::kUnavailable, "cannot resolve host: " + done->message());
+  auto endpoints = Resolve(o.host, o.port, deadline);
+  if (!endpoints.ok()) return m.Fail(endpoints.error().code, endpoints.error().message);
 
-  done.reset();
-  asio::async_connect(m.socket(), endpoints,
+  std::optional<error_code> done;
+  asio::async_connect(m.socket(), *endpoints,
                       [&](const error_code& ec, const tcp::endpoint&) { done = ec; });
   if (!m.RunUntil(deadline, done)) return m.Fail(ErrorCode::kTimeout, "connect timed out");
   if (*done) return m.Fail(ErrorCode::kUnavailable, "connect: " + done->message());
@@ -133,7 +165,10 @@ Status Transport::Open(Deadline deadline) {
 
   if (o.tls) {
     const std::string& name = o.tls_server_name.empty() ? o.host : o.tls_server_name;
-    SSL_set_tlsext_host_name(m.stream->native_handle(), name.c_str());
+    error_code not_ip;
+    asio::ip::make_address(name, not_ip);
+    if (not_ip)
+      SSL_set_tlsext_host_name(m.stream->native_handle(), name.c_str());  // SNI: names only
     m.stream->set_verify_callback(asio::ssl::host_name_verification(name));
     done.reset();
     m.stream->async_handshake(asio::ssl::stream_base::client,
