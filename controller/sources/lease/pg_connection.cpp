@@ -1,9 +1,15 @@
 #include "controller/sources/lease/pg_connection.h"
 
+#include <arpa/inet.h>
 #include <libpq-fe.h>
+#include <netdb.h>
 #include <poll.h>
 
+#include <condition_variable>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 namespace agentfleet::lease {
 namespace {
@@ -38,6 +44,60 @@ bool WaitFor(int fd, bool write, Steady::time_point deadline) {
   }
 }
 
+// A single host name (not a list, not a unix socket path, not an address).
+bool NeedsResolution(const std::string& host) {
+  if (host.empty() || host[0] == '/' || host[0] == '@' || host.find(',') != std::string::npos) {
+    return false;
+  }
+  in6_addr a6;
+  in_addr a4;
+  return inet_pton(AF_INET, host.c_str(), &a4) != 1 && inet_pton(AF_INET6, host.c_str(), &a6) != 1;
+}
+
+// getaddrinfo cannot be cancelled: run it on a detached thread that owns its
+// state, and stop waiting at the deadline.
+Result<std::string> ResolveHost(const std::string& host, Steady::time_point deadline) {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::string address, error;
+  };
+  auto state = std::make_shared<State>();
+  std::thread([state, host] {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+    std::string address, error;
+    if (rc != 0) {
+      error = gai_strerror(rc);
+    } else {
+      char buf[INET6_ADDRSTRLEN] = {};
+      const void* src =
+          res->ai_family == AF_INET6
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr)
+              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr);
+      if (inet_ntop(res->ai_family, src, buf, sizeof buf)) address = buf;
+      freeaddrinfo(res);
+      if (address.empty()) error = "no usable address";
+    }
+    std::lock_guard lock(state->mu);
+    state->address = address;
+    state->error = error;
+    state->done = true;
+    state->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(state->mu);
+  if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
+    return MakeError(ErrorCode::kTimeout, "name resolution timed out");
+  }
+  if (!state->error.empty()) {
+    return MakeError(ErrorCode::kUnavailable, "cannot resolve host: " + state->error);
+  }
+  return state->address;
+}
+
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
   return s;
@@ -62,9 +122,8 @@ PgConnection::PgConnection(PgOptions options)
   if (PQconninfoOption* opts = PQconninfoParse(options_.conninfo.c_str(), &err)) {
     for (PQconninfoOption* o = opts; o->keyword; ++o) {
       if (o->val == nullptr || *o->val == '\0') continue;
-      if (std::strcmp(o->keyword, "host") == 0 || std::strcmp(o->keyword, "hostaddr") == 0) {
-        host = o->val;
-      }
+      if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+      if (std::strcmp(o->keyword, "hostaddr") == 0 && host == "localhost") host = o->val;
       if (std::strcmp(o->keyword, "port") == 0) port = o->val;
       // A password written into the connection string (a URL from a Secret)
       // is used, and scrubbed from messages, like one given separately.
@@ -105,12 +164,16 @@ Status PgConnection::EnsureConnected() {
   if (parsed == nullptr) {
     return Fail(ErrorCode::kInvalidArgument, "the connection string is malformed");
   }
+  const auto deadline = Steady::now() + options_.connect_timeout;
   std::vector<const char*> keys, values;
-  std::string server_options;
+  std::string server_options, host;
+  bool has_hostaddr = false;
   for (PQconninfoOption* o = parsed; o->keyword; ++o) {
     if (o->val == nullptr || *o->val == '\0' || std::strcmp(o->keyword, "password") == 0) {
       continue;
     }
+    if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+    if (std::strcmp(o->keyword, "hostaddr") == 0) has_hostaddr = true;
     if (std::strcmp(o->keyword, "options") == 0) {
       server_options = std::string(o->val) + " ";
       continue;
@@ -121,6 +184,20 @@ Status PgConnection::EnsureConnected() {
   server_options += "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
   keys.push_back("options");
   values.push_back(server_options.c_str());
+  // libpq resolves names with a blocking getaddrinfo inside PQconnectPoll,
+  // beyond our deadline; resolve here instead and hand it the address (host
+  // stays, for TLS verification and messages).
+  std::string hostaddr;
+  if (!has_hostaddr && NeedsResolution(host)) {
+    auto addr = ResolveHost(host, deadline);
+    if (!addr.ok()) {
+      PQconninfoFree(parsed);
+      return Fail(addr.error().code, addr.error().message);
+    }
+    hostaddr = *addr;
+    keys.push_back("hostaddr");
+    values.push_back(hostaddr.c_str());
+  }
   if (!options_.password.empty()) {
     keys.push_back("password");
     values.push_back(options_.password.c_str());
@@ -131,7 +208,6 @@ Status PgConnection::EnsureConnected() {
   PQconninfoFree(parsed);
   if (h_->conn == nullptr) return Fail(ErrorCode::kInternal, "out of memory");
 
-  const auto deadline = Steady::now() + options_.connect_timeout;
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
     if (st == PGRES_POLLING_FAILED || PQstatus(h_->conn) == CONNECTION_BAD) {

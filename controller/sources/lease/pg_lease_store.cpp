@@ -114,7 +114,12 @@ Result<std::vector<Outcome>> PgLeaseStore::Mutate(std::string_view sql, const Pg
   Result<PgRows> rows = PgRows{};
   {
     std::lock_guard lock(mu_);
-    rows = db_->Exec(sql, params);
+    // Each statement is atomic: one aborted by a deadlock (kConflict) had no
+    // effect and is safe to run again.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      rows = db_->Exec(sql, params);
+      if (rows.ok() || rows.error().code != ErrorCode::kConflict) break;
+    }
   }
   if (!rows.ok()) return rows.error();
   if (rows->rows.size() != shards.size()) return Unexpected("a lease batch");

@@ -108,6 +108,26 @@ TEST(PgConnection, RefusedIsUnavailable) {
   EXPECT_NE(c.error().message.find("127.0.0.1:"), std::string::npos) << c.error().message;
 }
 
+TEST(PgConnection, HostNamesAreResolved) {
+  PgOptions o = PostgresFixture();
+  o.conninfo = "host=localhost port=" +
+               ReadLine(std::string(std::getenv("AGENTFLEET_POSTGRES_DIR")) + "/port") +
+               " user=agentfleet dbname=agentfleet";
+  auto c = PgConnection::Connect(o);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  EXPECT_EQ((*c)->endpoint().rfind("localhost:", 0), 0u) << (*c)->endpoint();
+
+  o.conninfo = "host=no-such-host.invalid port=5432 user=agentfleet dbname=agentfleet";
+  o.connect_timeout = 2s;
+  const auto start = Steady::now();
+  auto bad = PgConnection::Connect(o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_TRUE(bad.error().code == ErrorCode::kUnavailable ||
+              bad.error().code == ErrorCode::kTimeout)
+      << bad.error().ToString();
+  EXPECT_LT(Steady::now() - start, 3s);
+}
+
 TEST(PgConnection, ReconnectsAfterTheBackendIsKilled) {
   auto db = MustConnect();
   auto pid = db->Exec("SELECT pg_backend_pid()");
