@@ -15,7 +15,9 @@
 // idempotent). Messages name the endpoint and the command name, never the
 // arguments or credentials.
 //
-// Not thread-safe: use one Client per thread (or guard it).
+// One server: no Redis Cluster redirections (MOVED/ASK come back as errors),
+// no RESP3, no pub/sub. Not thread-safe: use one Client per thread (or guard
+// it).
 
 #include <memory>
 #include <string>
