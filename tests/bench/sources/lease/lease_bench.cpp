@@ -85,8 +85,9 @@ void BM_Snapshot(benchmark::State& state, Kind kind) {
 // items/s counts lease operations (3 per iteration); threads use their own
 // connections and their own shards.
 void BM_LeaseCycle(benchmark::State& state, Kind kind) {
-  static std::string fleet;
-  if (state.thread_index() == 0) fleet = Fleet("cycle");
+  // One fleet for every thread and repetition (thread-safe static init);
+  // threads use disjoint shards and release what they take.
+  static const std::string fleet = Fleet("cycle");
   auto store = Open(kind);
   const std::string holder = "agent-" + std::to_string(state.thread_index());
   uint32_t i = 0;
