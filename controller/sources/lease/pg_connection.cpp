@@ -1,0 +1,362 @@
+#include "controller/sources/lease/pg_connection.h"
+
+#include <arpa/inet.h>
+#include <libpq-fe.h>
+#include <netdb.h>
+#include <poll.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+namespace agentfleet::lease {
+namespace {
+
+using Steady = std::chrono::steady_clock;
+constexpr auto kClientGrace = std::chrono::milliseconds(1000);
+
+ErrorCode CodeOfSqlState(const char* state) {
+  if (state == nullptr || std::strlen(state) != 5) return ErrorCode::kInternal;
+  const std::string_view s(state);
+  if (s.starts_with("08")) return ErrorCode::kUnavailable;  // connection exception
+  if (s.starts_with("28")) return ErrorCode::kUnauthorized;
+  if (s == "57014") return ErrorCode::kTimeout;  // statement_timeout
+  if (s.starts_with("57P") || s.starts_with("53")) return ErrorCode::kUnavailable;
+  if (s == "40001" || s == "40P01") return ErrorCode::kConflict;
+  if (s == "23505") return ErrorCode::kAlreadyExists;
+  if (s == "42501") return ErrorCode::kForbidden;
+  if (s.starts_with("22") || s.starts_with("23")) return ErrorCode::kInvalidArgument;
+  return ErrorCode::kInternal;
+}
+
+// Waits until the socket is readable/writable or the deadline passes.
+bool WaitFor(int fd, bool write, Steady::time_point deadline) {
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Steady::now()).count();
+    if (left <= 0) return false;
+    pollfd p{fd, static_cast<short>(write ? POLLOUT : POLLIN), 0};
+    const int n = ::poll(&p, 1, static_cast<int>(left));
+    if (n > 0) return true;
+    if (n < 0 && errno != EINTR) return true;  // let libpq report the error
+  }
+}
+
+// A single host name (not a list, not a unix socket path, not an address).
+bool NeedsResolution(const std::string& host) {
+  if (host.empty() || host[0] == '/' || host[0] == '@' || host.find(',') != std::string::npos) {
+    return false;
+  }
+  in6_addr a6;
+  in_addr a4;
+  return inet_pton(AF_INET, host.c_str(), &a4) != 1 && inet_pton(AF_INET6, host.c_str(), &a6) != 1;
+}
+
+// getaddrinfo cannot be cancelled: run it on a detached thread that owns its
+// state, and stop waiting at the deadline.
+Result<std::string> ResolveHost(const std::string& host, Steady::time_point deadline) {
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    std::string address, error;
+  };
+  auto state = std::make_shared<State>();
+  std::thread([state, host] {
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* res = nullptr;
+    const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+    std::string address, error;
+    if (rc != 0) {
+      error = gai_strerror(rc);
+    } else {
+      char buf[INET6_ADDRSTRLEN] = {};
+      const void* src =
+          res->ai_family == AF_INET6
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr)
+              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr);
+      if (inet_ntop(res->ai_family, src, buf, sizeof buf)) address = buf;
+      freeaddrinfo(res);
+      if (address.empty()) error = "no usable address";
+    }
+    std::lock_guard lock(state->mu);
+    state->address = address;
+    state->error = error;
+    state->done = true;
+    state->cv.notify_all();
+  }).detach();
+  std::unique_lock lock(state->mu);
+  if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
+    return MakeError(ErrorCode::kTimeout, "name resolution timed out");
+  }
+  if (!state->error.empty()) {
+    return MakeError(ErrorCode::kUnavailable, "cannot resolve host: " + state->error);
+  }
+  return state->address;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+}  // namespace
+
+struct PgConnection::Handle {
+  PGconn* conn = nullptr;
+  ~Handle() { Reset(); }
+  void Reset() {
+    if (conn) PQfinish(conn);
+    conn = nullptr;
+  }
+};
+
+PgConnection::PgConnection(PgOptions options)
+    : options_(std::move(options)), h_(std::make_unique<Handle>()) {
+  // host:port for messages, read from the conninfo without echoing it.
+  std::string host = "localhost", port = "5432";
+  char* err = nullptr;
+  if (PQconninfoOption* opts = PQconninfoParse(options_.conninfo.c_str(), &err)) {
+    for (PQconninfoOption* o = opts; o->keyword; ++o) {
+      if (o->val == nullptr || *o->val == '\0') continue;
+      if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+      if (std::strcmp(o->keyword, "hostaddr") == 0 && host == "localhost") host = o->val;
+      if (std::strcmp(o->keyword, "port") == 0) port = o->val;
+      // A password written into the connection string (a URL from a Secret)
+      // is used, and scrubbed from messages, like one given separately.
+      if (std::strcmp(o->keyword, "password") == 0 && options_.password.empty()) {
+        options_.password = o->val;
+      }
+    }
+    PQconninfoFree(opts);
+  }
+  if (err) PQfreemem(err);
+  endpoint_ = host + ":" + port;
+}
+
+PgConnection::~PgConnection() = default;
+
+Error PgConnection::Fail(ErrorCode code, std::string what) {
+  // Defence in depth: a server or libpq message must never carry the secret.
+  if (!options_.password.empty()) {
+    for (size_t at; (at = what.find(options_.password)) != std::string::npos;) {
+      what.replace(at, options_.password.size(), "***");
+    }
+  }
+  return MakeError(code, "postgres " + endpoint_ + ": " + Trim(std::move(what)));
+}
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Connect(PgOptions options) {
+  std::unique_ptr<PgConnection> c(new PgConnection(std::move(options)));
+  if (auto s = c->EnsureConnected(); !s.ok()) return s.error();
+  return c;
+}
+
+Status PgConnection::EnsureConnected() {
+  if (h_->conn && PQstatus(h_->conn) == CONNECTION_OK) return Ok{};
+  h_->Reset();
+  char* err = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(options_.conninfo.c_str(), &err);
+  if (err) PQfreemem(err);
+  if (parsed == nullptr) {
+    return Fail(ErrorCode::kInvalidArgument, "the connection string is malformed");
+  }
+  const auto deadline = Steady::now() + options_.connect_timeout;
+  std::vector<const char*> keys, values;
+  std::string server_options, host;
+  bool has_hostaddr = false;
+  for (PQconninfoOption* o = parsed; o->keyword; ++o) {
+    if (o->val == nullptr || *o->val == '\0' || std::strcmp(o->keyword, "password") == 0) {
+      continue;
+    }
+    if (std::strcmp(o->keyword, "host") == 0) host = o->val;
+    if (std::strcmp(o->keyword, "hostaddr") == 0) has_hostaddr = true;
+    if (std::strcmp(o->keyword, "options") == 0) {
+      server_options = std::string(o->val) + " ";
+      continue;
+    }
+    keys.push_back(o->keyword);
+    values.push_back(o->val);
+  }
+  server_options += "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
+  keys.push_back("options");
+  values.push_back(server_options.c_str());
+  // libpq resolves names with a blocking getaddrinfo inside PQconnectPoll,
+  // beyond our deadline; resolve here instead and hand it the address (host
+  // stays, for TLS verification and messages).
+  std::string hostaddr;
+  if (!has_hostaddr && NeedsResolution(host)) {
+    auto addr = ResolveHost(host, deadline);
+    if (!addr.ok()) {
+      PQconninfoFree(parsed);
+      return Fail(addr.error().code, addr.error().message);
+    }
+    hostaddr = *addr;
+    keys.push_back("hostaddr");
+    values.push_back(hostaddr.c_str());
+  }
+  if (!options_.password.empty()) {
+    keys.push_back("password");
+    values.push_back(options_.password.c_str());
+  }
+  keys.push_back(nullptr);
+  values.push_back(nullptr);
+  h_->conn = PQconnectStartParams(keys.data(), values.data(), 0);
+  PQconninfoFree(parsed);
+  if (h_->conn == nullptr) return Fail(ErrorCode::kInternal, "out of memory");
+
+  PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+  while (st != PGRES_POLLING_OK) {
+    if (st == PGRES_POLLING_FAILED || PQstatus(h_->conn) == CONNECTION_BAD) {
+      std::string msg = PQerrorMessage(h_->conn);
+      h_->Reset();
+      const bool auth = msg.find("authentication") != std::string::npos ||
+                        msg.find("password") != std::string::npos;
+      return Fail(auth ? ErrorCode::kUnauthorized : ErrorCode::kUnavailable, "connect: " + msg);
+    }
+    if (!WaitFor(PQsocket(h_->conn), st == PGRES_POLLING_WRITING, deadline)) {
+      h_->Reset();
+      return Fail(ErrorCode::kTimeout, "connect timed out");
+    }
+    st = PQconnectPoll(h_->conn);
+  }
+  if (PQsetnonblocking(h_->conn, 1) != 0) {
+    h_->Reset();
+    return Fail(ErrorCode::kInternal, "cannot switch to non-blocking mode");
+  }
+  return Ok{};
+}
+
+Result<PgRows> PgConnection::Exec(std::string_view sql, const PgParams& params) {
+  return Run(sql, &params);
+}
+
+Status PgConnection::ExecScript(std::string_view sql) {
+  auto r = Run(sql, nullptr);
+  if (!r.ok()) return r.error();
+  return Ok{};
+}
+
+Result<PgRows> PgConnection::Run(std::string_view sql, const PgParams* params) {
+  if (auto s = EnsureConnected(); !s.ok()) return s.error();
+  PGconn* conn = h_->conn;
+  const std::string query(sql);
+  int sent = 0;
+  if (params) {
+    std::vector<const char*> values;
+    for (const auto& p : *params) values.push_back(p ? p->c_str() : nullptr);
+    sent = PQsendQueryParams(conn, query.c_str(), static_cast<int>(values.size()), nullptr,
+                             values.data(), nullptr, nullptr, 0);
+  } else {
+    sent = PQsendQuery(conn, query.c_str());
+  }
+  if (!sent) {
+    std::string msg = PQerrorMessage(conn);
+    h_->Reset();
+    return Fail(ErrorCode::kUnavailable, "send: " + msg);
+  }
+
+  const auto deadline = Steady::now() + options_.statement_timeout + kClientGrace;
+  auto give_up = [&]() -> Error {
+    if (PGcancel* cancel = PQgetCancel(conn)) {
+      char buf[256];
+      PQcancel(cancel, buf, sizeof buf);
+      PQfreeCancel(cancel);
+    }
+    h_->Reset();
+    return Fail(ErrorCode::kTimeout, "no answer within the deadline");
+  };
+  // Flush the request, then read until libpq has whole results.
+  for (;;) {
+    const int f = PQflush(conn);
+    if (f == 0) break;
+    if (f < 0) {
+      std::string msg = PQerrorMessage(conn);
+      h_->Reset();
+      return Fail(ErrorCode::kUnavailable, "send: " + msg);
+    }
+    if (!WaitFor(PQsocket(conn), true, deadline)) return give_up();
+  }
+
+  PgRows out;
+  std::optional<Error> error;
+  for (;;) {
+    while (PQisBusy(conn)) {
+      if (!WaitFor(PQsocket(conn), false, deadline)) return give_up();
+      if (!PQconsumeInput(conn)) {
+        std::string msg = PQerrorMessage(conn);
+        h_->Reset();
+        return Fail(ErrorCode::kUnavailable, msg);
+      }
+    }
+    PGresult* res = PQgetResult(conn);
+    if (res == nullptr) break;
+    const ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_TUPLES_OK) {
+      const int n = PQntuples(res), m = PQnfields(res);
+      out.rows.reserve(out.rows.size() + static_cast<size_t>(n));
+      for (int i = 0; i < n; ++i) {
+        std::vector<std::optional<std::string>> row;
+        row.reserve(static_cast<size_t>(m));
+        for (int j = 0; j < m; ++j) {
+          if (PQgetisnull(res, i, j)) {
+            row.emplace_back();
+          } else {
+            row.emplace_back(
+                std::string(PQgetvalue(res, i, j), static_cast<size_t>(PQgetlength(res, i, j))));
+          }
+        }
+        out.rows.push_back(std::move(row));
+      }
+    } else if (st == PGRES_COMMAND_OK) {
+      const char* n = PQcmdTuples(res);
+      if (n && *n) out.affected += std::stoll(n);
+    } else if (!error) {
+      const char* primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+      error = Fail(CodeOfSqlState(PQresultErrorField(res, PG_DIAG_SQLSTATE)),
+                   primary ? primary : PQresultErrorMessage(res));
+    }
+    PQclear(res);
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    h_->Reset();
+    if (!error) return Fail(ErrorCode::kUnavailable, "connection lost");
+    if (error->code == ErrorCode::kInternal) error->code = ErrorCode::kUnavailable;
+  }
+  if (error) {
+    // A failed statement inside an explicit transaction (a migration script)
+    // leaves it aborted; roll back so the connection stays usable.
+    if (h_->conn && PQtransactionStatus(h_->conn) == PQTRANS_INERROR)
+      (void)Run("ROLLBACK", nullptr);
+    return *error;
+  }
+  return out;
+}
+
+std::string PgIntArray(const std::vector<int64_t>& values) {
+  std::string s = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) s += ',';
+    s += std::to_string(values[i]);
+  }
+  return s + "}";
+}
+
+std::string PgTextArray(const std::vector<std::string>& values) {
+  std::string s = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) s += ',';
+    s += '"';
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') s += '\\';
+      s += c;
+    }
+    s += '"';
+  }
+  return s + "}";
+}
+
+}  // namespace agentfleet::lease

@@ -1,0 +1,72 @@
+#pragma once
+
+// A small synchronous libpq wrapper with deadlines: non-blocking connect
+// bounded by connect_timeout, server-side statement_timeout, and a client-side
+// deadline (statement_timeout + grace) after which the query is cancelled and
+// the connection dropped. After any connection failure the next call
+// reconnects once. Failures are typed Errors naming host:port and the
+// server's message; the connection string and the password never appear in
+// them. Not thread-safe: one connection per thread, or guard it.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/base/result.h"
+
+namespace agentfleet::lease {
+
+struct PgOptions {
+  // libpq keyword/value form ("host=... port=... user=... dbname=...") or a
+  // postgresql:// URL; may carry sslmode/sslrootcert. A password here is used
+  // when `password` is empty; either way it never appears in an error.
+  std::string conninfo;
+  std::string password;
+  std::chrono::milliseconds connect_timeout{3000};
+  std::chrono::milliseconds statement_timeout{3000};
+};
+
+// Rows in text form; a SQL NULL is nullopt.
+struct PgRows {
+  std::vector<std::vector<std::optional<std::string>>> rows;
+  int64_t affected = 0;  // for INSERT/UPDATE/DELETE without RETURNING
+};
+
+using PgParams = std::vector<std::optional<std::string>>;
+
+class PgConnection {
+ public:
+  static Result<std::unique_ptr<PgConnection>> Connect(PgOptions options);
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // One parameterised statement (extended protocol), params as text.
+  Result<PgRows> Exec(std::string_view sql, const PgParams& params = {});
+  // Several statements in one string (simple protocol), no parameters; they
+  // run in one implicit transaction. For migrations.
+  Status ExecScript(std::string_view sql);
+
+  const std::string& endpoint() const { return endpoint_; }
+
+ private:
+  explicit PgConnection(PgOptions options);
+  Status EnsureConnected();
+  Result<PgRows> Run(std::string_view sql, const PgParams* params);
+  Error Fail(ErrorCode code, std::string what);
+
+  struct Handle;
+  PgOptions options_;
+  std::string endpoint_;
+  std::unique_ptr<Handle> h_;
+};
+
+// Postgres text array literal of integers: {1,2,3}.
+std::string PgIntArray(const std::vector<int64_t>& values);
+// Postgres text array literal of strings, every element quoted and escaped.
+std::string PgTextArray(const std::vector<std::string>& values);
+
+}  // namespace agentfleet::lease

@@ -1,0 +1,113 @@
+#include "controller/sources/lease/pg_result_store.h"
+
+#include "controller/sources/lease/lease_store.h"
+#include "controller/sources/lease/pg_schema.h"
+
+namespace agentfleet::lease {
+namespace {
+
+// $1 fleet, $2 shard, $3 token, $4 products, $5 prices. Answers: accepted
+// (0/1), rows written, the mark as of the statement's snapshot.
+constexpr const char* kWriteSql =
+    "WITH fence AS ("
+    " INSERT INTO shard_fences AS f (fleet, shard, token) VALUES ($1, $2, $3)"
+    " ON CONFLICT (fleet, shard) DO UPDATE SET token = EXCLUDED.token"
+    "  WHERE f.token <= EXCLUDED.token"
+    " RETURNING token), "
+    "w AS ("
+    " INSERT INTO product_prices AS p (fleet, product, shard, price, token, updated_at)"
+    " SELECT $1, x.product, $2, x.price, $3, now()"
+    " FROM unnest($4::text[], $5::bigint[]) AS x(product, price)"
+    " WHERE EXISTS (SELECT 1 FROM fence)"
+    " ON CONFLICT (fleet, product) DO UPDATE SET shard = EXCLUDED.shard, price = EXCLUDED.price,"
+    "  token = EXCLUDED.token, updated_at = EXCLUDED.updated_at"
+    " RETURNING 1) "
+    "SELECT (SELECT count(*) FROM fence), (SELECT count(*) FROM w),"
+    " (SELECT token FROM shard_fences WHERE fleet = $1 AND shard = $2)";
+
+Error Unexpected(std::string_view what) {
+  return MakeError(ErrorCode::kInternal,
+                   "postgres result store: unexpected answer to " + std::string(what));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PgResultStore>> PgResultStore::Connect(const PgOptions& options) {
+  auto db = PgConnection::Connect(options);
+  if (!db.ok()) return db.error();
+  if (auto s = MigrateResultSchema(**db); !s.ok()) return s.error();
+  return std::make_unique<PgResultStore>(std::move(*db));
+}
+
+PgResultStore::PgResultStore(std::unique_ptr<PgConnection> db) : db_(std::move(db)) {}
+
+Status PgResultStore::Write(std::string_view fleet, uint32_t shard, int64_t token,
+                            const std::vector<PriceWrite>& prices) {
+  if (auto s = ValidateWrite(fleet, token, prices); !s.ok()) return s;
+  std::vector<std::string> products;
+  std::vector<int64_t> values;
+  for (const auto& p : prices) {
+    products.push_back(p.product);
+    values.push_back(p.price);
+  }
+  Result<PgRows> r = PgRows{};
+  {
+    std::lock_guard lock(mu_);
+    r = db_->Exec(kWriteSql, {std::string(fleet), std::to_string(shard), std::to_string(token),
+                              PgTextArray(products), PgIntArray(values)});
+  }
+  if (!r.ok()) return r.error();
+  if (r->rows.size() != 1 || !r->rows[0][0] || !r->rows[0][1]) return Unexpected("write");
+  if (*r->rows[0][0] != "1") {
+    const std::string mark = r->rows[0][2].value_or("?");
+    return MakeError(ErrorCode::kFailedPrecondition,
+                     "shard " + std::to_string(shard) + " of fleet " + std::string(fleet) +
+                         ": token " + std::to_string(token) +
+                         " is fenced off; the store has accepted token " + mark);
+  }
+  if (std::stoul(*r->rows[0][1]) != prices.size()) return Unexpected("write (row count)");
+  return Ok{};
+}
+
+Result<std::optional<StoredPrice>> PgResultStore::Get(std::string_view fleet,
+                                                      std::string_view product) {
+  Result<PgRows> r = PgRows{};
+  {
+    std::lock_guard lock(mu_);
+    r = db_->Exec(
+        "SELECT shard, price, token FROM product_prices WHERE fleet = $1 AND product = $2",
+        {std::string(fleet), std::string(product)});
+  }
+  if (!r.ok()) return r.error();
+  if (r->rows.empty()) return std::optional<StoredPrice>();
+  const auto& row = r->rows[0];
+  if (!row[0] || !row[1] || !row[2]) return Unexpected("get");
+  return std::optional<StoredPrice>(StoredPrice{std::string(product),
+                                                static_cast<uint32_t>(std::stoul(*row[0])),
+                                                std::stoll(*row[1]), std::stoll(*row[2])});
+}
+
+Result<int64_t> PgResultStore::HighWater(std::string_view fleet, uint32_t shard) {
+  Result<PgRows> r = PgRows{};
+  {
+    std::lock_guard lock(mu_);
+    r = db_->Exec("SELECT token FROM shard_fences WHERE fleet = $1 AND shard = $2",
+                  {std::string(fleet), std::to_string(shard)});
+  }
+  if (!r.ok()) return r.error();
+  if (r->rows.empty() || !r->rows[0][0]) return int64_t{0};
+  return std::stoll(*r->rows[0][0]);
+}
+
+Status PgResultStore::DeleteFleet(std::string_view fleet) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  auto a = db_->Exec(
+      "WITH a AS (DELETE FROM shard_fences WHERE fleet = $1) "
+      "DELETE FROM product_prices WHERE fleet = $1",
+      {std::string(fleet)});
+  if (!a.ok()) return a.error();
+  return Ok{};
+}
+
+}  // namespace agentfleet::lease

@@ -1,0 +1,71 @@
+#include "controller/sources/lease/pg_schema.h"
+
+#include <string>
+
+namespace agentfleet::lease {
+namespace {
+
+// BEGIN/COMMIT explicit: the advisory lock must cover the whole migration.
+std::string Migration(std::string_view component, int version, std::string_view ddl) {
+  const std::string v = std::to_string(version);
+  return "BEGIN;\n"
+         "SELECT pg_advisory_xact_lock(7046213904127348);\n"
+         "CREATE TABLE IF NOT EXISTS agentfleet_schema (\n"
+         "  component text PRIMARY KEY,\n"
+         "  version integer NOT NULL,\n"
+         "  applied_at timestamptz NOT NULL DEFAULT now());\n" +
+         std::string(ddl) + "INSERT INTO agentfleet_schema (component, version) VALUES ('" +
+         std::string(component) + "', " + v +
+         ")\n"
+         "  ON CONFLICT (component) DO UPDATE SET version = GREATEST(agentfleet_schema.version, " +
+         v + "), applied_at = CASE WHEN agentfleet_schema.version < " + v +
+         " THEN now() ELSE agentfleet_schema.applied_at END;\n"
+         "COMMIT;\n";
+}
+
+constexpr std::string_view kLeaseDdl =
+    "CREATE TABLE IF NOT EXISTS shard_leases (\n"
+    "  fleet text NOT NULL,\n"
+    "  shard integer NOT NULL CHECK (shard >= 0),\n"
+    "  holder text NOT NULL DEFAULT '',\n"
+    "  token bigint NOT NULL,\n"
+    "  expires_at timestamptz NOT NULL,\n"
+    "  PRIMARY KEY (fleet, shard));\n";
+
+constexpr std::string_view kResultDdl =
+    "CREATE TABLE IF NOT EXISTS shard_fences (\n"
+    "  fleet text NOT NULL,\n"
+    "  shard integer NOT NULL CHECK (shard >= 0),\n"
+    "  token bigint NOT NULL,\n"
+    "  PRIMARY KEY (fleet, shard));\n"
+    "CREATE TABLE IF NOT EXISTS product_prices (\n"
+    "  fleet text NOT NULL,\n"
+    "  product text NOT NULL,\n"
+    "  shard integer NOT NULL CHECK (shard >= 0),\n"
+    "  price bigint NOT NULL,\n"
+    "  token bigint NOT NULL,\n"
+    "  updated_at timestamptz NOT NULL DEFAULT now(),\n"
+    "  PRIMARY KEY (fleet, product));\n";
+
+}  // namespace
+
+Status MigrateLeaseSchema(PgConnection& db) {
+  return db.ExecScript(Migration("shard_leases", kLeaseSchemaVersion, kLeaseDdl));
+}
+
+Status MigrateResultSchema(PgConnection& db) {
+  return db.ExecScript(Migration("fenced_results", kResultSchemaVersion, kResultDdl));
+}
+
+Result<int> SchemaVersion(PgConnection& db, std::string_view component) {
+  auto exists = db.Exec("SELECT to_regclass('agentfleet_schema') IS NOT NULL");
+  if (!exists.ok()) return exists.error();
+  if (exists->rows.empty() || exists->rows[0][0] != "t") return 0;
+  auto r = db.Exec("SELECT version FROM agentfleet_schema WHERE component = $1",
+                   {std::string(component)});
+  if (!r.ok()) return r.error();
+  if (r->rows.empty() || !r->rows[0][0]) return 0;
+  return std::stoi(*r->rows[0][0]);
+}
+
+}  // namespace agentfleet::lease

@@ -1,0 +1,41 @@
+#pragma once
+
+// The conformance suites, written once and instantiated per store (see
+// redis_harness.cpp, postgres_harness.cpp).
+
+#include <gtest/gtest.h>
+
+#include <ostream>
+#include <string>
+
+#include "tests/integration/sources/lease/store_harness.h"
+
+namespace agentfleet::lease::testing {
+
+// A store's harness and its name (which GoogleTest prints).
+struct HarnessParam {
+  std::string name;
+  HarnessFactory make;
+};
+inline void PrintTo(const HarnessParam& p, std::ostream* os) {
+  *os << p.name;
+}
+
+class ConformanceBase : public ::testing::TestWithParam<HarnessParam> {
+ protected:
+  void SetUp() override {
+    harness_ = GetParam().make();
+    fleet_ = UniqueName("fleet");
+  }
+  StoreHarness& harness() { return *harness_; }
+  const std::string& fleet() const { return fleet_; }
+
+ private:
+  std::unique_ptr<StoreHarness> harness_;
+  std::string fleet_;
+};
+
+class LeaseConformance : public ConformanceBase {};
+class ResultConformance : public ConformanceBase {};
+
+}  // namespace agentfleet::lease::testing
