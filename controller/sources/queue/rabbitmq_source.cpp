@@ -12,7 +12,11 @@ class RabbitMqSource final : public QueueSource {
  public:
   RabbitMqSource(RabbitMqConfig config, Url endpoint)
       : config_(std::move(config)),
-        redactor_({config_.credentials.password}),
+        // The encoded Authorization value is as much a credential as the password.
+        redactor_({config_.credentials.password,
+                   rabbitmq::BasicAuthorization(config_.credentials.username,
+                                                config_.credentials.password)
+                       .substr(6)}),
         what_("rabbitmq queue " + config_.queue + " in vhost " + config_.vhost) {
     request_.url = std::move(endpoint);
     request_.url.path = rabbitmq::QueuePath(request_.url.path, config_.vhost, config_.queue);
