@@ -45,8 +45,13 @@ Error ErrorFromResponse(const HttpResponse& response, std::string_view what) {
   const int s = response.status;
   ErrorCode code;
   if (s == 401) {
-    code = detail.find("Login failed") != std::string::npos ? ErrorCode::kUnauthorized
-                                                            : ErrorCode::kForbidden;
+    // Signed in, but without the right: the reasons RabbitMQ gives for that.
+    bool lacks_right = false;
+    for (const char* reason : {"not authorised to access", "Not management user",
+                               "Not administrator user", "Not monitor user"}) {
+      lacks_right = lacks_right || detail.find(reason) != std::string::npos;
+    }
+    code = lacks_right ? ErrorCode::kForbidden : ErrorCode::kUnauthorized;
   } else if (s == 403) {
     code = ErrorCode::kForbidden;
   } else if (s == 404) {

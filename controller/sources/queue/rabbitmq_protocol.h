@@ -23,8 +23,8 @@ Result<int64_t> DepthFromResponse(const HttpResponse& response, bool include_una
                                   std::string_view what);
 
 // The error a non-200 answer stands for. RabbitMQ answers 401 both for bad
-// credentials ("Login failed") and for a user without rights on the vhost or
-// without the management tag; the latter are kForbidden.
+// credentials and for a user without rights on the vhost or without the
+// management tag; the latter (told apart by the reason) are kForbidden.
 Error ErrorFromResponse(const HttpResponse& response, std::string_view what);
 
 }  // namespace agentfleet::queue::rabbitmq

@@ -32,6 +32,8 @@ class RabbitMqSource final : public QueueSource {
   Result<QueueDepth> ReadDepth() override {
     auto response = HttpFetch(request_, config_.tls, config_.timeout);
     if (!response.ok()) return redactor_.Redact(response.error());
+    // Before anything quotes it, cut short or not: a cut could split a secret.
+    response->body = redactor_.Redact(std::move(response->body));
     auto depth = rabbitmq::DepthFromResponse(*response, config_.include_unacked, what_);
     if (!depth.ok()) return redactor_.Redact(depth.error());
     return QueueDepth{*depth, {}};

@@ -36,7 +36,13 @@ class SqsSource final : public QueueSource {
   Result<HttpResponse> Call(std::string_view action, std::string body) {
     const auto request = sqs::SignedCall(endpoint_, action, std::move(body), config_.credentials,
                                          region_, AmzDate(clock_.WallNow()));
-    return HttpFetch(request, config_.tls, config_.timeout);
+    auto response = HttpFetch(request, config_.tls, config_.timeout);
+    if (response.ok()) {
+      // Before anything quotes it, cut short or not: a cut could split a secret.
+      response->body = redactor_.Redact(std::move(response->body));
+      for (auto& [name, value] : response->headers) value = redactor_.Redact(std::move(value));
+    }
+    return response;
   }
 
   Result<std::string> QueueUrl() {
