@@ -42,12 +42,20 @@ EOF
   touch "$cache/lib/.complete"
 }
 
+# Alive and not a zombie: the server outlives the `up` call, so its parent is
+# whatever reaps orphans here, which may take its time.
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
 stop() {
   [[ -f $dir/elasticmq.pid ]] || return 0
   local pid
   pid=$(cat "$dir/elasticmq.pid")
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$dir/elasticmq.pid"
 }

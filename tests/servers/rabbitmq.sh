@@ -37,13 +37,21 @@ make_tls() {
   cp "$t/ca.pem" "$dir/ca.pem"
 }
 
+# Alive and not a zombie: the node's processes outlive the `up` call, so their
+# parent is whatever reaps orphans here, which may take its time.
+alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [[ $state != Z* ]]
+}
+
 stop_pid_file() {
   local f=$1
   [[ -f $f ]] || return 0
   local pid
   pid=$(cat "$f")
   kill "$pid" 2>/dev/null || true
-  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 100); do alive "$pid" || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
   rm -f "$f"
 }
@@ -138,10 +146,13 @@ EOF
     ;;
   down)
     [[ -d $dir ]] || exit 0
-    # SIGTERM to the wrapper script makes it stop the VM gracefully; the VM's
-    # own pid is the fallback.
-    stop_pid_file "$dir/server.pid"
+    # The node's state is thrown away, so there is nothing to shut down
+    # gracefully (that takes ~7 s): the VM is killed outright, then the
+    # wrapper script that waits on it, then the private epmd.
+    [[ -f $dir/beam.pid ]] && kill -9 "$(cat "$dir/beam.pid")" 2>/dev/null || true
     stop_pid_file "$dir/beam.pid"
+    stop_pid_file "$dir/server.pid"
+    [[ -f $dir/epmd.pid ]] && kill -9 "$(cat "$dir/epmd.pid")" 2>/dev/null || true
     stop_pid_file "$dir/epmd.pid"
     rm -rf "$dir"
     ;;
