@@ -72,6 +72,8 @@ TEST_P(HttpFailureTest, ClosedPortIsUnavailableAtOnce) {
   auto source = k.make("http://127.0.0.1:" + std::to_string(ClosedPort()));
   Error e = ExpectFailureWithin(*source, ErrorCode::kUnavailable, kTimeout);
   ExpectNoSecret(e, k.secrets);
+  // What logs and events name the source by.
+  ExpectNoSecret(MakeError(ErrorCode::kInternal, source->Describe()), k.secrets);
 }
 
 TEST_P(HttpFailureTest, SilentPortTimesOutWithinTheTimeout) {
