@@ -285,6 +285,28 @@ TEST_F(RabbitMqTlsTest, MissingCaFileIsInvalidArgument) {
   ExpectNoSecret(e, Secrets());
 }
 
+TEST_F(RabbitMqTlsTest, ClientCertificateIsLoadedAndPresented) {
+  const std::string q = CreateQueue();
+  RabbitMqConfig c = TlsConfigFor(q);
+  // The broker does not ask for one, but the handshake must carry it through.
+  c.tls.cert_file = testing::FixturePath(kDirEnv, "tls/server.pem");
+  c.tls.key_file = testing::FixturePath(kDirEnv, "tls/server.key");
+  auto source = Source(c);
+  auto d = WaitForDepth(*source, 0, kSettle);
+  ASSERT_TRUE(d.ok()) << d.error().ToString();
+
+  for (auto [cert, key] : std::vector<std::pair<std::string, std::string>>{
+           {"/nonexistent/client.pem", c.tls.key_file},
+           {c.tls.cert_file, "/nonexistent/key.pem"}}) {
+    RabbitMqConfig bad = c;
+    bad.tls.cert_file = cert;
+    bad.tls.key_file = key;
+    auto broken = Source(bad);
+    Error e = ExpectFailureWithin(*broken, ErrorCode::kInvalidArgument, bad.timeout);
+    ExpectNoSecret(e, Secrets());
+  }
+}
+
 TEST_F(RabbitMqTlsTest, PlainHttpToTheTlsPortFailsTyped) {
   RabbitMqConfig c = Config(CreateQueue());
   c.endpoint = "http://127.0.0.1:" + FixtureFile(kDirEnv, "tls_port");
