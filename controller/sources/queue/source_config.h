@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "controller/base/result.h"
+
+namespace agentfleet::queue {
+
+inline constexpr std::chrono::milliseconds kDefaultSourceTimeout{5000};
+
+// TLS for an https:// (or rediss://) endpoint. Certificates are verified
+// against `ca_file`, or the system store when it is empty.
+struct TlsConfig {
+  std::string ca_file;
+  std::string cert_file;  // client certificate (mutual TLS), optional
+  std::string key_file;
+  // Overrides the name checked against the certificate (and sent as SNI).
+  std::string server_name;
+  bool insecure_skip_verify = false;
+};
+
+// Credentials the caller already resolved (from a Secret or the environment).
+struct BasicCredentials {
+  std::string username;
+  std::string password;
+};
+
+struct AwsCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty for long-term keys
+};
+
+// What the standard AWS environment variables provide.
+struct AwsEnvironment {
+  AwsCredentials credentials;
+  std::string region;  // AWS_REGION, else AWS_DEFAULT_REGION; may be empty
+};
+
+// Reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+// AWS_REGION / AWS_DEFAULT_REGION. kNotFound when the key pair is absent;
+// kInvalidArgument when only half of it is set.
+Result<AwsEnvironment> AwsEnvironmentFromEnv();
+
+}  // namespace agentfleet::queue
