@@ -39,7 +39,7 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 using HttpRoutes = std::map<std::string, HttpHandler>;  // exact path → handler
 
 struct HttpServerOptions {
-  std::string bind_address;  // see bind_address.h; "0" is refused by Start
+  std::string bind_address{};  // see bind_address.h; "0" is refused by Start
   int threads = 2;
   std::chrono::milliseconds idle_timeout{30'000};   // per read of a request
   std::chrono::milliseconds shutdown_grace{5'000};  // Stop waits this long at most

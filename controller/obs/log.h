@@ -70,7 +70,7 @@ LogSink StderrSink();
 
 struct LoggerOptions {
   Level level = Level::kInfo;
-  LogSink sink;                  // empty: StderrSink()
+  LogSink sink{};                // empty: StderrSink()
   const Clock* clock = nullptr;  // empty: the real clock; only WallNow() is read
 };
 
