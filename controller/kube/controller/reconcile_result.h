@@ -12,7 +12,6 @@
 // (an invalid spec); the next change to the object enqueues it again.
 
 #include <chrono>
-#include <optional>
 #include <utility>
 
 #include "controller/base/result.h"
@@ -55,15 +54,16 @@ class ReconcileResult {
 
   Kind kind() const { return kind_; }
   std::chrono::nanoseconds requeue_after() const { return after_; }
-  // Set for kError and kTerminalError.
-  const std::optional<Error>& error() const { return error_; }
+  // The error of kError and kTerminalError; nullptr for the other kinds.
+  const Error* error() const {
+    return kind_ == Kind::kError || kind_ == Kind::kTerminalError ? &error_ : nullptr;
+  }
 
  private:
-  explicit ReconcileResult(Kind kind, std::optional<Error> error = std::nullopt)
-      : kind_(kind), error_(std::move(error)) {}
+  explicit ReconcileResult(Kind kind, Error error = {}) : kind_(kind), error_(std::move(error)) {}
   Kind kind_;
   std::chrono::nanoseconds after_{0};
-  std::optional<Error> error_;
+  Error error_;
 };
 
 }  // namespace agentfleet::kube::controller

@@ -1,6 +1,5 @@
 #include <gtest/gtest.h>
 
-#include <regex>
 #include <set>
 
 #include "controller/kube/controller/object_key.h"
@@ -59,12 +58,24 @@ TEST(Owner, AnyVersionOfTheGroupAndTheCoreGroup) {
   EXPECT_EQ(GroupOf("agentfleet.io/v1alpha1"), "agentfleet.io");
 }
 
+// 8-4-4-4-12 lowercase hex, version nibble 4, variant 8, 9, a or b.
+bool IsUuidV4(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (std::size_t i = 0; i < id.size(); ++i) {
+    bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    char c = id[i];
+    if (dash != (c == '-')) return false;
+    if (!dash && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return id[14] == '4' && std::string_view("89ab").find(id[19]) != std::string_view::npos;
+}
+
 TEST(ReconcileID, UuidV4ShapedAndUnique) {
-  std::regex uuid("^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$");
+  EXPECT_FALSE(IsUuidV4("123e4567-e89b-12d3-a456-426614174000"));  // version 1
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
     auto id = NewReconcileID();
-    ASSERT_TRUE(std::regex_match(id, uuid)) << id;
+    ASSERT_TRUE(IsUuidV4(id)) << id;
     seen.insert(id);
   }
   EXPECT_EQ(seen.size(), 1000u);
