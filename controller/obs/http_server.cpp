@@ -169,6 +169,12 @@ void HttpServer::State::Accept() {
     std::shared_ptr<Session> session;
     {
       std::lock_guard lock(mu);
+      if (sessions.size() >= options.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        Accept();
+        return;
+      }
       auto id = next_session++;
       session = std::make_shared<Session>(std::move(socket), this, id);
       sessions.emplace(id, session);

@@ -43,6 +43,9 @@ struct HttpServerOptions {
   int threads = 2;
   std::chrono::milliseconds idle_timeout{30'000};   // per read of a request
   std::chrono::milliseconds shutdown_grace{5'000};  // Stop waits this long at most
+  // Connections beyond this are closed at once, so that a flood of clients
+  // cannot take the operator's file descriptors.
+  std::size_t max_connections = 64;
 };
 
 class HttpServer {

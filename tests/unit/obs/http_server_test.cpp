@@ -184,6 +184,31 @@ TEST(HttpServer, StopLetsAnInFlightRequestFinish) {
   EXPECT_EQ(r.body, "finished");
 }
 
+TEST(HttpServer, ConnectionsBeyondTheLimitAreClosed) {
+  HttpRoutes routes{{"/x", [](const HttpRequest&) {
+                       return HttpResponse{200, "text/plain", "y"};
+                     }}};
+  auto s = HttpServer::Start({.bind_address = "127.0.0.1:0", .max_connections = 2}, routes);
+  ASSERT_TRUE(s.ok());
+  auto port = (*s)->port();
+  auto first = std::make_unique<Client>(port);
+  Client second(port);
+  EXPECT_EQ(first->Send(http::verb::get, "/x").status, 200);
+  EXPECT_EQ(second.Send(http::verb::get, "/x").status, 200);
+  EXPECT_THROW(Get(port, "/x"), boost::system::system_error);
+  first.reset();  // frees a slot once the server sees the close
+  bool served = false;
+  for (int i = 0; i < 200 && !served; ++i) {
+    try {
+      served = Get(port, "/x").status == 200;
+    } catch (const boost::system::system_error&) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  }
+  EXPECT_TRUE(served);
+  EXPECT_EQ(second.Send(http::verb::get, "/x").status, 200);
+}
+
 TEST(HttpServer, AHandlerThatThrowsIsA500) {
   auto s = HttpServer::Start(
       {.bind_address = "127.0.0.1:0"},
