@@ -1,0 +1,69 @@
+#pragma once
+
+// What a reconcile tells the controller to do next, as controller-runtime's
+// (Result, error) pair says it, but as one value:
+//
+//   return ReconcileResult::Done();                          // converged
+//   return ReconcileResult::RequeueAfter(std::chrono::seconds(30));  // poll again
+//   return MakeError(ErrorCode::kUnavailable, "queue depth");  // retried with backoff
+//   return ReconcileResult::Terminal(MakeError(ErrorCode::kInvalidArgument, "bad spec"));
+//
+// A terminal error is counted and logged but not retried: retrying cannot help
+// (an invalid spec); the next change to the object enqueues it again.
+
+#include <chrono>
+#include <utility>
+
+#include "controller/base/result.h"
+
+namespace agentfleet::kube::controller {
+
+class ReconcileResult {
+ public:
+  enum class Kind {
+    kDone,           // forget the key's failures; nothing scheduled
+    kRequeue,        // run again after the rate limiter's delay (not an error)
+    kRequeueAfter,   // run again after requeue_after()
+    kError,          // counted as an error, retried after the rate limiter's delay
+    kTerminalError,  // counted as an error and a terminal error; not retried
+  };
+
+  static ReconcileResult Done() { return ReconcileResult(Kind::kDone); }
+  static ReconcileResult Requeue() { return ReconcileResult(Kind::kRequeue); }
+  // A delay of zero or less means Requeue(): an immediate unthrottled requeue
+  // would be a hot loop.
+  static ReconcileResult RequeueAfter(std::chrono::nanoseconds delay) {
+    if (delay <= std::chrono::nanoseconds::zero()) return Requeue();
+    ReconcileResult r(Kind::kRequeueAfter);
+    r.after_ = delay;
+    return r;
+  }
+  static ReconcileResult Fail(Error error) {
+    return ReconcileResult(Kind::kError, std::move(error));
+  }
+  static ReconcileResult Terminal(Error error) {
+    return ReconcileResult(Kind::kTerminalError, std::move(error));
+  }
+  // Done for Ok, a retried error otherwise.
+  static ReconcileResult FromStatus(const Status& status) {
+    return status.ok() ? Done() : Fail(status.error());
+  }
+
+  ReconcileResult(Error error)  // NOLINT: implicit so that `return MakeError(...)` retries
+      : ReconcileResult(Kind::kError, std::move(error)) {}
+
+  Kind kind() const { return kind_; }
+  std::chrono::nanoseconds requeue_after() const { return after_; }
+  // The error of kError and kTerminalError; nullptr for the other kinds.
+  const Error* error() const {
+    return kind_ == Kind::kError || kind_ == Kind::kTerminalError ? &error_ : nullptr;
+  }
+
+ private:
+  explicit ReconcileResult(Kind kind, Error error = {}) : kind_(kind), error_(std::move(error)) {}
+  Kind kind_;
+  std::chrono::nanoseconds after_{0};
+  Error error_;
+};
+
+}  // namespace agentfleet::kube::controller
