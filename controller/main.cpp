@@ -1,7 +1,12 @@
+#include <malloc.h>
+#include <signal.h>
+
 #include <iostream>
 #include <string_view>
+#include <thread>
 #include <vector>
 
+#include "controller/app/manager.h"
 #include "controller/app/options.h"
 #include "controller/app/version.h"
 
@@ -23,16 +28,31 @@ int main(int argc, char** argv) {
     case ParseResult::Kind::kRun:
       break;
   }
-  const auto& o = parsed.options;
-  // The reconcilers arrive with the runtime; until then the controller reports
-  // the configuration it would run with.
-  std::cout << "agentfleet-controller " << agentfleet::app::Version() << "\n"
-            << "  kubeconfig=" << (o.kubeconfig.empty() ? "(auto)" : o.kubeconfig) << "\n"
-            << "  namespace=" << (o.namespace_scope.empty() ? "(all)" : o.namespace_scope) << "\n"
-            << "  metrics-bind-address=" << o.metrics_bind_address << "\n"
-            << "  health-probe-bind-address=" << o.health_probe_bind_address << "\n"
-            << "  leader-elect=" << (o.leader_elect ? "true" : "false") << "\n"
-            << "  kube-api-qps=" << o.kube_api_qps << " kube-api-burst=" << o.kube_api_burst << "\n"
-            << "  log-level=" << o.log_level << "\n";
-  return 0;
+  // Few malloc arenas: the cache is long-lived and per-thread arenas would
+  // each keep their own high-water mark of freed transfer buffers.
+  mallopt(M_ARENA_MAX, 2);
+
+  // Signals are taken by one thread with sigwait, never by a handler that
+  // could interrupt a lock holder.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto manager = agentfleet::app::Manager::Create(parsed.options);
+  if (!manager) {
+    std::cerr << "agentfleet-controller: " << manager.error().ToString() << "\n";
+    return 1;
+  }
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    (*manager)->Stop();
+  });
+  int code = (*manager)->Run();
+  // Run may end on its own (leadership lost): release the signal thread.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return code;
 }

@@ -35,22 +35,23 @@ done
 
 log() { echo "[cluster $(date +%H:%M:%S)] $*" >&2; }
 
+# Alive and not a zombie: a process whose parent has gone may wait a moment
+# before something reaps it, and is dead all the same.
+running() { [[ -e /proc/$1 ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) != Z ]]; }
+
 stop_all() {
   local pids=() pid name
   for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     [[ -f $dir/pids/$name ]] || continue
     pid=$(cat "$dir/pids/$name")
-    kill -0 "$pid" 2>/dev/null && pids+=("$pid")
+    running "$pid" && pids+=("$pid")
   done
-  ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
-  # Graceful first (etcd syncs, the API server closes watches); killed after 5 s.
-  for _ in $(seq 50); do
-    local alive=0
-    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
-    ((alive)) || break
-    sleep 0.1
+  # The state is thrown away with the directory, so nothing needs a graceful
+  # shutdown (the API server's alone takes seconds).
+  ((${#pids[@]})) && kill -9 "${pids[@]}" 2>/dev/null || true
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do running "$pid" || break; sleep 0.05; done
   done
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
   rm -f "$dir"/pids/*
 }
 

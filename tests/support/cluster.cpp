@@ -1,10 +1,16 @@
 #include "tests/support/cluster.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <random>
+#include <thread>
 
 namespace agentfleet::testing {
 
@@ -38,6 +44,15 @@ ScopedNamespace::ScopedNamespace(kube::Client& client, const std::string& prefix
     std::cerr << "create namespace " << name_ << ": " << r.error().ToString() << "\n";
     std::abort();
   }
+  // Pods are admitted only once the service-account controller has made the
+  // namespace's "default" account, which takes longer after a control-plane restart.
+  kube::Resource sas{"", "v1", "serviceaccounts", true};
+  for (int i = 0; i < 300; ++i) {
+    if (client_.Get(sas, name_, "default").ok()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::cerr << "namespace " << name_ << " never got its default service account\n";
+  std::abort();
 }
 
 ScopedNamespace::~ScopedNamespace() {
@@ -55,7 +70,11 @@ int RunTool(const std::string& tool, const std::string& args, std::string* outpu
     if (p != nullptr) pclose(p);
     while (!dir.empty() && dir.back() == '\n') dir.pop_back();
   }
-  std::string cmd = (dir.empty() ? tool : dir + "/" + tool) + " " + args + " 2>&1";
+  return Shell((dir.empty() ? tool : dir + "/" + tool) + " " + args, output);
+}
+
+int Shell(const std::string& command, std::string* output) {
+  std::string cmd = command + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   if (p == nullptr) return -1;
   std::array<char, 4096> buf{};
@@ -64,6 +83,18 @@ int RunTool(const std::string& tool, const std::string& args, std::string* outpu
   int rc = pclose(p);
   if (output != nullptr) *output = out;
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
 }
 
 }  // namespace agentfleet::testing

@@ -27,4 +27,10 @@ class ScopedNamespace {
 // returns its exit code; output goes to `output` when given.
 int RunTool(const std::string& tool, const std::string& args, std::string* output = nullptr);
 
+// Runs a shell command; returns its exit code and, when given, its output.
+int Shell(const std::string& command, std::string* output = nullptr);
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
 }  // namespace agentfleet::testing

@@ -100,7 +100,8 @@ class InformerTest : public ::testing::Test {
     client_ = ClusterClient({.max_retries = 10});
     ns_ = std::make_unique<ScopedNamespace>(*client_, "informer");
     for (int i = 0; i < 40; ++i) {
-      ASSERT_TRUE(client_->Create(resources::kPods, ns(), Pod("p" + std::to_string(i))).ok());
+      auto created = client_->Create(resources::kPods, ns(), Pod("p" + std::to_string(i)));
+      ASSERT_TRUE(created.ok()) << created.error().ToString();
     }
     informer_ = std::make_unique<Informer<PodRecord>>(
         *client_, resources::kPods, ToPodRecord,

@@ -1,0 +1,186 @@
+#include "controller/app/manager.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "controller/app/version.h"
+#include "controller/kube/config/rest_config.h"
+#include "controller/kube/informer/informer.h"
+#include "controller/kube/informer/pod.h"
+#include "controller/kube/leader/leader_elector.h"
+#include "controller/kube/rest/client.h"
+#include "controller/kube/workqueue/token_bucket.h"
+#include "controller/obs/bind_address.h"
+#include "controller/obs/http_server.h"
+#include "controller/obs/log.h"
+#include "controller/obs/metrics.h"
+#include "controller/obs/probes.h"
+
+namespace agentfleet::app {
+namespace {
+
+constexpr const char* kLeaseName = "agentfleet-controller";
+constexpr const char* kManagedPods = "app.kubernetes.io/managed-by=agentfleet";
+
+class ManagerImpl final : public Manager {
+ public:
+  ManagerImpl(const Options& options, obs::Logger log) : options_(options), log_(std::move(log)) {}
+
+  Status Init() {
+    auto cfg = kube::ResolveConfig(options_.kubeconfig, kube::ProcessEnvironment());
+    if (!cfg) return cfg.error();
+    log_.Info("API server configuration", {{"source", cfg->source}, {"server", cfg->server}});
+    if (!cfg->token.empty()) log_.AddSecret(cfg->token);
+
+    auto& requests = registry_.RegisterCounter(
+        "rest_client_requests_total",
+        "Number of HTTP requests to the API server, partitioned by status code and method.",
+        {"code", "method"});
+    auto& latency = registry_.RegisterHistogram(
+        "rest_client_request_duration_seconds", "Request latency in seconds, by verb.", {"verb"},
+        {0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 4, 8, 15, 30, 60});
+    leader_gauge_ =
+        &registry_
+             .RegisterGauge("leader_election_master_status",
+                            "1 while this process is the leader of the named lease, 0 otherwise.",
+                            {"name"})
+             .WithLabels({kLeaseName});
+    limiter_ = std::make_unique<kube::workqueue::TokenBucket>(
+        options_.kube_api_qps, options_.kube_api_burst, RealClock::Instance());
+    kube::ClientOptions copts{
+        .user_agent = "agentfleet-controller/" + std::string(Version()),
+        .throttle = [this] { (void)limiter_->Wait(); },
+        .on_response =
+            [&requests, &latency](std::string_view method, int code, double seconds) {
+              requests.WithLabels({code == 0 ? "<error>" : std::to_string(code), method}).Inc();
+              latency.WithLabels({method}).Observe(seconds);
+            }};
+    auto client = kube::Client::Create(std::move(cfg).value(), copts);
+    if (!client) return client.error();
+    client_ = std::move(client).value();
+
+    pods_ = std::make_unique<kube::Informer<kube::PodRecord>>(
+        *client_, kube::resources::kPods, kube::ToPodRecord,
+        kube::ReflectorOptions{.namespace_name = options_.namespace_scope,
+                               .label_selector = kManagedPods});
+    checks_.AddHealthCheck("ping", [] { return Status(Ok{}); });
+    checks_.AddReadinessCheck("informers-synced", [this]() -> Status {
+      if (pods_->HasSynced()) return Ok{};
+      return MakeError(ErrorCode::kUnavailable, "pod informer has not synced");
+    });
+    return StartServers();
+  }
+
+  int Run() override {
+    pods_->Start();
+    log_.Info("started",
+              {{"version", std::string(Version())},
+               {"namespace", options_.namespace_scope.empty() ? "(all)" : options_.namespace_scope},
+               {"leaderElect", options_.leader_elect}});
+    int code = 0;
+    if (options_.leader_elect) {
+      std::string ns = options_.leader_election_namespace.empty()
+                           ? client_->config().namespace_name
+                           : options_.leader_election_namespace;
+      kube::LeaderElectionConfig lec{.namespace_name = ns,
+                                     .name = kLeaseName,
+                                     .identity = kube::MakeLeaderIdentity(),
+                                     .on_started_leading =
+                                         [this] {
+                                           leader_gauge_->Set(1);
+                                           log_.Info("became leader");
+                                         },
+                                     .on_stopped_leading =
+                                         [this] {
+                                           leader_gauge_->Set(0);
+                                           log_.Info("stopped leading");
+                                         },
+                                     .on_new_leader =
+                                         [this](const std::string& id) {
+                                           log_.Info("leader", {{"identity", id}});
+                                         }};
+      {
+        std::lock_guard lock(mu_);
+        if (!stop_) elector_ = std::make_unique<kube::LeaderElector>(*client_, lec);
+      }
+      if (elector_ && !elector_->Run()) {
+        log_.Error("leadership lost; exiting so that a fresh process campaigns again");
+        code = 1;
+      }
+    } else {
+      leader_gauge_->Set(1);
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_; });
+    }
+    Shutdown();
+    return code;
+  }
+
+  void Stop() override {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    if (elector_) elector_->Stop();
+    cv_.notify_all();
+  }
+
+ private:
+  Status StartServers() {
+    auto metrics = obs::MetricsRoutes(registry_);
+    auto probes = obs::ProbeRoutes(checks_);
+    const auto& m = options_.metrics_bind_address;
+    const auto& h = options_.health_probe_bind_address;
+    auto start = [this](const std::string& addr, obs::HttpRoutes routes,
+                        const char* what) -> Status {
+      auto server = obs::HttpServer::Start({.bind_address = addr}, std::move(routes));
+      if (!server)
+        return MakeError(server.error().code, std::string(what) + ": " + server.error().message);
+      log_.Info("serving",
+                {{"endpoint", what}, {"address", addr}, {"port", int((*server)->port())}});
+      servers_.push_back(std::move(server).value());
+      return Ok{};
+    };
+    bool metrics_on = !obs::IsBindAddressDisabled(m), probes_on = !obs::IsBindAddressDisabled(h);
+    if (metrics_on && probes_on && m == h)
+      return start(m, obs::MergeRoutes(metrics, probes), "metrics+probes");
+    if (metrics_on) {
+      if (auto s = start(m, metrics, "metrics"); !s) return s;
+    }
+    if (probes_on) {
+      if (auto s = start(h, probes, "probes"); !s) return s;
+    }
+    return Ok{};
+  }
+
+  void Shutdown() {
+    log_.Info("shutting down");
+    pods_->Stop();
+    for (auto& s : servers_) s->Stop();
+  }
+
+  Options options_;
+  obs::Logger log_;
+  obs::Registry registry_;
+  obs::HealthChecks checks_;
+  obs::Gauge* leader_gauge_ = nullptr;
+  std::unique_ptr<kube::workqueue::TokenBucket> limiter_;
+  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<kube::Informer<kube::PodRecord>> pods_;
+  std::vector<std::unique_ptr<obs::HttpServer>> servers_;
+  std::unique_ptr<kube::LeaderElector> elector_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Manager>> Manager::Create(const Options& options) {
+  auto level = obs::ParseLevel(options.log_level);
+  obs::Logger log({.level = level.value_or(obs::Level::kInfo)});
+  auto m = std::make_unique<ManagerImpl>(options, log);
+  if (auto s = m->Init(); !s) return s.error();
+  return std::unique_ptr<Manager>(std::move(m));
+}
+
+}  // namespace agentfleet::app

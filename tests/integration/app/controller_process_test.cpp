@@ -1,0 +1,141 @@
+// The agentfleet-controller binary against the local control plane: flags,
+// probes, metrics in the Prometheus text format, JSON logs, leader election
+// and a clean shutdown.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "tests/support/cluster.h"
+
+namespace agentfleet {
+namespace {
+
+using namespace std::chrono_literals;
+const std::string kBinary = AGENTFLEET_BIN_DIR "/agentfleet-controller";
+
+pid_t Start(const std::vector<std::string>& args, const std::string& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(fd, 2);
+    dup2(fd, 1);
+    std::vector<char*> argv{const_cast<char*>(kBinary.c_str())};
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(kBinary.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int Curl(const std::string& url, std::string* body) {
+  std::string out;
+  int rc = testing::Shell("curl -s -o /dev/stdout -w '\\n%{http_code}' " + url, &out);
+  if (rc != 0) return 0;
+  auto nl = out.rfind('\n');
+  if (body) *body = out.substr(0, nl);
+  return std::atoi(out.substr(nl + 1).c_str());
+}
+
+// name{labels} -> value, from the text exposition format.
+std::map<std::string, double> ParseMetrics(const std::string& text) {
+  std::map<std::string, double> out;
+  std::istringstream in(text);
+  static const std::regex line(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[^}]*\})?) (\S+)$)");
+  for (std::string l; std::getline(in, l);) {
+    if (l.empty() || l[0] == '#') continue;
+    std::smatch m;
+    EXPECT_TRUE(std::regex_match(l, m, line)) << "not exposition format: " << l;
+    if (!m.empty()) out[m[1]] = std::stod(m[3]);
+  }
+  return out;
+}
+
+TEST(ControllerProcess, ServesProbesAndMetricsLeadsAndStopsCleanly) {
+  auto client = testing::ClusterClient();
+  testing::ScopedNamespace ns(*client, "controller");
+  int metrics = testing::FreePort(), probes = testing::FreePort();
+  std::string log = "/tmp/agentfleet-controller-" + std::to_string(getpid()) + ".log";
+  pid_t pid =
+      Start({"--kubeconfig", std::getenv("KUBECONFIG"), "--leader-elect",
+             "--leader-election-namespace", ns.name(), "--metrics-bind-address",
+             "127.0.0.1:" + std::to_string(metrics), "--health-probe-bind-address",
+             "127.0.0.1:" + std::to_string(probes), "--kube-api-qps", "50", "--log-level", "debug"},
+            log);
+  std::string base = "http://127.0.0.1:" + std::to_string(probes);
+  int ready = 0;
+  for (int i = 0; i < 200 && ready != 200; ++i) {
+    ready = Curl(base + "/readyz", nullptr);
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_EQ(ready, 200) << "never ready; log in " << log;
+  EXPECT_EQ(Curl(base + "/healthz", nullptr), 200);
+  EXPECT_EQ(Curl(base + "/nope", nullptr), 404);
+
+  std::map<std::string, double> m;
+  for (int i = 0; i < 100; ++i) {  // leadership comes within a retry period
+    std::string text;
+    ASSERT_EQ(Curl("http://127.0.0.1:" + std::to_string(metrics) + "/metrics", &text), 200);
+    m = ParseMetrics(text);
+    if (m["leader_election_master_status{name=\"agentfleet-controller\"}"] == 1) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(m["leader_election_master_status{name=\"agentfleet-controller\"}"], 1);
+  EXPECT_GT(m["rest_client_requests_total{code=\"201\",method=\"POST\"}"], 0) << "the lease was created";
+  EXPECT_GT(m["rest_client_requests_total{code=\"200\",method=\"LIST\"}"], 0);
+  auto lease = client->Get(kube::resources::kLeases, ns.name(), "agentfleet-controller");
+  ASSERT_TRUE(lease.ok());
+  EXPECT_FALSE((*lease)["spec"]["holderIdentity"].get<std::string>().empty());
+
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  for (int i = 0; i < 100 && waitpid(pid, &status, WNOHANG) == 0; ++i)
+    std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(WIFEXITED(status)) << "did not stop within 10 s";
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  lease = client->Get(kube::resources::kLeases, ns.name(), "agentfleet-controller");
+  ASSERT_TRUE(lease.ok());
+  EXPECT_EQ((*lease)["spec"]["holderIdentity"], "") << "the lease is released on shutdown";
+
+  std::ifstream in(log);
+  int lines = 0;
+  for (std::string l; std::getline(in, l); ++lines) {
+    auto j = nlohmann::json::parse(l, nullptr, false);
+    ASSERT_TRUE(j.is_object()) << "not a JSON log line: " << l;
+    EXPECT_TRUE(j.contains("ts") && j.contains("level") && j.contains("msg")) << l;
+  }
+  EXPECT_GT(lines, 3);
+  std::remove(log.c_str());
+}
+
+TEST(ControllerProcess, BadFlagsAndBadKubeconfigAreClearErrors) {
+  std::string out;
+  EXPECT_EQ(testing::Shell(kBinary + " --kube-api-qps=fast", &out), 2);
+  EXPECT_NE(out.find("invalid value \"fast\" for --kube-api-qps"), std::string::npos) << out;
+  EXPECT_EQ(testing::Shell(kBinary + " --no-such-flag", &out), 2);
+  EXPECT_NE(out.find("unknown flag --no-such-flag"), std::string::npos) << out;
+  EXPECT_EQ(testing::Shell(kBinary + " --help", &out), 0);
+  EXPECT_NE(out.find("--leader-election-namespace"), std::string::npos);
+
+  std::string bad = "/tmp/agentfleet-bad-kubeconfig-" + std::to_string(getpid());
+  std::ofstream(bad) << "current-context: x\ncontexts:\n- name: x\n  context: {cluster: c}\n"
+                        "clusters:\n- name: c\n  cluster: {server: 'ftp://nope'}\n";
+  EXPECT_EQ(testing::Shell(kBinary + " --kubeconfig " + bad + " --metrics-bind-address=0", &out),
+            1);
+  EXPECT_NE(out.find("clusters[0].cluster.server: must start with https://"), std::string::npos)
+      << out;
+  std::remove(bad.c_str());
+}
+
+}  // namespace
+}  // namespace agentfleet
