@@ -9,6 +9,7 @@
 #include "controller/app/manager.h"
 #include "controller/app/options.h"
 #include "controller/app/version.h"
+#include "controller/kube/rest/client.h"
 
 int main(int argc, char** argv) {
   using agentfleet::app::ParseResult;
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   // Few malloc arenas: the cache is long-lived and per-thread arenas would
   // each keep their own high-water mark of freed transfer buffers.
   mallopt(M_ARENA_MAX, 2);
+  agentfleet::kube::ConfigureHttpThreads(4);
 
   // Signals are taken by one thread with sigwait, never by a handler that
   // could interrupt a lock holder.

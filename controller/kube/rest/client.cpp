@@ -3,6 +3,7 @@
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <cpprest/rawptrstream.h>
+#include <pplx/threadpool.h>
 
 #include <algorithm>
 #include <thread>
@@ -405,6 +406,14 @@ Error ApiError(int http_status, const std::string& body, const std::string& what
   e.http_status = http_status;
   e.reason = reason;
   return e;
+}
+
+void ConfigureHttpThreads(size_t threads) {
+  try {
+    crossplat::threadpool::initialize_with_threads(threads);
+  } catch (const std::exception&) {
+    // Already initialised (a client was made first): keep the pool as it is.
+  }
 }
 
 Result<std::unique_ptr<Client>> Client::Create(RestConfig config, ClientOptions options) {

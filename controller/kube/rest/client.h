@@ -131,6 +131,10 @@ class Client {
   RestConfig config_;
 };
 
+// Sizes cpprestsdk's process-wide I/O thread pool (40 threads by default); call
+// once from main before the first client exists. Later calls do nothing.
+void ConfigureHttpThreads(size_t threads);
+
 // Maps an HTTP status and a Kubernetes Status body to an Error.
 Error ApiError(int http_status, const std::string& body, const std::string& what);
 

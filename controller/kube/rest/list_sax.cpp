@@ -73,7 +73,8 @@ class ListSax : public nlohmann::json_sax<Json> {
     key_ = k;
     return true;
   }
-  bool parse_error(std::size_t pos, const std::string&, const nlohmann::detail::exception& e) override {
+  bool parse_error(std::size_t pos, const std::string&,
+                   const nlohmann::detail::exception& e) override {
     error_ = "malformed list at byte " + std::to_string(pos) + ": " + e.what();
     return false;
   }

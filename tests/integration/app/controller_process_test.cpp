@@ -91,7 +91,8 @@ TEST(ControllerProcess, ServesProbesAndMetricsLeadsAndStopsCleanly) {
     std::this_thread::sleep_for(100ms);
   }
   EXPECT_EQ(m["leader_election_master_status{name=\"agentfleet-controller\"}"], 1);
-  EXPECT_GT(m["rest_client_requests_total{code=\"201\",method=\"POST\"}"], 0) << "the lease was created";
+  EXPECT_GT(m["rest_client_requests_total{code=\"201\",method=\"POST\"}"], 0)
+      << "the lease was created";
   EXPECT_GT(m["rest_client_requests_total{code=\"200\",method=\"LIST\"}"], 0);
   auto lease = client->Get(kube::resources::kLeases, ns.name(), "agentfleet-controller");
   ASSERT_TRUE(lease.ok());

@@ -3,6 +3,7 @@
 //   informer_bench measure  NAMESPACE COUNT   sync a pod informer; print RSS, sync time,
 //                                             then watch-event throughput
 // `measure` runs in its own process so that its RSS is the informer's alone.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -100,6 +101,9 @@ int Populate(const std::string& ns, int count) {
 }
 
 int Measure(const std::string& ns, int count) {
+  // As agentfleet-controller's main does.
+  mallopt(M_ARENA_MAX, 2);
+  ConfigureHttpThreads(4);
   auto client = agentfleet::testing::ClusterClient({.max_retries = 10});
   long rss_before = StatusKb("VmRSS:");
   Informer<PodRecord> informer(*client, resources::kPods, ToPodRecord,
@@ -115,6 +119,10 @@ int Measure(const std::string& ns, int count) {
   double sync = std::chrono::duration<double>(Clock::now() - start).count();
   std::this_thread::sleep_for(std::chrono::seconds(2));  // let transient list buffers go
   long rss = StatusKb("VmRSS:"), hwm = StatusKb("VmHWM:");
+  struct mallinfo2 mi = mallinfo2();
+  std::cout << "measure: heap in use " << mi.uordblks / 1048576.0 << " MiB of "
+            << mi.arena / 1048576.0 << " MiB main arena, " << mi.hblkhd / 1048576.0
+            << " MiB mmapped\n";
   std::cout << "measure: initial sync of " << count << " pods: " << sync << " s\n"
             << "measure: RSS before informer " << rss_before / 1024.0 << " MiB, after sync "
             << rss / 1024.0 << " MiB, peak " << hwm / 1024.0 << " MiB\n";

@@ -24,7 +24,8 @@ TEST(ListSax, HandsOverEachItemAndTheListMetadata) {
   EXPECT_EQ(items[0]["metadata"]["labels"]["x"], "1");
   EXPECT_EQ(items[0]["spec"]["containers"][0]["ports"], nlohmann::json::array({1, 2}));
   EXPECT_EQ(items[1]["metadata"]["resourceVersion"], "7") << "an item's fields are not the list's";
-  EXPECT_EQ(items[1]["status"], nlohmann::json::parse(R"({"phase":"Running","ok":true,"n":null,"f":1.5})"));
+  EXPECT_EQ(items[1]["status"],
+            nlohmann::json::parse(R"({"phase":"Running","ok":true,"n":null,"f":1.5})"));
 }
 
 TEST(ListSax, EmptyListAndNullItems) {
@@ -37,7 +38,8 @@ TEST(ListSax, EmptyListAndNullItems) {
 }
 
 TEST(ListSax, TruncatedStreamIsAnError) {
-  std::istringstream in(R"({"metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"a"}},{"metad)");
+  std::istringstream in(
+      R"({"metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"a"}},{"metad)");
   int n = 0;
   auto meta = ParseListStream(in, [&](nlohmann::json&&) { ++n; });
   ASSERT_FALSE(meta.ok());
