@@ -1,6 +1,8 @@
 #include "controller/kube/informer/object_meta.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 
 namespace agentfleet::kube {
 namespace {
@@ -34,8 +36,40 @@ const OwnerRef* ObjectMeta::ControllerOwner() const {
   return nullptr;
 }
 
-ObjectMeta ParseObjectMeta(const Json& object,
-                           const std::vector<std::string>& annotation_prefixes) {
+namespace {
+bool Keep(const std::string& key, const std::vector<std::string>& prefixes) {
+  if (prefixes.empty()) return true;
+  for (const auto& p : prefixes) {
+    if (key.starts_with(p)) return true;
+  }
+  return false;
+}
+}  // namespace
+
+int64_t ParseRfc3339(std::string_view t) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  char tail[16] = {};
+  std::string s(t.substr(0, 40));
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, tail) < 6) {
+    return 0;
+  }
+  using namespace std::chrono;
+  year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
+  if (!ymd.ok()) return 0;
+  int64_t secs = sys_days{ymd}.time_since_epoch() / seconds(1) + h * 3600 + mi * 60 + sec;
+  std::string_view z(tail);
+  if (!z.empty() && z[0] == '.') {
+    z.remove_prefix(std::min(z.find_first_not_of("0123456789", 1), z.size()));
+  }
+  int oh = 0, om = 0;
+  if (!z.empty() && (z[0] == '+' || z[0] == '-') &&
+      std::sscanf(std::string(z.substr(1)).c_str(), "%2d:%2d", &oh, &om) == 2) {
+    secs -= (z[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  }
+  return secs;
+}
+
+ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
   ObjectMeta m;
   auto mit = object.find("metadata");
   if (mit == object.end() || !mit->is_object()) return m;
@@ -44,21 +78,23 @@ ObjectMeta ParseObjectMeta(const Json& object,
   m.namespace_name = Str(md, "namespace");
   m.uid = Str(md, "uid");
   m.resource_version = Str(md, "resourceVersion");
-  m.creation_timestamp = Str(md, "creationTimestamp");
+  m.created_unix = ParseRfc3339(Str(md, "creationTimestamp"));
   if (auto g = md.find("generation"); g != md.end() && g->is_number_integer()) m.generation = *g;
   m.deleting = md.contains("deletionTimestamp") && !md["deletionTimestamp"].is_null();
   if (auto l = md.find("labels"); l != md.end() && l->is_object()) {
     for (auto it = l->begin(); it != l->end(); ++it) {
-      if (it->is_string()) m.labels.emplace_back(it.key(), it->get<std::string>());
+      if (it->is_string() && Keep(it.key(), filter.label_prefixes)) {
+        m.labels.emplace_back(it.key(), it->get<std::string>());
+      }
     }
     std::sort(m.labels.begin(), m.labels.end());
   }
   if (auto a = md.find("annotations"); a != md.end() && a->is_object()) {
     for (auto it = a->begin(); it != a->end(); ++it) {
       if (!it->is_string()) continue;
-      bool keep = annotation_prefixes.empty();
-      for (const auto& p : annotation_prefixes) keep = keep || it.key().starts_with(p);
-      if (keep) m.annotations.emplace_back(it.key(), it->get<std::string>());
+      if (Keep(it.key(), filter.annotation_prefixes)) {
+        m.annotations.emplace_back(it.key(), it->get<std::string>());
+      }
     }
     std::sort(m.annotations.begin(), m.annotations.end());
   }
@@ -72,6 +108,7 @@ ObjectMeta ParseObjectMeta(const Json& object,
       if (!x.is_object()) continue;
       OwnerRef r{Str(x, "apiVersion"), Str(x, "kind"), Str(x, "name"), Str(x, "uid"),
                  x.value("controller", false)};
+      if (filter.controller_owner_only && !r.controller) continue;
       m.owners.push_back(std::move(r));
     }
   }

@@ -26,9 +26,9 @@ struct ObjectMeta {
   std::string uid;
   std::string resource_version;
   int64_t generation = 0;
-  std::string creation_timestamp;                           // RFC 3339, as the API server wrote it
-  bool deleting = false;                                    // deletionTimestamp is set
-  std::vector<std::pair<std::string, std::string>> labels;  // sorted by key
+  int64_t created_unix = 0;  // creationTimestamp, seconds since the epoch
+  bool deleting = false;     // deletionTimestamp is set
+  std::vector<std::pair<std::string, std::string>> labels;       // sorted by key
   std::vector<std::pair<std::string, std::string>> annotations;  // kept prefixes only, sorted
   std::vector<std::string> finalizers;
   std::vector<OwnerRef> owners;
@@ -39,10 +39,20 @@ struct ObjectMeta {
   const OwnerRef* ControllerOwner() const;
 };
 
-// Reads metadata from an object; keeps only annotations whose key starts with
-// one of `annotation_prefixes` (all of them when the list is empty).
-ObjectMeta ParseObjectMeta(const nlohmann::json& object,
-                           const std::vector<std::string>& annotation_prefixes = {});
+// Which labels and annotations a cache keeps: those whose key starts with one
+// of the prefixes; an empty list keeps all. Owner references: the controller
+// owner only, when `controller_owner_only`.
+struct MetaFilter {
+  std::vector<std::string> label_prefixes;
+  std::vector<std::string> annotation_prefixes;
+  bool controller_owner_only = false;
+};
+
+ObjectMeta ParseObjectMeta(const nlohmann::json& object, const MetaFilter& filter = {});
+
+// Seconds since the epoch of an RFC 3339 time ("2026-11-28T08:11:18Z", with
+// optional fraction and offset); 0 when malformed.
+int64_t ParseRfc3339(std::string_view text);
 
 // "namespace/name" (or "name" for cluster-scoped objects) of a JSON object.
 std::string ObjectKey(const nlohmann::json& object);

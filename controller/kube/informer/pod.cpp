@@ -3,9 +3,11 @@
 namespace agentfleet::kube {
 
 PodRecord ToPodRecord(const nlohmann::json& pod) {
-  static const std::vector<std::string> kPrefixes = {"agentfleet.io/"};
+  static const MetaFilter kFilter{.label_prefixes = {"agentfleet.io/"},
+                                  .annotation_prefixes = {"agentfleet.io/"},
+                                  .controller_owner_only = true};
   PodRecord r;
-  r.meta = ParseObjectMeta(pod, kPrefixes);
+  r.meta = ParseObjectMeta(pod, kFilter);
   if (auto spec = pod.find("spec"); spec != pod.end() && spec->is_object()) {
     r.node_name = spec->value("nodeName", "");
   }
@@ -17,7 +19,7 @@ PodRecord ToPodRecord(const nlohmann::json& pod) {
     for (const auto& c : *conds) {
       if (c.is_object() && c.value("type", "") == "Ready") {
         r.ready = c.value("status", "") == "True";
-        r.ready_since = c.value("lastTransitionTime", "");
+        r.ready_since_unix = ParseRfc3339(c.value("lastTransitionTime", ""));
       }
     }
   }

@@ -6,16 +6,17 @@
 
 namespace agentfleet::kube {
 
-// The fields of a Pod the operator reads. Annotations are limited to the
-// agentfleet.io/ prefix; everything else in the pod JSON is dropped.
+// The fields of a Pod the operator reads. Labels and annotations are limited
+// to the agentfleet.io/ prefix and owners to the controller; everything else
+// in the pod JSON is dropped.
 struct PodRecord {
   ObjectMeta meta;
   std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
   std::string node_name;
   std::string pod_ip;
-  bool ready = false;       // condition Ready=True
-  std::string ready_since;  // lastTransitionTime of that condition
-  int32_t restarts = 0;     // summed over containers
+  bool ready = false;            // condition Ready=True
+  int64_t ready_since_unix = 0;  // lastTransitionTime of that condition
+  int32_t restarts = 0;          // summed over containers
 };
 
 PodRecord ToPodRecord(const nlohmann::json& pod);

@@ -3,6 +3,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -66,8 +67,8 @@ class Store {
     if (idx == indexes_.end()) return out;
     auto bucket = idx->second.map.find(value);
     if (bucket == idx->second.map.end()) return out;
-    for (const auto& key : bucket->second) {
-      if (auto it = items_.find(key); it != items_.end()) out.push_back(it->second);
+    for (const std::string* key : bucket->second) {
+      if (auto it = items_.find(*key); it != items_.end()) out.push_back(it->second);
     }
     return out;
   }
@@ -89,14 +90,15 @@ class Store {
   Ptr Upsert(const std::string& key, Ptr record) {
     std::unique_lock lock(mu_);
     Ptr old;
-    if (auto it = items_.find(key); it != items_.end()) {
+    auto it = items_.find(key);
+    if (it != items_.end()) {
       old = it->second;
-      Unindex(key, *old);
+      Unindex(&it->first, *old);
       it->second = record;
     } else {
-      items_.emplace(key, record);
+      it = items_.emplace(key, record).first;
     }
-    Index(key, *record);
+    Index(&it->first, *record);
     return old;
   }
 
@@ -105,22 +107,24 @@ class Store {
     auto it = items_.find(key);
     if (it == items_.end()) return nullptr;
     Ptr old = it->second;
-    Unindex(key, *old);
+    Unindex(&it->first, *old);
     items_.erase(it);
     return old;
   }
 
  private:
+  // Index buckets point at the keys of items_, whose nodes never move: one
+  // copy of each key however many indexes there are.
   struct IndexData {
     IndexFunc func;
-    std::unordered_map<std::string, std::unordered_set<std::string>> map;
+    std::unordered_map<std::string, std::unordered_set<const std::string*>> map;
   };
-  void Index(const std::string& key, const T& t) {
+  void Index(const std::string* key, const T& t) {
     for (auto& [name, idx] : indexes_) {
       for (auto& v : idx.func(t)) idx.map[v].insert(key);
     }
   }
-  void Unindex(const std::string& key, const T& t) {
+  void Unindex(const std::string* key, const T& t) {
     for (auto& [name, idx] : indexes_) {
       for (auto& v : idx.func(t)) {
         auto it = idx.map.find(v);
