@@ -7,6 +7,8 @@
 #include <sstream>
 #include <vector>
 
+#include "controller/obs/bind_address.h"
+
 namespace agentfleet::app {
 namespace {
 
@@ -21,17 +23,12 @@ struct Flag {
   std::function<std::string(const Options&)> show_default;
 };
 
+// The address grammar is the HTTP server's own, so a flag that parses here
+// always binds there.
 std::string ValidateBindAddress(std::string_view v) {
-  if (v == "0") return "";
-  auto colon = v.rfind(':');
-  if (colon == std::string_view::npos) return "must be host:port, :port or 0";
-  auto port = v.substr(colon + 1);
-  int p = 0;
-  auto [ptr, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-  if (ec != std::errc() || ptr != port.data() + port.size() || p < 0 || p > 65535) {
-    return "port must be a number from 0 to 65535";
-  }
-  return "";
+  if (obs::IsBindAddressDisabled(v)) return "";
+  auto parsed = obs::ParseBindAddress(v);
+  return parsed.ok() ? "" : parsed.error().message;
 }
 
 std::optional<bool> ParseBool(std::string_view v) {

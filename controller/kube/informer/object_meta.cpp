@@ -14,6 +14,11 @@ std::string Str(const Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+bool Bool(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+
 const std::string* Find(const std::vector<std::pair<std::string, std::string>>& v,
                         std::string_view key) {
   auto it = std::lower_bound(v.begin(), v.end(), key,
@@ -79,7 +84,9 @@ ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
   m.uid = Str(md, "uid");
   m.resource_version = Str(md, "resourceVersion");
   m.created_unix = ParseRfc3339(Str(md, "creationTimestamp"));
-  if (auto g = md.find("generation"); g != md.end() && g->is_number_integer()) m.generation = *g;
+  if (auto g = md.find("generation"); g != md.end() && g->is_number_integer()) {
+    m.generation = g->get<int64_t>();
+  }
   m.deleting = md.contains("deletionTimestamp") && !md["deletionTimestamp"].is_null();
   if (auto l = md.find("labels"); l != md.end() && l->is_object()) {
     for (auto it = l->begin(); it != l->end(); ++it) {
@@ -107,7 +114,7 @@ ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
     for (const auto& x : *o) {
       if (!x.is_object()) continue;
       OwnerRef r{Str(x, "apiVersion"), Str(x, "kind"), Str(x, "name"), Str(x, "uid"),
-                 x.value("controller", false)};
+                 Bool(x, "controller")};
       if (filter.controller_owner_only && !r.controller) continue;
       m.owners.push_back(std::move(r));
     }

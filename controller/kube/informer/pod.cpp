@@ -2,6 +2,14 @@
 
 namespace agentfleet::kube {
 
+namespace {
+// Type-checked reads: a malformed object yields empty fields, never an exception.
+std::string Str(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+}  // namespace
+
 PodRecord ToPodRecord(const nlohmann::json& pod) {
   static const MetaFilter kFilter{.label_prefixes = {"agentfleet.io/"},
                                   .annotation_prefixes = {"agentfleet.io/"},
@@ -9,23 +17,24 @@ PodRecord ToPodRecord(const nlohmann::json& pod) {
   PodRecord r;
   r.meta = ParseObjectMeta(pod, kFilter);
   if (auto spec = pod.find("spec"); spec != pod.end() && spec->is_object()) {
-    r.node_name = spec->value("nodeName", "");
+    r.node_name = Str(*spec, "nodeName");
   }
   auto status = pod.find("status");
   if (status == pod.end() || !status->is_object()) return r;
-  r.phase = status->value("phase", "");
-  r.pod_ip = status->value("podIP", "");
+  r.phase = Str(*status, "phase");
+  r.pod_ip = Str(*status, "podIP");
   if (auto conds = status->find("conditions"); conds != status->end() && conds->is_array()) {
     for (const auto& c : *conds) {
-      if (c.is_object() && c.value("type", "") == "Ready") {
-        r.ready = c.value("status", "") == "True";
-        r.ready_since_unix = ParseRfc3339(c.value("lastTransitionTime", ""));
+      if (c.is_object() && Str(c, "type") == "Ready") {
+        r.ready = Str(c, "status") == "True";
+        r.ready_since_unix = ParseRfc3339(Str(c, "lastTransitionTime"));
       }
     }
   }
   if (auto cs = status->find("containerStatuses"); cs != status->end() && cs->is_array()) {
     for (const auto& c : *cs) {
-      if (c.is_object()) r.restarts += c.value("restartCount", 0);
+      auto n = c.is_object() ? c.find("restartCount") : c.end();
+      if (n != c.end() && n->is_number_integer()) r.restarts += n->get<int32_t>();
     }
   }
   return r;

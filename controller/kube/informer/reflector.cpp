@@ -137,8 +137,9 @@ bool Reflector::WatchOnce() {
       break;
     }
     std::string rv;
-    if (e.object.contains("metadata") && e.object["metadata"].is_object()) {
-      rv = e.object["metadata"].value("resourceVersion", "");
+    if (auto md = e.object.find("metadata"); md != e.object.end() && md->is_object()) {
+      auto v = md->find("resourceVersion");
+      if (v != md->end() && v->is_string()) rv = v->get<std::string>();
     }
     if (e.type != "BOOKMARK") {
       sink_.Apply(e.type, e.object);

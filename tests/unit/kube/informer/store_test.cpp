@@ -15,7 +15,8 @@ std::shared_ptr<const PodRecord> PodOf(const std::string& ns, const std::string&
   p->meta.namespace_name = ns;
   p->meta.name = name;
   p->meta.resource_version = rv;
-  if (!owner_uid.empty()) p->meta.owners.push_back({"agentfleet.io/v1alpha1", "PricingAgentFleet", "f", owner_uid, true});
+  if (!owner_uid.empty())
+    p->meta.owners.push_back({"agentfleet.io/v1alpha1", "PricingAgentFleet", "f", owner_uid, true});
   return p;
 }
 
@@ -75,6 +76,27 @@ TEST(ObjectMeta, FiltersAndParsesTimes) {
   EXPECT_EQ(r.restarts, 2);
   EXPECT_EQ(ParseRfc3339("garbage"), 0);
   EXPECT_EQ(ParseRfc3339("1970-01-01T00:00:10Z"), 10);
+}
+
+}  // namespace
+}  // namespace agentfleet::kube
+
+namespace agentfleet::kube {
+namespace {
+
+TEST(ObjectMeta, MalformedObjectsNeverThrow) {
+  for (
+      const char* text :
+      {R"({"metadata":{"ownerReferences":[{"controller":"yes","uid":7}],"labels":{"a":1}}})",
+       R"({"metadata":"nope","status":{"conditions":[{"type":"Ready","status":true}]}})",
+       R"({"metadata":{"generation":"2","annotations":[]},"spec":[],"status":{"containerStatuses":[{"restartCount":"x"}]}})",
+       R"([1,2,3])", R"(null)"}) {
+    auto j = nlohmann::json::parse(text);
+    EXPECT_NO_THROW({
+      PodRecord r = ToPodRecord(j);
+      (void)r;
+    }) << text;
+  }
 }
 
 }  // namespace
