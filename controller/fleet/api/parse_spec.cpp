@@ -211,6 +211,7 @@ ScalingRules ParseRules(JsonReader& r, const Json& behavior, const std::string& 
   if (const Json* list = r.Array(*o, p, "policies", 10)) {
     rules.policies.clear();
     std::string lp = Join(p, "policies");
+    if (list->empty()) r.Fail(lp, "must have at least 1 item");
     for (size_t i = 0; i < list->size() && !r.failed(); ++i) {
       std::string ip = detail::Index(lp, i);
       const Json& item = (*list)[i];

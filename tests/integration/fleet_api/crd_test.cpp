@@ -228,6 +228,11 @@ TEST_F(CrdTest, InvalidFleetsAreRejectedWithTheirMessages) {
          j["spec"]["autoscaling"]["behavior"]["scaleUp"] = {{"policies", p}};
        },
        {"spec.autoscaling.behavior.scaleUp.policies", "Too many", "10"}},
+      {"empty policy list",
+       [](Json& j) {
+         j["spec"]["autoscaling"]["behavior"]["scaleDown"]["policies"] = Json::array();
+       },
+       {"spec.autoscaling.behavior.scaleDown.policies", "at least 1 item"}},
       {"queue URL scheme",
        [](Json& j) { j["spec"]["queue"]["redisStreams"]["url"] = "http://redis:6379"; },
        {"spec.queue.redisStreams.url", "url must start with redis:// or rediss://"}},

@@ -84,6 +84,10 @@ void Mutate(Json& doc, std::mt19937_64& rng) {
 TEST(ParseFleetFuzz, RandomMutationsNeverThrowAndAcceptedFleetsAreSound) {
   Json base = testing::LoadYaml(testing::SourcePath("examples/fleet-redis.yaml"));
   base["status"] = StatusToJson(FleetStatus{});
+  base["metadata"]["ownerReferences"] = {
+      {{"apiVersion", "v1"}, {"kind", "X"}, {"name", "x"}, {"uid", "u"}, {"controller", true}}};
+  base["metadata"]["finalizers"] = {"agentfleet.io/lease-cleanup"};
+  base["metadata"]["annotations"] = {{"agentfleet.io/paused", "true"}};
   std::mt19937_64 rng(20260101);
   int accepted = 0, rejected = 0;
   for (int i = 0; i < 20000; ++i) {

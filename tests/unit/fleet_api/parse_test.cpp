@@ -240,6 +240,17 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
                                      {"behavior", {{"scaleUp", {{"policies", p}}}}}};
        },
        "policies: must have at most 10 items"},
+      {"empty policies",
+       [](Json& j) {
+         j["spec"]["autoscaling"] = {{"maxReplicas", 3},
+                                     {"behavior", {{"scaleUp", {{"policies", Json::array()}}}}}};
+       },
+       "spec.autoscaling.behavior.scaleUp.policies: must have at least 1 item"},
+      {"malformed owner reference",
+       [](Json& j) {
+         j["metadata"]["ownerReferences"] = {{{"name", "x"}, {"controller", "yes"}}};
+       },
+       "metadata: malformed"},
       {"period too long",
        [](Json& j) {
          j["spec"]["autoscaling"] = {
