@@ -4,29 +4,45 @@
 
 #include <cstdlib>
 #include <iostream>
-#include <regex>
 
 namespace agentfleet::testing {
 namespace {
 
 using Json = nlohmann::json;
 
+bool IsInt(const std::string& s) {
+  size_t i = (!s.empty() && (s[0] == '-' || s[0] == '+')) ? 1 : 0;
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+// Digits with one '.' and/or an exponent, as YAML 1.2's core schema floats.
+bool IsFloat(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  bool has_digit = s.find_first_of("0123456789") != std::string::npos;
+  return end == s.c_str() + s.size() && has_digit &&
+         s.find_first_not_of("0123456789+-.eE") == std::string::npos;
+}
+
 Json Scalar(const YAML::Node& n) {
   const std::string& s = n.Scalar();
   if (n.Tag() == "!") return s;  // quoted: always a string
-  static const std::regex kInt("[-+]?[0-9]+");
-  static const std::regex kFloat(R"([-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?)");
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
   if (s == "true" || s == "True" || s == "TRUE") return true;
   if (s == "false" || s == "False" || s == "FALSE") return false;
-  if (std::regex_match(s, kInt)) {
+  if (IsInt(s)) {
     try {
       return std::stoll(s);
     } catch (const std::out_of_range&) {
       return std::stoull(s);
     }
   }
-  if (std::regex_match(s, kFloat)) return std::stod(s);
+  if (IsFloat(s)) return std::stod(s);
   return s;
 }
 
