@@ -1,7 +1,9 @@
 #include <string>
 
 #include "controller/fleet/api/json_reader.h"
+#include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
+#include "controller/sources/protocol/annotations.h"
 
 namespace agentfleet::fleet::api {
 namespace {
@@ -272,6 +274,13 @@ std::optional<AutoscalingSpec> ParseAutoscaling(JsonReader& r, const Json& spec)
   return out;
 }
 
+// Labels and annotations the operator writes on its pods: the template may not
+// preset them, or the selector and the assignment would be wrong.
+bool IsOperatorOwned(const std::string& key) {
+  return key == kFleetLabel || key == protocol::kShardsAnnotation ||
+         key == protocol::kAssignmentGenerationAnnotation || key == kRetiringAnnotation;
+}
+
 Json ParseTemplate(JsonReader& r, const Json& spec) {
   const Json* t = r.Object(spec, "spec", "template", true);
   if (t == nullptr) return Json::object();
@@ -283,6 +292,9 @@ Json ParseTemplate(JsonReader& r, const Json& spec) {
       if (map == nullptr) continue;
       for (auto it = map->begin(); it != map->end(); ++it) {
         if (!it->is_string()) r.Fail(Join(Join(mp, key), it.key()), "must be a string");
+        if (IsOperatorOwned(it.key())) {
+          r.Fail(Join(Join(mp, key), it.key()), "is set by the operator, not the template");
+        }
       }
     }
   }

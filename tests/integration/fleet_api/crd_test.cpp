@@ -277,6 +277,14 @@ TEST_F(CrdTest, InvalidFleetsAreRejectedWithTheirMessages) {
       {"container without image",
        [](Json& j) { j["spec"]["template"]["spec"]["containers"][0].erase("image"); },
        {"spec.template.spec.containers[0].image: Required value"}},
+      {"template presets the fleet label",
+       [](Json& j) { j["spec"]["template"]["metadata"]["labels"]["agentfleet.io/fleet"] = "x"; },
+       {"spec.template.metadata.labels must not set agentfleet.io/fleet"}},
+      {"template presets the assignment",
+       [](Json& j) {
+         j["spec"]["template"]["metadata"]["annotations"] = {{"agentfleet.io/shards", "0-63"}};
+       },
+       {"spec.template.metadata.annotations must not set the operator's annotations"}},
       {"lease duration zero",
        [](Json& j) { j["spec"]["leases"]["leaseDurationSeconds"] = 0; },
        {"spec.leases.leaseDurationSeconds", "greater than or equal to 1"}},

@@ -324,6 +324,16 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
          j["spec"]["template"]["metadata"] = {{"labels", {{"a", 1}}}};
        },
        "spec.template.metadata.labels.a: must be a string"},
+      {"template sets the fleet label",
+       [](Json& j) {
+         j["spec"]["template"]["metadata"] = {{"labels", {{"agentfleet.io/fleet", "other"}}}};
+       },
+       "spec.template.metadata.labels.agentfleet.io/fleet: is set by the operator"},
+      {"template sets the shards annotation",
+       [](Json& j) {
+         j["spec"]["template"]["metadata"] = {{"annotations", {{"agentfleet.io/shards", "0-3"}}}};
+       },
+       "spec.template.metadata.annotations.agentfleet.io/shards: is set by the operator"},
       {"drain negative",
        [](Json& j) {
          j["spec"]["retirement"] = {{"drainTimeoutSeconds", -1}};
@@ -338,6 +348,18 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
     EXPECT_EQ(f.error().code, ErrorCode::kInvalidArgument) << c.name;
     EXPECT_NE(f.error().message.find(c.want), std::string::npos)
         << c.name << ": got \"" << f.error().message << "\", want \"" << c.want << "\"";
+  }
+}
+
+TEST(ParseFleet, ExampleSecretIsTheOneTheFleetReferences) {
+  Json secret = LoadYaml(SourcePath("examples/fleet-redis-secret.yaml"));
+  auto f = ParseFleet(Example());
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  const auto& queue_ref = *std::get<RedisStreamsQueue>(f->spec.queue).password_secret_ref;
+  const auto& lease_ref = *std::get<RedisLeaseStore>(f->spec.leases.store).password_secret_ref;
+  for (const auto* ref : {&queue_ref, &lease_ref}) {
+    EXPECT_EQ(secret["metadata"]["name"], ref->name);
+    EXPECT_TRUE(secret["stringData"].contains(ref->key)) << ref->key;
   }
 }
 
