@@ -1,0 +1,22 @@
+#pragma once
+
+// Parsing of spec.queue and spec.leases, the parts with one of several backends.
+
+#include <nlohmann/json.hpp>
+
+#include "controller/fleet/api/json_reader.h"
+#include "controller/fleet/api/types.h"
+
+namespace agentfleet::fleet::api::detail {
+
+// The schema's bounds, repeated here for objects that did not go through it.
+constexpr int64_t kMaxReplicas = 1'000'000;
+constexpr int64_t kMaxDepth = 1'000'000'000;
+constexpr size_t kMaxUrl = 1024;
+constexpr size_t kMaxName = 253;
+constexpr size_t kMaxKeyPrefix = 128;
+
+QueueSpec ParseQueue(JsonReader& r, const nlohmann::json& spec);
+LeaseSpec ParseLeases(JsonReader& r, const nlohmann::json& spec);
+
+}  // namespace agentfleet::fleet::api::detail

@@ -1,0 +1,50 @@
+#include "controller/fleet/api/status_json.h"
+
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/api/time_format.h"
+
+namespace agentfleet::fleet::api {
+
+using Json = nlohmann::json;
+
+Json ConditionToJson(const Condition& c) {
+  return Json{{"type", c.type},
+              {"status", ConditionStatusName(c.status)},
+              {"observedGeneration", c.observed_generation},
+              {"lastTransitionTime", FormatTime(c.last_transition_time)},
+              {"reason", c.reason},
+              {"message", c.message}};
+}
+
+Json StatusToJson(const FleetStatus& s) {
+  Json out{{"observedGeneration", s.observed_generation},
+           {"replicas", s.replicas},
+           {"readyReplicas", s.ready_replicas},
+           {"desiredReplicas", s.desired_replicas},
+           {"shards",
+            {{"total", s.shards.total},
+             {"assigned", s.shards.assigned},
+             {"held", s.shards.held},
+             {"moving", s.shards.moving},
+             {"unowned", s.shards.unowned}}},
+           {"conditions", Json::array()}};
+  if (s.queue_depth) out["queueDepth"] = *s.queue_depth;
+  if (s.last_scale_time) out["lastScaleTime"] = FormatTime(*s.last_scale_time);
+  if (!s.selector.empty()) out["selector"] = s.selector;
+  for (const auto& c : s.conditions) out["conditions"].push_back(ConditionToJson(c));
+  return out;
+}
+
+Json StatusMergePatch(const FleetStatus& status) {
+  Json s = StatusToJson(status);
+  for (const char* key : {"queueDepth", "lastScaleTime", "selector"}) {
+    if (!s.contains(key)) s[key] = nullptr;
+  }
+  return Json{{"status", std::move(s)}};
+}
+
+std::string PodSelector(std::string_view fleet_name) {
+  return std::string(kFleetLabel) + "=" + std::string(fleet_name);
+}
+
+}  // namespace agentfleet::fleet::api

@@ -1,0 +1,49 @@
+#include "controller/fleet/api/types.h"
+
+#include <algorithm>
+
+#include "controller/fleet/api/names.h"
+
+namespace agentfleet::fleet::api {
+
+std::string_view QueueKindName(const QueueSpec& queue) {
+  static constexpr std::string_view kNames[] = {"redisStreams", "redisList", "sqs", "rabbitmq"};
+  return kNames[queue.index()];
+}
+
+ScalingRules DefaultScaleUpRules() {
+  return {
+      .stabilization_window = Seconds{0},
+      .select_policy = SelectPolicy::kMax,
+      .policies = {{PolicyType::kPercent, 100, Seconds{15}}, {PolicyType::kPods, 4, Seconds{15}}}};
+}
+
+ScalingRules DefaultScaleDownRules() {
+  return {.stabilization_window = Seconds{300},
+          .select_policy = SelectPolicy::kMax,
+          .policies = {{PolicyType::kPercent, 100, Seconds{15}}}};
+}
+
+std::string_view ConditionStatusName(ConditionStatus s) {
+  switch (s) {
+    case ConditionStatus::kTrue:
+      return "True";
+    case ConditionStatus::kFalse:
+      return "False";
+    case ConditionStatus::kUnknown:
+      break;
+  }
+  return "Unknown";
+}
+
+bool Fleet::Paused() const {
+  const std::string* v = meta.Annotation(kPausedAnnotation);
+  return v != nullptr && *v == "true";
+}
+
+bool Fleet::HasFinalizer() const {
+  return std::find(meta.finalizers.begin(), meta.finalizers.end(), kLeaseCleanupFinalizer) !=
+         meta.finalizers.end();
+}
+
+}  // namespace agentfleet::fleet::api
