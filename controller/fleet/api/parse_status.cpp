@@ -113,13 +113,8 @@ Result<Fleet> ParseFleet(const Json& object) {
     return MakeError(ErrorCode::kInvalidArgument, "PricingAgentFleet: not a JSON object");
   }
   Fleet fleet;
-  try {
-    fleet.meta = kube::ParseObjectMeta(object, {std::string(kAnnotationPrefix)});
-  } catch (const nlohmann::json::exception&) {
-    // ParseObjectMeta reads leniently but a wrongly typed member may still
-    // throw inside the JSON library: the object is unusable, not the operator.
-    return MakeError(ErrorCode::kInvalidArgument, "metadata: malformed");
-  }
+  fleet.meta =
+      kube::ParseObjectMeta(object, {.annotation_prefixes = {std::string(kAnnotationPrefix)}});
   if (fleet.meta.name.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "metadata.name: Required value");
   }

