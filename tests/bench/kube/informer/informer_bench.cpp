@@ -145,14 +145,12 @@ int Measure(const std::string& ns, int count) {
   // Processing throughput: replay one MODIFIED event per pod, as watch lines
   // (parse + transform + store + handlers), without the API server in the way.
   std::vector<std::string> lines;
-  {
-    auto list = client->List(resources::kPods, ns, {.label_selector = "bench=informer"});
-    if (!list) return 1;
-    for (auto& item : list->items) {
-      item["metadata"]["resourceVersion"] = "replay-" + item["metadata"]["name"].get<std::string>();
-      lines.push_back(Json{{"type", "MODIFIED"}, {"object", item}}.dump());
-    }
-  }
+  auto listed = client->ListEach(
+      resources::kPods, ns, {.label_selector = "bench=informer"}, [&](Json&& item) {
+        item["metadata"]["resourceVersion"] = "replay";
+        lines.push_back(Json{{"type", "MODIFIED"}, {"object", item}}.dump());
+      });
+  if (!listed) return 1;
   updates = 0;
   auto replay_start = Clock::now();
   for (const auto& line : lines) {
@@ -162,7 +160,8 @@ int Measure(const std::string& ns, int count) {
   double replay = std::chrono::duration<double>(Clock::now() - replay_start).count();
   std::cout << "measure: replayed " << updates << " watch events in " << replay << " s ("
             << updates / replay << " events/s processed)\n";
-  lines.clear();
+  lines = {};
+  malloc_trim(0);
 
   // End to end: another process patches every pod once; count the updates the
   // informer applies. Bounded by the API server's write rate on this machine.
