@@ -12,6 +12,15 @@
 #include "controller/kube/rest/client.h"
 
 int main(int argc, char** argv) {
+  // Signals are taken by one thread with sigwait, never by a handler that
+  // could interrupt a lock holder. Blocked first, so that every thread
+  // started later (the HTTP pool too) inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   using agentfleet::app::ParseResult;
   std::vector<std::string_view> args(argv + 1, argv + argc);
   ParseResult parsed = agentfleet::app::ParseOptions(args);
@@ -33,14 +42,6 @@ int main(int argc, char** argv) {
   // each keep their own high-water mark of freed transfer buffers.
   mallopt(M_ARENA_MAX, 2);
   agentfleet::kube::ConfigureHttpThreads(4);
-
-  // Signals are taken by one thread with sigwait, never by a handler that
-  // could interrupt a lock holder.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto manager = agentfleet::app::Manager::Create(parsed.options);
   if (!manager) {
