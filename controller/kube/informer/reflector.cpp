@@ -11,7 +11,8 @@ Reflector::Reflector(Client& client, Resource resource, ReflectorOptions options
       options_(std::move(options)),
       sink_(sink),
       what_(resource_.resource +
-            (options_.namespace_name.empty() ? std::string() : " in " + options_.namespace_name)) {}
+            (options_.namespace_name.empty() ? std::string() : " in " + options_.namespace_name)),
+      backoff_(options_.backoff, RealClock::Instance()) {}
 
 Reflector::~Reflector() {
   Stop();
@@ -49,19 +50,6 @@ std::string Reflector::LastResourceVersion() const {
 void Reflector::Sleep(std::chrono::milliseconds d) {
   std::unique_lock lock(mu_);
   cv_.wait_for(lock, d, [this] { return stop_.load(); });
-}
-
-std::chrono::milliseconds Reflector::NextBackoff() {
-  auto now = std::chrono::steady_clock::now();
-  if (backoff_.count() == 0 || now - healthy_since_ >= options_.backoff_reset_after) {
-    backoff_ = options_.initial_backoff;
-  } else {
-    backoff_ = std::min(backoff_ * 2, options_.max_backoff);
-  }
-  healthy_since_ = now;
-  // Jitter spreads the reconnects of many clients after an API server restart.
-  std::uniform_real_distribution<double> jitter(1.0, 1.2);
-  return std::chrono::milliseconds(int64_t(backoff_.count() * jitter(rng_)));
 }
 
 Status Reflector::List(const std::string& resource_version) {
@@ -108,7 +96,7 @@ bool Reflector::WatchOnce() {
   if (!opened) {
     ++stats_.watch_errors;
     if (opened.error().code == ErrorCode::kGone) return false;
-    Sleep(NextBackoff());
+    Sleep(std::chrono::duration_cast<std::chrono::milliseconds>(backoff_.Next()));
     return true;
   }
   ++stats_.watches;
@@ -124,7 +112,7 @@ bool Reflector::WatchOnce() {
     if (!ev) {
       if (!stop_) {
         ++stats_.watch_errors;
-        Sleep(NextBackoff());
+        Sleep(std::chrono::duration_cast<std::chrono::milliseconds>(backoff_.Next()));
       }
       break;
     }
@@ -164,7 +152,7 @@ void Reflector::Run() {
     if (need_list) {
       auto st = List(list_rv);
       if (!st) {
-        Sleep(NextBackoff());
+        Sleep(std::chrono::duration_cast<std::chrono::milliseconds>(backoff_.Next()));
         list_rv = "";
         continue;
       }

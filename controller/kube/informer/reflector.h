@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "controller/kube/rest/client.h"
+#include "controller/kube/workqueue/backoff.h"
 
 namespace agentfleet::kube {
 
@@ -32,9 +33,10 @@ struct ReflectorOptions {
   int64_t page_size = 500;
   int min_watch_timeout_seconds = 300;  // the server ends each watch after a random
   int max_watch_timeout_seconds = 600;  // time in this range, as client-go does
-  std::chrono::milliseconds initial_backoff{800};
-  std::chrono::milliseconds max_backoff{30'000};
-  std::chrono::milliseconds backoff_reset_after{120'000};
+  // 800 ms doubling to 30 s, reset after 2 min healthy; up to 20 % jitter so
+  // that many clients do not reconnect in step after an API server restart.
+  workqueue::BackoffPolicy backoff{std::chrono::milliseconds(800), 2.0, std::chrono::seconds(30),
+                                   0.2, std::chrono::minutes(2)};
 };
 
 struct ReflectorStats {
@@ -68,7 +70,6 @@ class Reflector {
   // Watches until the stream ends. Returns false when a relist is needed.
   bool WatchOnce();
   void Sleep(std::chrono::milliseconds d);
-  std::chrono::milliseconds NextBackoff();
 
   Client& client_;
   Resource resource_;
@@ -84,8 +85,7 @@ class Reflector {
   std::condition_variable cv_;
   std::unique_ptr<WatchStream>* current_watch_ = nullptr;  // guarded by mu_
   std::string last_rv_;                                    // guarded by mu_
-  std::chrono::milliseconds backoff_{0};
-  std::chrono::steady_clock::time_point healthy_since_{};
+  workqueue::Backoff backoff_;
   std::mt19937 rng_{std::random_device{}()};
 };
 
