@@ -258,9 +258,11 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
     } else if (current == 0) {
       raw = clamp32(wanted);
     } else {
-      const double ratio =
-          static_cast<double>(depth) / (static_cast<double>(current) * static_cast<double>(target));
-      raw = std::abs(ratio - 1.0) <= p.tolerance ? current : clamp32(wanted);
+      // |depth / (current * target) - 1| <= tolerance, boundary included, without
+      // the division's rounding (a ratio of exactly 1.1 computes as 1.1000000000000001).
+      const double expected = static_cast<double>(current) * static_cast<double>(target);
+      const double off = std::abs(static_cast<double>(depth) - expected);
+      raw = off <= p.tolerance * expected * (1 + 1e-12) ? current : clamp32(wanted);
     }
     d.recommendation = raw;
   }
