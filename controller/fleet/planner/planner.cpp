@@ -72,6 +72,17 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     }
   }
 
+  // Names a new pod must not take, remembered for passes without a snapshot.
+  std::vector<std::string>& unverified = plan.next_state.unverified_names;
+  if (!leases_known) {
+    for (const std::string& name : state.unverified_names) taken.insert(name);
+    unverified = state.unverified_names;
+  }
+  unverified.reserve(unverified.size() + taken.size());
+  for (std::string_view name : taken) unverified.emplace_back(name);
+  std::sort(unverified.begin(), unverified.end());
+  unverified.erase(std::unique(unverified.begin(), unverified.end()), unverified.end());
+
   AutoscaleInput ai;
   ai.policy = in.autoscaling;
   ai.manual_replicas = in.manual_replicas;
