@@ -259,10 +259,11 @@ TEST(PlannerProperty, RandomHistoriesKeepEveryInvariant) {
       w.Perturb();
     }
   }
-  // The histories must actually exercise the planner.
-  EXPECT_GT(plans, 50'000u);
-  EXPECT_GT(scale_events, 5'000u);
-  EXPECT_GT(deletions, 5'000u);
+  if (!replay) {  // the histories must actually exercise the planner
+    EXPECT_GT(plans, 50'000u);
+    EXPECT_GT(scale_events, 5'000u);
+    EXPECT_GT(deletions, 5'000u);
+  }
   std::cout << plans << " plans, " << scale_events << " scale events, " << deletions
             << " deletions\n";
 }

@@ -14,6 +14,7 @@ Time At(int seconds) {
 TEST(RetirementVerdict, DeletedOnlyWhenDrainedOrTimedOut) {
   const Seconds drain(120);
   EXPECT_EQ(RetirementVerdict(At(0), 0, true, drain, At(1)), DeletionReason::kDrained);
+  EXPECT_EQ(RetirementVerdict(At(0), 1, true, drain, At(0)), std::nullopt);
   EXPECT_EQ(RetirementVerdict(At(0), 2, true, drain, At(119)), std::nullopt);
   EXPECT_EQ(RetirementVerdict(At(0), 2, true, drain, At(120)), DeletionReason::kDrainTimeout);
   // No lease snapshot: a pod that may hold leases waits for the timeout.
