@@ -72,8 +72,11 @@ struct AutoscaleInput {
   // on a first pass, the number of non-retiring pods).
   int32_t current_replicas = 0;
   std::optional<int64_t> queue_depth;  // absent: the read failed
-  bool paused = false;                 // agentfleet.io/paused
-  uint32_t shards = 0;                 // the count never exceeds this
+  // agentfleet.io/paused, in either mode: the count stays `current_replicas`
+  // and nothing is recorded. Only the count freezes: the planner still
+  // replaces lost pods and rebalances shards.
+  bool paused = false;
+  uint32_t shards = 0;  // the count never exceeds this
   Time now;
 };
 

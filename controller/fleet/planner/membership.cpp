@@ -8,8 +8,8 @@ namespace agentfleet::planner {
 namespace {
 
 bool RetireBefore(const MembershipInput& in, size_t a, size_t b) {
-  const PodView& pa = in.pods[a];
-  const PodView& pb = in.pods[b];
+  const PodView& pa = *in.pods[a];
+  const PodView& pb = *in.pods[b];
   if (pa.ready != pb.ready) return !pa.ready;
   if (in.leases_held[a] != in.leases_held[b]) return in.leases_held[a] < in.leases_held[b];
   if (pa.created_at != pb.created_at) return pa.created_at > pb.created_at;
@@ -27,7 +27,7 @@ MembershipPlan PlanMembership(const MembershipInput& in) {
   MembershipPlan plan;
   std::vector<size_t> live;
   for (size_t i = 0; i < in.pods.size(); ++i) {
-    if (in.pods[i].retiring) continue;
+    if (in.pods[i]->retiring) continue;
     if (in.stuck[i]) {
       plan.retire.push_back(i);
     } else {

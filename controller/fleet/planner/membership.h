@@ -20,7 +20,7 @@ namespace agentfleet::planner {
 struct MembershipInput {
   std::string_view fleet;
   int32_t desired = 0;
-  std::span<const PodView> pods;
+  std::span<const PodView* const> pods;   // in the planner's order
   std::span<const uint64_t> leases_held;  // per pod: valid leases it holds
   std::span<const uint8_t> stuck;         // per pod: retire it whatever the count
   // Names that must not be given to a new pod: every present pod's and every

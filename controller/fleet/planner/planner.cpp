@@ -15,7 +15,7 @@ namespace {
 
 // Pods by index ("fleet-2" before "fleet-10"), names outside the scheme last,
 // so that a plan does not depend on the order of the reconciler's cache.
-std::vector<PodView> SortedPods(const PlanInput& in) {
+std::vector<const PodView*> SortedPods(const PlanInput& in) {
   std::vector<std::pair<uint64_t, const PodView*>> keyed;
   keyed.reserve(in.pods.size());
   for (const PodView& p : in.pods) {
@@ -24,9 +24,9 @@ std::vector<PodView> SortedPods(const PlanInput& in) {
   std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first : a.second->name < b.second->name;
   });
-  std::vector<PodView> pods;
+  std::vector<const PodView*> pods;
   pods.reserve(keyed.size());
-  for (const auto& [_, p] : keyed) pods.push_back(*p);
+  for (const auto& [_, p] : keyed) pods.push_back(p);
   return pods;
 }
 
@@ -38,7 +38,7 @@ std::string Count(uint64_t n, std::string_view noun) {
 
 Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   Plan plan;
-  const std::vector<PodView> pods = SortedPods(in);
+  const std::vector<const PodView*> pods = SortedPods(in);
   const size_t n = pods.size();
   const bool leases_known = in.leases.has_value();
 
@@ -47,8 +47,8 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   std::unordered_set<std::string_view> taken;
   taken.reserve(n * 2);
   for (size_t i = 0; i < n; ++i) {
-    index_of.emplace(pods[i].name, static_cast<int32_t>(i));
-    taken.insert(pods[i].name);
+    index_of.emplace(pods[i]->name, static_cast<int32_t>(i));
+    taken.insert(pods[i]->name);
   }
 
   // Valid leases: per shard its holder, per pod how many it holds.
@@ -76,12 +76,10 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   std::vector<std::string>& unverified = plan.next_state.unverified_names;
   if (!leases_known) {
     for (const std::string& name : state.unverified_names) taken.insert(name);
-    unverified = state.unverified_names;
   }
-  unverified.reserve(unverified.size() + taken.size());
+  unverified.clear();
+  unverified.reserve(taken.size());
   for (std::string_view name : taken) unverified.emplace_back(name);
-  std::sort(unverified.begin(), unverified.end());
-  unverified.erase(std::unique(unverified.begin(), unverified.end()), unverified.end());
 
   AutoscaleInput ai;
   ai.policy = in.autoscaling;
@@ -114,19 +112,19 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   std::vector<uint8_t> retiring(n, 0);
   std::vector<Time> retiring_since(n, in.now);
   for (size_t i = 0; i < n; ++i) {
-    if (pods[i].retiring) {
+    if (pods[i]->retiring) {
       retiring[i] = 1;
-      retiring_since[i] = pods[i].retiring_since;
+      retiring_since[i] = pods[i]->retiring_since;
     }
   }
   for (size_t i : members.retire) {
     retiring[i] = 1;
-    plan.retire.push_back({pods[i].name, stuck.stuck[i] != 0});
+    plan.retire.push_back({pods[i]->name, stuck.stuck[i] != 0});
   }
 
   std::vector<AssignerPod> assigner_pods(n);
   for (size_t i = 0; i < n; ++i) {
-    assigner_pods[i] = {&pods[i].assigned, pods[i].ready && !retiring[i]};
+    assigner_pods[i] = {&pods[i]->assigned, pods[i]->ready && !retiring[i]};
     if (assigner_pods[i].assignable) ++plan.ready_replicas;
   }
   ShardAssignment assignment = AssignShards(in.shards, assigner_pods, holder);
@@ -136,10 +134,10 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   plan.assignments.reserve(n);
   std::vector<uint32_t> current;
   for (size_t i = 0; i < n; ++i) {
-    current = pods[i].assigned;
+    current = pods[i]->assigned;
     std::sort(current.begin(), current.end());
     const bool changed = current != assignment.shards[i];
-    plan.assignments.push_back({pods[i].name, std::move(assignment.shards[i]), changed});
+    plan.assignments.push_back({pods[i]->name, std::move(assignment.shards[i]), changed});
   }
 
   size_t still_retiring = 0;
@@ -151,17 +149,17 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
       ++still_retiring;
       continue;
     }
-    plan.remove.push_back({pods[i].name, *verdict, leases_held[i]});
+    plan.remove.push_back({pods[i]->name, *verdict, leases_held[i]});
     if (*verdict == DeletionReason::kDrainTimeout) {
       std::ostringstream msg;
-      msg << "pod " << pods[i].name << " still ";
+      msg << "pod " << pods[i]->name << " still ";
       if (leases_known) {
         msg << "holds " << Count(leases_held[i], "lease");
       } else {
         msg << "may hold leases (lease table unreadable)";
       }
       msg << " after the drain timeout of " << in.drain_timeout.count() << "s; deleting it";
-      plan.events.push_back({true, "DrainTimeout", msg.str(), pods[i].name});
+      plan.events.push_back({true, "DrainTimeout", msg.str(), pods[i]->name});
     }
   }
 
@@ -188,12 +186,12 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   }
   for (size_t i = 0; i < n; ++i) {
     if (!stuck.stuck[i]) continue;
-    plan.stuck.push_back(pods[i].name);
+    plan.stuck.push_back(pods[i]->name);
     std::ostringstream msg;
-    msg << "pod " << pods[i].name << " is Ready but has held none of its assigned shards for over "
+    msg << "pod " << pods[i]->name << " is Ready but has held none of its assigned shards for over "
         << kStuckLeaseDurations << " lease durations ("
         << kStuckLeaseDurations * in.lease_duration.count() << "s); replacing it";
-    plan.events.push_back({true, "AgentStuck", msg.str(), pods[i].name});
+    plan.events.push_back({true, "AgentStuck", msg.str(), pods[i]->name});
   }
 
   plan.conditions =

@@ -44,8 +44,8 @@ struct PlannerState {
   AutoscalerState autoscaler;
   std::map<std::string, Time> unheld_since;  // stuck-agent clocks, by pod name
   // Every pod name and lease holder seen since the last readable lease
-  // snapshot, sorted: while the snapshot fails, any of them may still hold a
-  // lease, so none is given to a new pod.
+  // snapshot, in no particular order: while the snapshot fails, any of them
+  // may still hold a lease, so none is given to a new pod.
   std::vector<std::string> unverified_names;
 };
 

@@ -15,7 +15,7 @@ StuckResult FindStuckAgents(const StuckInput& in) {
   out.stuck.assign(in.pods.size(), 0);
   if (in.holder.size() != in.shards) return out;  // no lease snapshot: nothing to judge by
   for (size_t i = 0; i < in.pods.size(); ++i) {
-    const PodView& pod = in.pods[i];
+    const PodView& pod = *in.pods[i];
     if (!pod.ready || pod.retiring) continue;
     bool any_assigned = false;
     bool any_held = false;

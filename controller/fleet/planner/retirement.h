@@ -28,7 +28,7 @@ std::optional<DeletionReason> RetirementVerdict(Time retiring_since, uint64_t le
 inline constexpr int kStuckLeaseDurations = 3;
 
 struct StuckInput {
-  std::span<const PodView> pods;
+  std::span<const PodView* const> pods;  // in the planner's order
   uint32_t shards = 0;
   std::span<const int32_t> holder;  // per shard: the pod index holding a valid lease (assigner.h)
   Seconds lease_duration{0};

@@ -19,7 +19,9 @@ namespace {
 constexpr uint32_t kShards = 100'000;
 constexpr uint32_t kPods = 10'000;
 
-Time At(int seconds) { return Time{} + Seconds(1'800'000'000 + seconds); }
+Time At(int seconds) {
+  return Time{} + Seconds(1'800'000'000 + seconds);
+}
 
 // `ready` pods holding a balanced, converged assignment (and every lease),
 // plus `fresh` new Ready pods holding nothing; spec.replicas = `replicas`.
@@ -58,7 +60,9 @@ void Run(benchmark::State& state, const PlanInput& in) {
   state.counters["moves"] = static_cast<double>(moves);
 }
 
-void BM_PlanConverged(benchmark::State& state) { Run(state, Fleet(kPods, 0, kPods)); }
+void BM_PlanConverged(benchmark::State& state) {
+  Run(state, Fleet(kPods, 0, kPods));
+}
 void BM_PlanScaleDown10Percent(benchmark::State& state) {
   Run(state, Fleet(kPods, 0, kPods * 9 / 10));
 }

@@ -21,12 +21,18 @@ struct Fixture {
     held.push_back(leases);
     stuck.push_back(0);
   }
+  std::vector<const PodView*> views;
+
   MembershipPlan Plan(int32_t desired) {
     taken.clear();
-    for (const auto& p : pods) taken.insert(p.name);
+    views.clear();
+    for (const auto& p : pods) {
+      taken.insert(p.name);
+      views.push_back(&p);
+    }
     return PlanMembership({.fleet = "f",
                            .desired = desired,
-                           .pods = pods,
+                           .pods = views,
                            .leases_held = held,
                            .stuck = stuck,
                            .taken = &taken});

@@ -27,8 +27,12 @@ struct StuckFixture {
   std::vector<int32_t> holder = std::vector<int32_t>(4, kNoHolder);
   std::map<std::string, Time> since;
 
+  std::vector<const PodView*> views;
+
   StuckResult Run(int t) {
-    StuckResult r = FindStuckAgents({.pods = pods,
+    views.clear();
+    for (const auto& p : pods) views.push_back(&p);
+    StuckResult r = FindStuckAgents({.pods = views,
                                      .shards = 4,
                                      .holder = holder,
                                      .lease_duration = Seconds(10),
