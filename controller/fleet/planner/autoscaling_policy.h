@@ -60,6 +60,8 @@ struct AutoscalingPolicy {
   int64_t target_queue_depth_per_agent = 1;  // > 0
   // KEDA's activation: from 0 the fleet scales up only when depth > this; with
   // min_replicas 0 it returns to 0 only when depth <= this.
+  // Leaving 0 always reaches at least 1 pod, whatever the scale-up window or
+  // policies (unless scale-up's selectPolicy is Disabled).
   int64_t activation_queue_depth = 0;
   double tolerance = 0.1;  // no change while |depth / (current * target) - 1| <= this
   AutoscalingBehavior behavior;
