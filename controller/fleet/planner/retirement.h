@@ -44,7 +44,9 @@ struct StuckResult {
 
 // A Ready, non-retiring pod with assigned shards of which it has held none for
 // longer than kStuckLeaseDurations lease durations is stuck. A pod with no
-// assignment, not Ready, or holding any of its shards starts over.
+// assignment, not Ready, or holding any of its shards starts over; so does
+// every agent on a pass without a lease snapshot (agents cannot take leases
+// from a store the operator cannot read either).
 StuckResult FindStuckAgents(const StuckInput& in);
 
 }  // namespace agentfleet::planner
