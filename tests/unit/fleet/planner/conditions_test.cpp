@@ -13,7 +13,7 @@ ConditionsInput Converged() {
   return in;
 }
 
-const Condition& Get(const std::vector<Condition>& all, std::string_view type) {
+Condition Get(const std::vector<Condition>& all, std::string_view type) {
   for (const auto& c : all) {
     if (c.type == type) return c;
   }
@@ -70,7 +70,7 @@ TEST(Conditions, ScalingLimitedCarriesTheAutoscalerReason) {
   ConditionsInput in = Converged();
   in.scale.reason = ScaleReason::kLimitedByMax;
   in.scale.message = "capped";
-  const Condition& c = Get(FleetConditions(in), "ScalingLimited");
+  const Condition c = Get(FleetConditions(in), "ScalingLimited");
   EXPECT_EQ(c.status, ConditionStatus::kTrue);
   EXPECT_EQ(c.reason, "LimitedByMax");
   EXPECT_EQ(c.message, "capped");
