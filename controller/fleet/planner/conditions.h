@@ -1,0 +1,50 @@
+#pragma once
+
+// The fleet's status conditions (Ready, Progressing, Degraded, ScalingLimited)
+// derived from a plan. The reconciler stamps lastTransitionTime when a
+// condition's status changes.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "controller/fleet/planner/autoscaler.h"
+
+namespace agentfleet::planner {
+
+enum class ConditionStatus { kTrue, kFalse, kUnknown };
+std::string_view ConditionStatusName(ConditionStatus status);  // "True", "False", "Unknown"
+
+struct Condition {
+  std::string type;
+  ConditionStatus status = ConditionStatus::kUnknown;
+  std::string reason;
+  std::string message;
+};
+
+// Shards by state. held + moving + unowned == total when leases_known.
+struct ShardCounts {
+  uint64_t total = 0;
+  uint64_t assigned = 0;     // given to a pod in the plan
+  uint64_t held = 0;         // its assigned pod holds a valid lease
+  uint64_t moving = 0;       // another agent (its previous owner) still holds a valid lease
+  uint64_t unowned = 0;      // no valid lease at all
+  bool leases_known = true;  // false: the lease snapshot failed; held/moving/unowned are 0
+};
+
+struct ConditionsInput {
+  ScaleDecision scale;
+  int32_t ready_replicas = 0;  // Ready pods that are not retiring
+  size_t creating = 0;         // pods the plan creates
+  size_t retiring = 0;         // pods retiring after the plan (marked, not yet deleted)
+  size_t stuck = 0;            // stuck agents found by this plan
+  uint64_t moves = 0;
+  ShardCounts shards;
+  int32_t source_failures = 0;  // consecutive failed queue-depth reads
+};
+
+// Always four conditions, in the order Ready, Progressing, Degraded, ScalingLimited.
+std::vector<Condition> FleetConditions(const ConditionsInput& in);
+
+}  // namespace agentfleet::planner

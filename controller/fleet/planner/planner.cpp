@@ -1,0 +1,209 @@
+#include "controller/fleet/planner/planner.h"
+
+#include <algorithm>
+#include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "controller/fleet/planner/assigner.h"
+#include "controller/fleet/planner/membership.h"
+#include "controller/fleet/planner/pod_names.h"
+
+namespace agentfleet::planner {
+namespace {
+
+// Pods by index ("fleet-2" before "fleet-10"), names outside the scheme last,
+// so that a plan does not depend on the order of the reconciler's cache.
+std::vector<const PodView*> SortedPods(const PlanInput& in) {
+  std::vector<std::pair<uint64_t, const PodView*>> keyed;
+  keyed.reserve(in.pods.size());
+  for (const PodView& p : in.pods) {
+    keyed.emplace_back(PodIndex(in.fleet, p.name).value_or(~uint64_t{0}), &p);
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : a.second->name < b.second->name;
+  });
+  std::vector<const PodView*> pods;
+  pods.reserve(keyed.size());
+  for (const auto& [_, p] : keyed) pods.push_back(p);
+  return pods;
+}
+
+std::string Count(uint64_t n, std::string_view noun) {
+  return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : "s");
+}
+
+}  // namespace
+
+Plan MakePlan(const PlanInput& in, const PlannerState& state) {
+  Plan plan;
+  const std::vector<const PodView*> pods = SortedPods(in);
+  const size_t n = pods.size();
+  const bool leases_known = in.leases.has_value();
+
+  std::unordered_map<std::string_view, int32_t> index_of;
+  index_of.reserve(n * 2);
+  std::unordered_set<std::string_view> taken;
+  taken.reserve(n * 2);
+  for (size_t i = 0; i < n; ++i) {
+    index_of.emplace(pods[i]->name, static_cast<int32_t>(i));
+    taken.insert(pods[i]->name);
+  }
+
+  // Valid leases: per shard its holder, per pod how many it holds.
+  std::vector<int32_t> holder;
+  std::vector<uint64_t> leases_held(n, 0);
+  if (leases_known) {
+    holder.assign(in.shards, kNoHolder);
+    const std::string* last_name = nullptr;
+    int32_t last_index = kUnknownHolder;
+    for (const LeaseView& lease : *in.leases) {
+      if (!lease.valid) continue;
+      // Snapshots list a holder's shards together; skip the lookup on a repeat.
+      if (last_name == nullptr || *last_name != lease.holder) {
+        auto it = index_of.find(lease.holder);
+        last_index = it == index_of.end() ? kUnknownHolder : it->second;
+        if (it == index_of.end()) taken.insert(lease.holder);
+        last_name = &lease.holder;
+      }
+      if (last_index >= 0) ++leases_held[last_index];
+      if (lease.shard < in.shards) holder[lease.shard] = last_index;
+    }
+  }
+
+  // Names a new pod must not take, remembered for passes without a snapshot.
+  std::vector<std::string>& unverified = plan.next_state.unverified_names;
+  if (!leases_known) {
+    for (const std::string& name : state.unverified_names) taken.insert(name);
+  }
+  unverified.clear();
+  unverified.reserve(taken.size());
+  for (std::string_view name : taken) unverified.emplace_back(name);
+
+  AutoscaleInput ai;
+  ai.policy = in.autoscaling;
+  ai.manual_replicas = in.manual_replicas;
+  ai.current_replicas = in.current_replicas;
+  ai.queue_depth = in.queue_depth;
+  ai.paused = in.paused;
+  ai.shards = in.shards;
+  ai.now = in.now;
+  AutoscaleOutcome scaled = Autoscale(ai, state.autoscaler);
+  plan.scale = std::move(scaled.decision);
+  plan.next_state.autoscaler = std::move(scaled.state);
+
+  StuckResult stuck = FindStuckAgents({.pods = pods,
+                                       .shards = in.shards,
+                                       .holder = holder,
+                                       .lease_duration = in.lease_duration,
+                                       .now = in.now,
+                                       .unheld_since = &state.unheld_since});
+  plan.next_state.unheld_since = std::move(stuck.unheld_since);
+
+  MembershipPlan members = PlanMembership({.fleet = in.fleet,
+                                           .desired = plan.scale.desired,
+                                           .pods = pods,
+                                           .leases_held = leases_held,
+                                           .stuck = stuck.stuck,
+                                           .taken = &taken});
+  plan.create = std::move(members.create);
+
+  std::vector<uint8_t> retiring(n, 0);
+  std::vector<Time> retiring_since(n, in.now);
+  for (size_t i = 0; i < n; ++i) {
+    if (pods[i]->retiring) {
+      retiring[i] = 1;
+      retiring_since[i] = pods[i]->retiring_since;
+    }
+  }
+  for (size_t i : members.retire) {
+    retiring[i] = 1;
+    plan.retire.push_back({pods[i]->name, stuck.stuck[i] != 0});
+  }
+
+  std::vector<AssignerPod> assigner_pods(n);
+  for (size_t i = 0; i < n; ++i) {
+    assigner_pods[i] = {&pods[i]->assigned, pods[i]->ready && !retiring[i]};
+    if (assigner_pods[i].assignable) ++plan.ready_replicas;
+  }
+  ShardAssignment assignment = AssignShards(in.shards, assigner_pods, holder);
+  plan.moves = assignment.moves;
+  plan.minimum_moves = assignment.minimum_moves;
+
+  plan.assignments.reserve(n);
+  std::vector<uint32_t> current;
+  for (size_t i = 0; i < n; ++i) {
+    current = pods[i]->assigned;
+    std::sort(current.begin(), current.end());
+    const bool changed = current != assignment.shards[i];
+    plan.assignments.push_back({pods[i]->name, std::move(assignment.shards[i]), changed});
+  }
+
+  size_t still_retiring = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!retiring[i]) continue;
+    auto verdict = RetirementVerdict(retiring_since[i], leases_held[i], leases_known,
+                                     in.drain_timeout, in.now);
+    if (!verdict) {
+      ++still_retiring;
+      continue;
+    }
+    plan.remove.push_back({pods[i]->name, *verdict, leases_held[i]});
+    if (*verdict == DeletionReason::kDrainTimeout) {
+      std::ostringstream msg;
+      msg << "pod " << pods[i]->name << " still ";
+      if (leases_known) {
+        msg << "holds " << Count(leases_held[i], "lease");
+      } else {
+        msg << "may hold leases (lease table unreadable)";
+      }
+      msg << " after the drain timeout of " << in.drain_timeout.count() << "s; deleting it";
+      plan.events.push_back({true, "DrainTimeout", msg.str(), pods[i]->name});
+    }
+  }
+
+  ShardCounts& counts = plan.shards;
+  counts.total = in.shards;
+  counts.leases_known = leases_known;
+  for (uint32_t s = 0; s < in.shards; ++s) {
+    const int32_t owner = assignment.owner[s];
+    if (owner >= 0) ++counts.assigned;
+    if (!leases_known) continue;
+    if (holder[s] == kNoHolder) {
+      ++counts.unowned;
+    } else if (holder[s] == owner) {
+      ++counts.held;
+    } else {
+      ++counts.moving;
+    }
+  }
+
+  if (plan.scale.desired != plan.scale.current) {
+    const bool up = plan.scale.desired > plan.scale.current;
+    plan.events.push_back({plan.scale.reason == ScaleReason::kFallback,
+                           up ? "ScaledUp" : "ScaledDown", plan.scale.message, ""});
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!stuck.stuck[i]) continue;
+    plan.stuck.push_back(pods[i]->name);
+    std::ostringstream msg;
+    msg << "pod " << pods[i]->name << " is Ready but has held none of its assigned shards for over "
+        << kStuckLeaseDurations << " lease durations ("
+        << kStuckLeaseDurations * in.lease_duration.count() << "s); replacing it";
+    plan.events.push_back({true, "AgentStuck", msg.str(), pods[i]->name});
+  }
+
+  plan.conditions =
+      FleetConditions({.scale = plan.scale,
+                       .ready_replicas = plan.ready_replicas,
+                       .creating = plan.create.size(),
+                       .retiring = still_retiring,
+                       .stuck = plan.stuck.size(),
+                       .moves = plan.moves,
+                       .shards = counts,
+                       .source_failures = plan.next_state.autoscaler.consecutive_failures});
+  return plan;
+}
+
+}  // namespace agentfleet::planner

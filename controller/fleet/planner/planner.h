@@ -1,0 +1,98 @@
+#pragma once
+
+// One reconcile pass's decisions for a fleet, as a pure function of what the
+// reconciler observed (PlanInput), the planner's memory of earlier passes
+// (PlannerState) and the time. No I/O, no threads, no clock.
+//
+//   autoscaler -> desired replicas
+//   stuck agents, membership -> pods to create / to mark retiring
+//   assigner -> shards per pod (balanced, minimal moves, retiring pods drained)
+//   retirement -> retiring pods that may be deleted now
+//   status -> shard counts, conditions, events
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/fleet/planner/autoscaler.h"
+#include "controller/fleet/planner/conditions.h"
+#include "controller/fleet/planner/retirement.h"
+#include "controller/fleet/planner/time.h"
+#include "controller/fleet/planner/views.h"
+
+namespace agentfleet::planner {
+
+struct PlanInput {
+  std::string fleet;                             // pods are named "<fleet>-<index>"
+  uint32_t shards = 0;                           // spec.shards
+  std::optional<AutoscalingPolicy> autoscaling;  // absent: manual mode
+  int32_t manual_replicas = 0;                   // spec.replicas (manual mode)
+  int32_t current_replicas = 0;                  // see AutoscaleInput::current_replicas
+  bool paused = false;                           // agentfleet.io/paused
+  std::optional<int64_t> queue_depth;            // absent: the read failed
+  std::vector<PodView> pods;                     // the fleet's pods, any order
+  std::optional<std::vector<LeaseView>> leases;  // absent: the snapshot failed
+  Seconds lease_duration{15};
+  Seconds drain_timeout{300};
+  Time now;
+};
+
+// What the reconciler keeps between passes for a fleet and hands back.
+struct PlannerState {
+  AutoscalerState autoscaler;
+  std::map<std::string, Time> unheld_since;  // stuck-agent clocks, by pod name
+  // Every pod name and lease holder seen since the last readable lease
+  // snapshot, in no particular order: while the snapshot fails, any of them
+  // may still hold a lease, so none is given to a new pod.
+  std::vector<std::string> unverified_names;
+};
+
+struct PodAssignment {
+  std::string pod;
+  std::vector<uint32_t> shards;  // ascending; format with protocol::FormatShardRanges
+  bool changed = false;          // differs from the pod's current annotation
+};
+
+struct Retirement {
+  std::string pod;
+  bool stuck = false;  // replaced because it held none of its shards, not for scale-down
+};
+
+struct Deletion {
+  std::string pod;
+  DeletionReason reason = DeletionReason::kDrained;
+  uint64_t leases_held = 0;
+};
+
+struct PlanEvent {
+  bool warning = false;
+  std::string reason;
+  std::string message;
+  std::string pod;  // empty: the event is about the fleet
+};
+
+struct Plan {
+  ScaleDecision scale;
+  std::vector<std::string> create;  // new pods, in this order
+  // Pods to mark retiring (annotate with `now`). A pod also in `remove` may be
+  // deleted without the mark.
+  std::vector<Retirement> retire;
+  std::vector<Deletion> remove;  // retiring pods to delete now
+  // One entry per present pod, in the planner's pod order (index, then name);
+  // retiring and not-Ready pods get an empty set.
+  std::vector<PodAssignment> assignments;
+  uint64_t moves = 0;          // shards given to a pod that did not have them
+  uint64_t minimum_moves = 0;  // the minimum for this membership change
+  ShardCounts shards;
+  int32_t ready_replicas = 0;  // Ready, non-retiring pods
+  std::vector<std::string> stuck;
+  std::vector<PlanEvent> events;
+  std::vector<Condition> conditions;  // Ready, Progressing, Degraded, ScalingLimited
+  PlannerState next_state;            // store it; pass it to the next MakePlan
+};
+
+Plan MakePlan(const PlanInput& input, const PlannerState& state);
+
+}  // namespace agentfleet::planner

@@ -1,0 +1,33 @@
+#pragma once
+
+// What the planner observes of a fleet, as plain values the reconciler fills
+// from its caches and the lease snapshot.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "controller/fleet/planner/time.h"
+
+namespace agentfleet::planner {
+
+struct PodView {
+  std::string name;
+  bool ready = false;     // the Ready condition is True
+  bool retiring = false;  // carries the retirement mark (an annotation)
+  Time retiring_since{};  // when the mark was written; meaningful when retiring
+  Time created_at{};      // metadata.creationTimestamp
+  // The current agentfleet.io/shards annotation, parsed. Any order; shards
+  // outside [0, shards) are ignored.
+  std::vector<uint32_t> assigned;
+};
+
+// One record of the lease table. `valid` is the store's verdict (unexpired in
+// the store's own clock). `holder` is the agent's pod name.
+struct LeaseView {
+  uint32_t shard = 0;
+  std::string holder;
+  bool valid = false;
+};
+
+}  // namespace agentfleet::planner
