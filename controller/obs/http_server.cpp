@@ -121,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(out.status), req.version());
     res->set(http::field::content_type, out.content_type);
+    for (const auto& [name, value] : out.headers) res->set(name, value);
     if (out.status == 405) res->set(http::field::allow, "GET, HEAD");
     bool keep_alive = req.keep_alive() && !st_->stopping;
     res->keep_alive(keep_alive);

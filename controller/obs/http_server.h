@@ -31,6 +31,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  std::map<std::string, std::string> headers;  // extra response headers
 };
 
 // Called concurrently from the server's threads: handlers must be thread-safe.
