@@ -135,10 +135,10 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   WriteAssignments(generation, offset);
   for (int i = 0; i < kAgents; ++i) Start(i);
 
-  std::mutex mu;  // guards tasks and agents_ against the killer
+  std::mutex mu;  // guards tasks
   std::map<std::string, ExpectedTask> tasks;
   std::atomic<bool> stop_load{false}, stop_checks{false};
-  std::atomic<int> kills{0}, moves{0};
+  std::atomic<int> kills{0}, pauses{0}, moves{0};
   LeaseChecker lease_checker;
   ResultChecker result_checker;
   std::vector<std::string> errors;
@@ -176,14 +176,24 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
       ++moves;
     }
   });
-  std::thread killer([&] {
+  // Chaos: mostly kill -9 and restart; one event in three instead freezes an
+  // agent (SIGSTOP) for longer than the TTL and thaws it, so that it wakes up
+  // believing it still holds shards that have moved on: the case fencing is for.
+  std::thread chaos([&] {
     std::mt19937 rng(13);
     while (!stop_load) {
       std::this_thread::sleep_for(
           std::chrono::milliseconds(std::uniform_int_distribution<int>(1500, 3500)(rng)));
       if (stop_load) break;
       int i = std::uniform_int_distribution<int>(0, kAgents - 1)(rng);
-      std::lock_guard lock(mu);
+      if (std::uniform_int_distribution<int>(0, 2)(rng) == 0) {
+        agents_[i]->Signal(SIGSTOP);
+        std::this_thread::sleep_for(
+            std::chrono::milliseconds(std::uniform_int_distribution<int>(2500, 4000)(rng)));
+        agents_[i]->Signal(SIGCONT);
+        ++pauses;
+        continue;
+      }
       agents_[i]->Signal(SIGKILL);
       agents_[i]->Wait(5s);
       ++kills;
@@ -217,7 +227,7 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   stop_load = true;
   producer.join();
   driver.join();
-  killer.join();
+  chaos.join();
 
   // Every agent alive again; then everything pushed must be processed.
   for (int i = 0; i < kAgents; ++i) {
@@ -268,8 +278,8 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
             << " shards\n"
             << "  tasks pushed " << total << ", results " << result_checker.results()
             << ", re-writes observed " << result_checker.rewrites() << "\n"
-            << "  assignment rewrites " << moves << ", kills " << kills << ", hand-offs observed "
-            << lease_checker.handoffs() << "\n"
+            << "  assignment rewrites " << moves << ", kills " << kills << ", freezes " << pauses
+            << ", hand-offs observed " << lease_checker.handoffs() << "\n"
             << "  lease snapshots " << lease_checker.snapshots() << ", max valid holders per shard "
             << lease_checker.max_valid_per_shard() << ", lease violations "
             << lease_checker.violations().size() << "\n"
