@@ -1,0 +1,60 @@
+#include "examples/agent/agent_metrics.h"
+
+namespace agentfleet::agent {
+
+AgentMetrics::AgentMetrics(obs::Registry& r)
+    : shards_held(r.RegisterGauge("pricing_agent_shards_held",
+                                  "Shards whose lease this agent holds (active or draining)")
+                      .WithLabels({})),
+      shards_desired(
+          r.RegisterGauge("pricing_agent_shards_desired", "Shards in the applied assignment")
+              .WithLabels({})),
+      assignment_generation(r.RegisterGauge("pricing_agent_assignment_generation",
+                                            "Generation of the applied assignment")
+                                .WithLabels({})),
+      assignment_errors(r.RegisterCounter("pricing_agent_assignment_errors_total",
+                                          "Assignments read but malformed (the previous one kept)")
+                            .WithLabels({})),
+      leases_acquired(
+          r.RegisterCounter("pricing_agent_leases_acquired_total", "Shard leases acquired")
+              .WithLabels({})),
+      leases_released(
+          r.RegisterCounter("pricing_agent_leases_released_total", "Shard leases released")
+              .WithLabels({})),
+      leases_lost(r.RegisterCounter("pricing_agent_leases_lost_total",
+                                    "Shard leases lost: renew refused, fenced write, or expired")
+                      .WithLabels({})),
+      acquire_held_elsewhere(r.RegisterCounter("pricing_agent_lease_acquire_failures_total",
+                                               "Shard acquisitions that failed, by reason",
+                                               {"reason"})
+                                 .WithLabels({"held"})),
+      acquire_errors(r.RegisterCounter("pricing_agent_lease_acquire_failures_total",
+                                       "Shard acquisitions that failed, by reason", {"reason"})
+                         .WithLabels({"error"})),
+      renew_lost(r.RegisterCounter("pricing_agent_lease_renew_failures_total",
+                                   "Shard renewals that failed, by reason", {"reason"})
+                     .WithLabels({"lost"})),
+      renew_errors(r.RegisterCounter("pricing_agent_lease_renew_failures_total",
+                                     "Shard renewals that failed, by reason", {"reason"})
+                       .WithLabels({"error"})),
+      tasks_processed(r.RegisterCounter("pricing_agent_tasks_processed_total",
+                                        "Tasks repriced, written and acknowledged")
+                          .WithLabels({})),
+      tasks_invalid(
+          r.RegisterCounter("pricing_agent_tasks_invalid_total",
+                            "Malformed or misrouted tasks moved to the dead-letter stream")
+              .WithLabels({})),
+      tasks_claimed(r.RegisterCounter("pricing_agent_tasks_claimed_total",
+                                      "Abandoned pending tasks claimed (XAUTOCLAIM)")
+                        .WithLabels({})),
+      fenced_rejections(r.RegisterCounter("pricing_agent_fenced_rejections_total",
+                                          "Result writes rejected by fencing (lease lost)")
+                            .WithLabels({})),
+      result_write_errors(r.RegisterCounter("pricing_agent_result_write_errors_total",
+                                            "Result writes that failed (store unavailable)")
+                              .WithLabels({})),
+      queue_errors(
+          r.RegisterCounter("pricing_agent_queue_errors_total", "Failed task stream commands")
+              .WithLabels({})) {}
+
+}  // namespace agentfleet::agent

@@ -1,0 +1,31 @@
+#pragma once
+
+// The agent's Prometheus metrics (prefix pricing_agent_).
+
+#include "controller/obs/metrics.h"
+
+namespace agentfleet::agent {
+
+struct AgentMetrics {
+  explicit AgentMetrics(obs::Registry& r);
+
+  obs::Gauge& shards_held;
+  obs::Gauge& shards_desired;
+  obs::Gauge& assignment_generation;
+  obs::Counter& assignment_errors;
+  obs::Counter& leases_acquired;
+  obs::Counter& leases_released;
+  obs::Counter& leases_lost;
+  obs::Counter& acquire_held_elsewhere;  // the hand-off in progress: retried next tick
+  obs::Counter& acquire_errors;          // the store failed
+  obs::Counter& renew_lost;              // the store refused a renew: lease lost
+  obs::Counter& renew_errors;            // the store failed
+  obs::Counter& tasks_processed;
+  obs::Counter& tasks_invalid;
+  obs::Counter& tasks_claimed;
+  obs::Counter& fenced_rejections;
+  obs::Counter& result_write_errors;
+  obs::Counter& queue_errors;
+};
+
+}  // namespace agentfleet::agent

@@ -1,0 +1,71 @@
+#pragma once
+
+// The configuration of pricing-agent: flags, each with an environment variable
+// that supplies it when the flag is absent (flags win). Pure: parsing takes the
+// arguments and the environment as values, so it is unit-tested.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace agentfleet::agent {
+
+struct AgentOptions {
+  std::string pod_name;                    // --pod-name / POD_NAME (required)
+  std::string namespace_name = "default";  // --namespace / POD_NAMESPACE
+  std::string fleet;                       // --fleet (required)
+  uint32_t shards = 0;                     // --shards: S, the fleet's shard count (required)
+
+  std::string lease_store_url;  // --lease-store: redis://... or postgresql://... (required)
+  std::chrono::milliseconds lease_duration{15'000};  // renewed every third of it
+  std::string result_store_url;                      // --result-store; empty: the lease store's URL
+
+  std::string queue_url;  // --queue-url: the Redis holding the task streams (required)
+  std::string queue_prefix = "pricing:tasks";       // streams "<prefix>:<shard>"
+  std::string queue_group = "pricing-agents";       // the consumer group
+  int batch_size = 64;                              // XREADGROUP COUNT
+  std::chrono::milliseconds block{200};             // XREADGROUP BLOCK
+  std::chrono::milliseconds claim_min_idle{5'000};  // XAUTOCLAIM min idle time
+
+  std::string assignment_file;       // --assignment-file (downward-API annotations file)
+  bool assignment_from_api = false;  // --assignment-from-api (watch the own Pod)
+  std::string kubeconfig;            // empty: $KUBECONFIG, then in-cluster
+  std::chrono::milliseconds poll_interval{1'000};  // assignment file re-read period
+  std::chrono::milliseconds tick{1'000};           // acquire retry period
+
+  // From the environment only (AGENTFLEET_LEASE_STORE_PASSWORD,
+  // AGENTFLEET_RESULT_STORE_PASSWORD, AGENTFLEET_QUEUE_PASSWORD); each wins over
+  // a password in its URL.
+  std::string lease_store_password;
+  std::string result_store_password;
+  std::string queue_password;
+
+  std::string metrics_bind_address = ":8080";  // /metrics and /healthz; "0" turns it off
+  std::string log_level = "info";
+};
+
+struct AgentParseResult {
+  enum class Kind { kRun, kHelp, kVersion, kError };
+  Kind kind = Kind::kRun;
+  AgentOptions options;
+  std::string error;  // kError: names the flag (or variable) and the problem
+};
+
+// Parses argv (without the program name) over the environment `env`. Accepts
+// --flag=value and --flag value; a boolean flag alone means true. Checks that
+// the required settings are present and that exactly one assignment source is
+// chosen. Secrets (store passwords) come only from the environment and are not
+// flags, so that they never show in a process listing.
+AgentParseResult ParseAgentOptions(std::span<const std::string_view> args,
+                                   const std::map<std::string, std::string>& env);
+
+// "15s", "500ms", "2m", "1h" → milliseconds; nullopt-like error text in `error`.
+bool ParseDuration(std::string_view text, std::chrono::milliseconds& out, std::string& error);
+
+// The --help text: every flag, its environment variable, default and meaning.
+std::string AgentUsage(std::string_view program);
+
+}  // namespace agentfleet::agent

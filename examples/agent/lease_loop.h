@@ -1,0 +1,72 @@
+#pragma once
+
+// The control loop of the agent: applies new assignments, acquires the
+// leases of assigned shards it does not hold (one batch per tick; a shard
+// held elsewhere is tried again next tick — the hand-off), renews every held
+// lease every third of the lease duration (one batch), drains shards that left
+// the assignment and releases them once their in-flight batch is done, and
+// forgets a lease the moment it is lost. On Shutdown it releases everything.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "controller/obs/log.h"
+#include "controller/sources/lease/lease_store.h"
+#include "examples/agent/agent_metrics.h"
+#include "examples/agent/assignment_source.h"
+#include "examples/agent/shard_table.h"
+
+namespace agentfleet::agent {
+
+struct LeaseLoopConfig {
+  std::string fleet;
+  std::string holder;
+  std::chrono::milliseconds lease_duration{15'000};
+  std::chrono::milliseconds tick{1'000};
+};
+
+class LeaseLoop {
+ public:
+  LeaseLoop(LeaseLoopConfig config, std::unique_ptr<lease::LeaseStore> store, ShardTable& table,
+            const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log);
+
+  // One pass; called every few tens of milliseconds.
+  void Step(SteadyTime now);
+  // Releases every held lease (after the worker stopped).
+  void ReleaseAll();
+
+  // The end of this agent's trust in a lease renewed (or acquired) by a
+  // request sent at `sent`: the store's expiry is at least sent + duration
+  // (its clock started counting after we sent); a tenth is kept as margin
+  // against clock-rate differences, so the agent stops first.
+  SteadyTime ValidUntil(SteadyTime sent) const;
+  // Monotonic time of the last completed Step, for /healthz.
+  SteadyTime last_step() const {
+    return SteadyTime(std::chrono::nanoseconds(last_step_ns_.load()));
+  }
+
+ private:
+  void ApplyAssignment();
+  void Renew(SteadyTime now);
+  void Acquire(const std::vector<uint32_t>& shards);
+  void Release(const std::vector<ActiveShard>& shards, const char* why);
+
+  LeaseLoopConfig config_;
+  std::unique_ptr<lease::LeaseStore> store_;
+  ShardTable& table_;
+  const AssignmentBox& box_;
+  AgentMetrics& metrics_;
+  obs::Logger log_;
+
+  bool applied_any_ = false;
+  int64_t applied_generation_ = 0;
+  std::vector<uint32_t> desired_;
+  bool desired_changed_ = false;
+  SteadyTime next_renew_{};
+  SteadyTime next_acquire_{};
+  std::atomic<int64_t> last_step_ns_{0};
+};
+
+}  // namespace agentfleet::agent

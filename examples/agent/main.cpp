@@ -1,0 +1,202 @@
+// pricing-agent: wiring only. The parts live in the files next to this one.
+
+#include <signal.h>
+
+#include <atomic>
+#include <iostream>
+#include <random>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "controller/app/version.h"
+#include "controller/kube/config/rest_config.h"
+#include "controller/obs/http_server.h"
+#include "controller/obs/log.h"
+#include "controller/obs/probes.h"
+#include "controller/sources/lease/store_config.h"
+#include "examples/agent/agent_options.h"
+#include "examples/agent/assignment_source.h"
+#include "examples/agent/lease_loop.h"
+#include "examples/agent/task_worker.h"
+
+namespace {
+
+using namespace agentfleet;  // NOLINT: a main file
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnSignal(int) {
+  g_stop.store(true);
+}
+
+// Unique per process incarnation: a restarted agent must not pass for its
+// predecessor (docs/protocol.md §3, acquire by the same holder).
+std::string HolderId(const std::string& pod) {
+  std::random_device rd;
+  std::uniform_int_distribution<uint64_t> dist;
+  uint64_t v = dist(rd) ^ (static_cast<uint64_t>(rd()) << 32);
+  char buf[17];
+  snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return pod + "/" + buf;
+}
+
+int Run(const agent::AgentOptions& o) {
+  obs::Logger log({.level = *obs::ParseLevel(o.log_level)});
+  log.AddSecret(o.lease_store_password);
+  log.AddSecret(o.result_store_password);
+  log.AddSecret(o.queue_password);
+
+  auto lease_cfg = lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password);
+  if (!lease_cfg.ok()) {
+    log.Error("invalid --lease-store", {{"error", lease_cfg.error()}});
+    return 2;
+  }
+  auto result_cfg = o.result_store_url.empty()
+                        ? lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password)
+                        : lease::ParseStoreUrl(o.result_store_url, o.result_store_password);
+  if (!result_cfg.ok()) {
+    log.Error("invalid --result-store", {{"error", result_cfg.error()}});
+    return 2;
+  }
+  auto queue_opts = redis::ParseUrl(o.queue_url);
+  if (!queue_opts.ok()) {
+    log.Error("invalid --queue-url", {{"error", queue_opts.error()}});
+    return 2;
+  }
+  for (const auto* c : {&*lease_cfg, &*result_cfg}) {
+    log.AddSecret(c->redis.password);
+    log.AddSecret(c->postgres.password);
+  }
+  if (!o.queue_password.empty()) queue_opts->password = o.queue_password;
+  log.AddSecret(queue_opts->password);
+  // The blocking read must end before the client's deadline.
+  queue_opts->command_timeout = o.block + std::chrono::seconds(2);
+
+  const std::string holder = HolderId(o.pod_name);
+  log = log.WithValues({{"fleet", o.fleet}, {"holder", holder}});
+
+  auto leases = lease::OpenLeaseStore(*lease_cfg);
+  if (!leases.ok()) {
+    log.Error("cannot open the lease store", {{"error", leases.error()}});
+    return 1;
+  }
+  auto results = lease::OpenResultStore(*result_cfg);
+  if (!results.ok()) {
+    log.Error("cannot open the result store", {{"error", results.error()}});
+    return 1;
+  }
+  auto queue = redis::Client::Connect(*queue_opts);
+  if (!queue.ok()) {
+    log.Error("cannot reach the task queue", {{"error", queue.error()}});
+    return 1;
+  }
+
+  obs::Registry registry;
+  agent::AgentMetrics metrics(registry);
+  agent::ShardTable table;
+  agent::AssignmentBox box;
+
+  std::unique_ptr<agent::AssignmentFileWatcher> file_watcher;
+  std::unique_ptr<agent::PodAssignmentWatcher> pod_watcher;
+  if (!o.assignment_file.empty()) {
+    file_watcher = std::make_unique<agent::AssignmentFileWatcher>(
+        o.assignment_file, o.shards, o.poll_interval, box, metrics, log);
+  } else {
+    auto rest = kube::ResolveConfig(o.kubeconfig, kube::ProcessEnvironment());
+    if (!rest.ok()) {
+      log.Error("no Kubernetes configuration for --assignment-from-api", {{"error", rest.error()}});
+      return 1;
+    }
+    log.AddSecret(rest->token);
+    auto client = kube::Client::Create(std::move(*rest), {.user_agent = "pricing-agent"});
+    if (!client.ok()) {
+      log.Error("cannot create the Kubernetes client", {{"error", client.error()}});
+      return 1;
+    }
+    pod_watcher = std::make_unique<agent::PodAssignmentWatcher>(
+        std::move(*client), o.namespace_name, o.pod_name, o.shards, box, metrics, log);
+  }
+
+  agent::LeaseLoop loop(
+      {.fleet = o.fleet, .holder = holder, .lease_duration = o.lease_duration, .tick = o.tick},
+      std::move(*leases), table, box, metrics, log);
+
+  obs::HealthChecks checks;
+  const auto stall_limit = std::max(std::chrono::milliseconds(10'000), 2 * o.lease_duration);
+  checks.AddHealthCheck("lease-loop", [&loop, stall_limit]() -> agentfleet::Status {
+    if (std::chrono::steady_clock::now() - loop.last_step() > stall_limit) {
+      return MakeError(ErrorCode::kUnavailable, "the lease loop has stalled");
+    }
+    return Ok{};
+  });
+  std::unique_ptr<obs::HttpServer> http;
+  if (o.metrics_bind_address != "0") {
+    auto server = obs::HttpServer::Start(
+        {.bind_address = o.metrics_bind_address},
+        obs::MergeRoutes(obs::MetricsRoutes(registry), obs::ProbeRoutes(checks)));
+    if (!server.ok()) {
+      log.Error("cannot serve /metrics and /healthz", {{"error", server.error()}});
+      return 1;
+    }
+    http = std::move(*server);
+    log.Info("serving /metrics and /healthz", {{"port", http->port()}});
+  }
+
+  agent::TaskWorker worker({.fleet = o.fleet,
+                            .shard_count = o.shards,
+                            .consumer = holder,
+                            .prefix = o.queue_prefix,
+                            .group = o.queue_group,
+                            .batch_size = o.batch_size,
+                            .block = o.block,
+                            .claim_min_idle = o.claim_min_idle},
+                           std::move(*queue), std::move(*results), table, metrics, log);
+
+  if (file_watcher) file_watcher->Start();
+  if (pod_watcher) pod_watcher->Start();
+  log.Info("pricing-agent started", {{"pod", o.pod_name}, {"shards", o.shards}});
+  loop.Step(std::chrono::steady_clock::now());
+  worker.Start();
+  while (!g_stop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    loop.Step(std::chrono::steady_clock::now());
+  }
+
+  log.Info("stopping: finishing in-flight tasks, then releasing leases");
+  worker.StopAndJoin();
+  if (file_watcher) file_watcher->Stop();
+  if (pod_watcher) pod_watcher->Stop();
+  loop.ReleaseAll();
+  if (http) http->Stop();
+  log.Info("pricing-agent stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  auto parsed = agentfleet::agent::ParseAgentOptions(args, agentfleet::kube::ProcessEnvironment());
+  using Kind = agentfleet::agent::AgentParseResult::Kind;
+  switch (parsed.kind) {
+    case Kind::kHelp:
+      std::cout << agentfleet::agent::AgentUsage(argv[0]);
+      return 0;
+    case Kind::kVersion:
+      std::cout << "pricing-agent " << agentfleet::app::Version() << "\n";
+      return 0;
+    case Kind::kError:
+      std::cerr << "pricing-agent: " << parsed.error << "\n"
+                << "Run '" << argv[0] << " --help' for the list of flags.\n";
+      return 2;
+    case Kind::kRun:
+      break;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return Run(parsed.options);
+}

@@ -1,0 +1,307 @@
+// One pricing-agent process against a real redis-server (CTest fixture
+// `redis`), its assignment in a downward-API style file.
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "controller/sources/lease/redis_lease_store.h"
+#include "controller/sources/lease/redis_result_store.h"
+#include "controller/sources/protocol/shard.h"
+#include "controller/sources/redis/client.h"
+#include "examples/agent/task.h"
+#include "tests/integration/agent/agent_process.h"
+
+namespace agentfleet::agent::testing {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr uint32_t kShards = 8;
+
+class SingleAgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    port_ = RedisPort();
+    url_ = "redis://127.0.0.1:" + std::to_string(port_);
+    char tmpl[] = "/tmp/agentfleet-agent-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    fleet_ = "single-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    prefix_ = "tasks:" + fleet_;
+    redis::Options o;
+    o.port = static_cast<uint16_t>(port_);
+    redis_ = std::move(redis::Client::Connect(o).value());
+    leases_ = std::move(lease::RedisLeaseStore::Connect(o).value());
+    results_ = std::move(lease::RedisResultStore::Connect(o).value());
+    file_ = dir_ + "/annotations";
+  }
+  void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
+
+  std::vector<std::string> Args() {
+    return {"--pod-name=agent-0",
+            "--fleet=" + fleet_,
+            "--shards=" + std::to_string(kShards),
+            "--lease-store=" + url_,
+            "--queue-url=" + url_,
+            "--queue-prefix=" + prefix_,
+            "--assignment-file=" + file_,
+            "--lease-duration=3s",
+            "--poll-interval=100ms",
+            "--tick=200ms",
+            "--block=100ms",
+            "--claim-min-idle=500ms",
+            "--metrics-bind-address=127.0.0.1:0"};
+  }
+
+  // Pushes `n` tasks "<tag>-<i>" (product = task id) and returns product → shard.
+  std::map<std::string, uint32_t> Push(const std::string& tag, int n) {
+    std::map<std::string, uint32_t> out;
+    std::vector<redis::Client::Args> cmds;
+    for (int i = 0; i < n; ++i) {
+      std::string id = tag + "-" + std::to_string(i);
+      uint32_t shard = protocol::ShardOf(id, kShards);
+      out[id] = shard;
+      cmds.push_back({"XADD", prefix_ + ":" + std::to_string(shard), "*", "task", id, "product", id,
+                      "price", std::to_string(100 + i)});
+    }
+    EXPECT_TRUE(redis_->Pipeline(cmds).ok());
+    return out;
+  }
+
+  std::map<uint32_t, std::string> ValidHolders() {
+    auto snap = leases_->Snapshot(fleet_);
+    std::map<uint32_t, std::string> out;
+    if (!snap.ok()) return out;
+    for (const auto& r : snap->records) {
+      if (r.ValidAt(snap->now_ms)) out[r.shard] = r.holder;
+    }
+    return out;
+  }
+
+  bool HoldsExactly(const std::vector<uint32_t>& shards) {
+    auto held = ValidHolders();
+    if (held.size() != shards.size()) return false;
+    for (uint32_t s : shards) {
+      if (held.count(s) == 0 || held[s].rfind("agent-0/", 0) != 0) return false;
+    }
+    return true;
+  }
+
+  int64_t Pending(uint32_t shard) {
+    auto r = redis_->Command({"XPENDING", prefix_ + ":" + std::to_string(shard), "pricing-agents"});
+    if (!r.ok() || !r->IsArray() || r->elements.empty()) return -1;
+    return r->elements[0].integer;
+  }
+
+  int port_ = 0;
+  std::string url_, dir_, fleet_, prefix_, file_;
+  std::unique_ptr<redis::Client> redis_;
+  std::unique_ptr<lease::RedisLeaseStore> leases_;
+  std::unique_ptr<lease::RedisResultStore> results_;
+};
+
+TEST_F(SingleAgentTest, HoldsItsShardsProcessesFencedAndReleasesOnSigterm) {
+  WriteFileAtomically(file_, AnnotationsFile(1, "0-3"));
+  AgentProcess agent(Args(), dir_ + "/agent.log");
+  ASSERT_TRUE(Eventually([&] { return HoldsExactly({0, 1, 2, 3}); }, 10s)) << agent.Log();
+
+  auto tasks = Push("a", 200);
+  auto processed = [&] {
+    for (const auto& [product, shard] : tasks) {
+      if (shard >= 4) continue;
+      auto r = results_->Get(fleet_, product);
+      if (!r.ok() || !r->has_value()) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(Eventually(processed, 10s)) << agent.Log();
+
+  int mine = 0;
+  for (const auto& [product, shard] : tasks) {
+    auto r = results_->Get(fleet_, product);
+    ASSERT_TRUE(r.ok());
+    if (shard >= 4) {
+      EXPECT_FALSE(r->has_value()) << product << " of unassigned shard " << shard;
+      continue;
+    }
+    ++mine;
+    const lease::StoredPrice& p = **r;
+    int i = std::stoi(product.substr(2));
+    EXPECT_EQ(p.price, Reprice(100 + i));
+    EXPECT_EQ(p.shard, shard);
+    // The token is the one of the agent's lease on that shard.
+    auto snap = leases_->Snapshot(fleet_);
+    ASSERT_TRUE(snap.ok());
+    ASSERT_NE(snap->Valid(shard), nullptr);
+    EXPECT_EQ(p.token, snap->Valid(shard)->token);
+    EXPECT_EQ(*results_->HighWater(fleet_, shard), p.token);
+  }
+  EXPECT_GT(mine, 50);
+  for (uint32_t s = 0; s < 4; ++s) EXPECT_EQ(Pending(s), 0) << "shard " << s;
+
+  // /metrics and /healthz.
+  auto port = agent.MetricsPort(5s);
+  ASSERT_TRUE(port.has_value());
+  std::string body;
+  ASSERT_EQ(HttpGet(*port, "/healthz", &body), 200);
+  ASSERT_EQ(HttpGet(*port, "/metrics", &body), 200);
+  EXPECT_EQ(MetricValue(body, "pricing_agent_shards_held"), 4.0) << body;
+  EXPECT_EQ(MetricValue(body, "pricing_agent_tasks_processed_total"), mine) << body;
+  EXPECT_EQ(MetricValue(body, "pricing_agent_assignment_generation"), 1.0);
+  EXPECT_EQ(MetricValue(body, "pricing_agent_fenced_rejections_total"), 0.0);
+
+  agent.Signal(SIGTERM);
+  auto code = agent.Wait(10s);
+  ASSERT_TRUE(code.has_value()) << agent.Log();
+  EXPECT_EQ(*code, 0) << agent.Log();
+  auto snap = leases_->Snapshot(fleet_);
+  ASSERT_TRUE(snap.ok());
+  EXPECT_EQ(snap->records.size(), 4u);
+  for (const auto& r : snap->records) EXPECT_EQ(r.holder, "") << "shard " << r.shard;
+}
+
+TEST_F(SingleAgentTest, FollowsAssignmentChangesAndKeepsOnMalformedOnes) {
+  WriteFileAtomically(file_, AnnotationsFile(1, "0-3"));
+  AgentProcess agent(Args(), dir_ + "/agent.log");
+  ASSERT_TRUE(Eventually([&] { return HoldsExactly({0, 1, 2, 3}); }, 10s)) << agent.Log();
+
+  WriteFileAtomically(file_, AnnotationsFile(2, "2-5"));
+  ASSERT_TRUE(Eventually([&] { return HoldsExactly({2, 3, 4, 5}); }, 5s)) << agent.Log();
+  auto snap = leases_->Snapshot(fleet_);
+  ASSERT_TRUE(snap.ok());
+  for (const auto& r : snap->records) {
+    if (r.shard < 2) {
+      EXPECT_EQ(r.holder, "") << "shard " << r.shard << " not released";
+    }
+  }
+
+  // Malformed (shard out of range) and older generations change nothing.
+  WriteFileAtomically(file_, AnnotationsFile(3, "6-9"));
+  WriteFileAtomically(dir_ + "/x", "");
+  std::this_thread::sleep_for(500ms);
+  WriteFileAtomically(file_, AnnotationsFile(1, "7"));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(HoldsExactly({2, 3, 4, 5}));
+  EXPECT_NE(agent.Log().find("malformed assignment"), std::string::npos);
+
+  // Tasks of a shard moved in are processed; tasks pushed to a shard moved
+  // out wait for its next owner.
+  auto tasks = Push("b", 100);
+  ASSERT_TRUE(Eventually(
+      [&] {
+        for (const auto& [product, shard] : tasks) {
+          if (shard < 2 || shard > 5) continue;
+          auto r = results_->Get(fleet_, product);
+          if (!r.ok() || !r->has_value()) return false;
+        }
+        return true;
+      },
+      10s));
+  for (const auto& [product, shard] : tasks) {
+    if (shard >= 2 && shard <= 5) continue;
+    EXPECT_FALSE((*results_->Get(fleet_, product)).has_value());
+  }
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(10s), 0);
+}
+
+TEST_F(SingleAgentTest, FencedWriteDropsTheShardAndLeavesTasksPending) {
+  WriteFileAtomically(file_, AnnotationsFile(1, "0-7"));
+  AgentProcess agent(Args(), dir_ + "/agent.log");
+  ASSERT_TRUE(Eventually([&] { return ValidHolders().size() == kShards; }, 10s)) << agent.Log();
+
+  // Another writer (as a successor would) raises shard 1's mark above any token
+  // the agent can get for the next 3 seconds (tokens follow the store clock in µs).
+  auto snap = leases_->Snapshot(fleet_);
+  ASSERT_TRUE(snap.ok());
+  const int64_t fence = snap->now_ms * 1000 + 3'000'000;
+  ASSERT_TRUE(results_->Write(fleet_, 1, fence, {{"fence-probe", 1}}).ok());
+
+  std::vector<std::string> shard1;
+  for (int i = 0; shard1.size() < 5; ++i) {
+    std::string id = "c-" + std::to_string(i);
+    if (protocol::ShardOf(id, kShards) != 1) continue;
+    shard1.push_back(id);
+    ASSERT_TRUE(
+        redis_->Command({"XADD", prefix_ + ":1", "*", "task", id, "product", id, "price", "1000"})
+            .ok());
+  }
+  // While fenced off: nothing of shard 1 is written, nothing acknowledged.
+  std::this_thread::sleep_for(1500ms);
+  for (const auto& id : shard1) EXPECT_FALSE((*results_->Get(fleet_, id)).has_value());
+  EXPECT_GT(Pending(1) + *redis_->Command({"XLEN", prefix_ + ":1"})->AsInteger(), 0);
+  // Once its re-acquired token passes the mark, the agent claims the pending
+  // tasks and writes them.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        for (const auto& id : shard1) {
+          auto r = results_->Get(fleet_, id);
+          if (!r.ok() || !r->has_value()) return false;
+        }
+        return true;
+      },
+      15s))
+      << agent.Log();
+  for (const auto& id : shard1) {
+    auto r = results_->Get(fleet_, id);
+    EXPECT_GE((**r).token, fence);
+    EXPECT_EQ((**r).price, 1070);
+  }
+  EXPECT_EQ(Pending(1), 0);
+  auto port = agent.MetricsPort(5s);
+  std::string body;
+  ASSERT_EQ(HttpGet(*port, "/metrics", &body), 200);
+  EXPECT_GE(*MetricValue(body, "pricing_agent_fenced_rejections_total"), 1.0);
+  EXPECT_GE(*MetricValue(body, "pricing_agent_leases_lost_total"), 1.0);
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(10s), 0);
+}
+
+TEST_F(SingleAgentTest, InvalidTasksGoToTheDeadLetterStream) {
+  WriteFileAtomically(file_, AnnotationsFile(1, "0-7"));
+  AgentProcess agent(Args(), dir_ + "/agent.log");
+  ASSERT_TRUE(Eventually([&] { return ValidHolders().size() == kShards; }, 10s));
+  // "sku-1" is shard 12 of 64 but shard 4 of 8; push it to shard 0.
+  ASSERT_EQ(protocol::ShardOf("sku-1", kShards), 4u);
+  ASSERT_TRUE(redis_
+                  ->Command({"XADD", prefix_ + ":0", "*", "task", "misrouted", "product", "sku-1",
+                             "price", "5"})
+                  .ok());
+  ASSERT_TRUE(
+      redis_->Command({"XADD", prefix_ + ":0", "*", "task", "bad", "product", "x", "price", "-1"})
+          .ok());
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return *redis_->Command({"XLEN", prefix_ + ":dead"})->AsInteger() == 2;
+      },
+      5s));
+  EXPECT_EQ(Pending(0), 0);
+  EXPECT_FALSE((*results_->Get(fleet_, "sku-1")).has_value());
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(10s), 0);
+}
+
+TEST(AgentProcessTest, BadFlagsExitTwo) {
+  AgentProcess agent({"--shards=zero"}, "/dev/null");
+  EXPECT_EQ(agent.Wait(5s), 2);
+  AgentProcess help({"--help"}, "/dev/null");
+  EXPECT_EQ(help.Wait(5s), 0);
+}
+
+TEST_F(SingleAgentTest, NoSecretInLogsWhenTheStoreRefuses) {
+  // The fixture's Redis has no password: AUTH with one fails at start-up.
+  const std::string secret = "planted-Secret-4711";
+  WriteFileAtomically(file_, AnnotationsFile(1, "0"));
+  auto args = Args();
+  args[3] = "--lease-store=redis://:" + secret + "@127.0.0.1:" + std::to_string(port_);
+  AgentProcess agent(args, dir_ + "/agent.log", {{"AGENTFLEET_QUEUE_PASSWORD", secret}});
+  auto code = agent.Wait(10s);
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 1);
+  std::string log = agent.Log();
+  EXPECT_NE(log.find("cannot"), std::string::npos) << log;
+  EXPECT_EQ(log.find(secret), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace agentfleet::agent::testing

@@ -1,0 +1,132 @@
+#include "examples/agent/agent_options.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace agentfleet::agent {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+using namespace std::chrono_literals;
+
+AgentParseResult Parse(std::vector<std::string_view> args, const Env& env = {}) {
+  return ParseAgentOptions(args, env);
+}
+
+const std::vector<std::string_view> kRequired = {
+    "--pod-name=p-0",        "--fleet=eu",
+    "--shards=64",           "--lease-store=redis://h",
+    "--queue-url=redis://q", "--assignment-file=/etc/podinfo/annotations"};
+
+std::vector<std::string_view> With(std::vector<std::string_view> extra) {
+  auto v = kRequired;
+  v.insert(v.end(), extra.begin(), extra.end());
+  return v;
+}
+
+TEST(AgentOptions, RequiredAndDefaults) {
+  auto r = Parse(kRequired);
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kRun) << r.error;
+  const auto& o = r.options;
+  EXPECT_EQ(o.pod_name, "p-0");
+  EXPECT_EQ(o.fleet, "eu");
+  EXPECT_EQ(o.shards, 64u);
+  EXPECT_EQ(o.lease_duration, 15s);
+  EXPECT_EQ(o.queue_prefix, "pricing:tasks");
+  EXPECT_EQ(o.queue_group, "pricing-agents");
+  EXPECT_EQ(o.assignment_file, "/etc/podinfo/annotations");
+  EXPECT_FALSE(o.assignment_from_api);
+  EXPECT_EQ(o.poll_interval, 1s);
+  EXPECT_EQ(o.metrics_bind_address, ":8080");
+}
+
+TEST(AgentOptions, EnvironmentFillsAndFlagsWin) {
+  Env env{{"POD_NAME", "from-env"},
+          {"POD_NAMESPACE", "shop"},
+          {"AGENTFLEET_FLEET", "eu"},
+          {"AGENTFLEET_SHARDS", "8"},
+          {"AGENTFLEET_LEASE_STORE", "postgresql://u@h/db"},
+          {"AGENTFLEET_QUEUE_URL", "redis://q"},
+          {"AGENTFLEET_LEASE_DURATION", "9s"},
+          {"AGENTFLEET_LEASE_STORE_PASSWORD", "s3cret"}};
+  auto r = Parse({"--assignment-from-api", "--shards", "16"}, env);
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kRun) << r.error;
+  EXPECT_EQ(r.options.pod_name, "from-env");
+  EXPECT_EQ(r.options.namespace_name, "shop");
+  EXPECT_EQ(r.options.shards, 16u);
+  EXPECT_EQ(r.options.lease_duration, 9s);
+  EXPECT_TRUE(r.options.assignment_from_api);
+  EXPECT_EQ(r.options.lease_store_password, "s3cret");
+}
+
+TEST(AgentOptions, Durations) {
+  auto r = Parse(
+      With({"--lease-duration=500ms", "--block", "50ms", "--claim-min-idle=0s", "--tick=2m"}));
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kRun) << r.error;
+  EXPECT_EQ(r.options.lease_duration, 500ms);
+  EXPECT_EQ(r.options.block, 50ms);
+  EXPECT_EQ(r.options.claim_min_idle, 0ms);
+  EXPECT_EQ(r.options.tick, 2min);
+}
+
+TEST(AgentOptions, BadFlagsAreClearErrors) {
+  struct Case {
+    std::vector<std::string_view> args;
+    const char* message;
+  };
+  for (const auto& c : std::vector<Case>{
+           {With({"--shards=0"}), "--shards: must be a whole number from 1 to 65536"},
+           {With({"--shards=x"}), "--shards"},
+           {With({"--lease-duration=10"}), "--lease-duration: must be a duration"},
+           {With({"--lease-duration=100ms"}), "must be at least 300ms"},
+           {With({"--batch-size=0"}), "--batch-size"},
+           {With({"--log-level=loud"}), "--log-level"},
+           {With({"--metrics-bind-address=nowhere"}), "--metrics-bind-address"},
+           {With({"--nope"}), "unknown flag --nope"},
+           {With({"stray"}), "unexpected argument"},
+           {With({"--fleet"}), "--fleet needs a value"},
+           {With({"--assignment-from-api"}), "exactly one of --assignment-file"},
+           {{"--fleet=f", "--shards=4", "--lease-store=redis://h", "--queue-url=redis://q",
+             "--assignment-from-api"},
+            "--pod-name"},
+           {{"--pod-name=p", "--shards=4", "--lease-store=redis://h", "--queue-url=redis://q",
+             "--assignment-from-api"},
+            "--fleet"},
+           {{"--pod-name=p", "--fleet=f", "--shards=4", "--queue-url=redis://q",
+             "--assignment-from-api"},
+            "--lease-store"},
+           {{"--pod-name=p", "--fleet=f", "--lease-store=redis://h", "--queue-url=redis://q",
+             "--assignment-from-api"},
+            "--shards"},
+       }) {
+    auto r = Parse(c.args);
+    EXPECT_EQ(r.kind, AgentParseResult::Kind::kError) << c.message;
+    EXPECT_NE(r.error.find(c.message), std::string::npos) << r.error;
+  }
+  auto env = Parse(kRequired, {{"AGENTFLEET_SHARDS", "many"}});
+  EXPECT_EQ(env.kind, AgentParseResult::Kind::kError);
+  EXPECT_NE(env.error.find("$AGENTFLEET_SHARDS"), std::string::npos);
+}
+
+TEST(AgentOptions, ErrorsNeverEchoAStoreUrl) {
+  auto r = Parse(With({"--lease-store="}), {});
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kError);
+  auto q = Parse(With({"--queue-url="}), {});
+  ASSERT_EQ(q.kind, AgentParseResult::Kind::kError);
+  EXPECT_EQ(q.error.find("redis://"), std::string::npos);
+}
+
+TEST(AgentOptions, HelpAndVersion) {
+  EXPECT_EQ(Parse({"--help"}).kind, AgentParseResult::Kind::kHelp);
+  EXPECT_EQ(Parse({"--version"}).kind, AgentParseResult::Kind::kVersion);
+  std::string usage = AgentUsage("pricing-agent");
+  for (const char* s : {"--pod-name", "[$POD_NAME]", "--assignment-file", "--assignment-from-api",
+                        "--lease-duration", "--queue-prefix", "AGENTFLEET_LEASE_STORE_PASSWORD",
+                        "(default \"15s\")"}) {
+    EXPECT_NE(usage.find(s), std::string::npos) << s;
+  }
+}
+
+}  // namespace
+}  // namespace agentfleet::agent
