@@ -53,10 +53,10 @@ cluster-down:
 	@tests/cluster/cluster.sh down $(CLUSTER_DIR)
 
 format:
-	@git ls-files '*.cpp' '*.h' | xargs -r clang-format -i
+	@git ls-files --cached --others --exclude-standard '*.cpp' '*.h' | xargs -r clang-format -i
 
 format-check:
-	@git ls-files '*.cpp' '*.h' | xargs -r clang-format --dry-run --Werror
+	@git ls-files --cached --others --exclude-standard '*.cpp' '*.h' | xargs -r clang-format --dry-run --Werror
 
 demo: tools
 	@scripts/demo.sh

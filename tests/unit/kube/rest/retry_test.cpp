@@ -51,8 +51,8 @@ class ScriptedServer {
 
 obs::HttpResponse Status(int code, const std::string& reason) {
   return {code, "application/json",
-          R"({"kind":"Status","status":"Failure","reason":")" + reason + R"(","message":"scripted","code":)" +
-              std::to_string(code) + "}"};
+          R"({"kind":"Status","status":"Failure","reason":")" + reason +
+              R"(","message":"scripted","code":)" + std::to_string(code) + "}"};
 }
 
 TEST(RestRetry, ThrottledRequestsHonourRetryAfter) {
@@ -80,7 +80,8 @@ TEST(RestRetry, UnavailableIsRetriedOnIdempotentVerbsUpToTheLimit) {
 }
 
 TEST(RestRetry, DefiniteAnswersAreNotRetried) {
-  ScriptedServer server({Status(500, "InternalError"), Status(404, "NotFound"), Status(403, "Forbidden")});
+  ScriptedServer server(
+      {Status(500, "InternalError"), Status(404, "NotFound"), Status(403, "Forbidden")});
   auto client = server.NewClient();
   auto a = client->Get(resources::kPods, "ns", "p");
   ASSERT_FALSE(a.ok());
