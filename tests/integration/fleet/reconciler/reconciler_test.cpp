@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -281,16 +282,48 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   })) << "pods: "
       << Json(Pods()).dump();
 
-  // --- scale to 2: the surplus drained and deleted (no agent holds a lease) ---
+  // --- scale to 2: every agent holds one of its shards' leases, so the
+  // three retiring pods are marked and drained but kept until they let go ---
+  std::map<std::string, lease::Lease> held;
+  for (const auto& p : Pods()) {
+    std::string pod = p["metadata"]["name"];
+    auto shards = protocol::ParseShardRanges(
+        p["metadata"]["annotations"].value("agentfleet.io/shards", ""), 12);
+    ASSERT_TRUE(shards.ok() && !shards->empty());
+    auto l = Leases().Acquire("pricing", shards->front(), pod, std::chrono::seconds(120));
+    ASSERT_TRUE(l.ok()) << l.error().ToString();
+    held[pod] = *l;
+  }
   scaled = client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
                           {{"spec", {{"replicas", 2}}}});
   ASSERT_TRUE(scaled.ok());
+  std::vector<std::string> retiring;
+  auto marked = [&] {
+    retiring.clear();
+    for (const auto& p : Pods()) {
+      if (p["metadata"]["annotations"].contains("agentfleet.io/retiring")) {
+        retiring.push_back(p["metadata"]["name"]);
+      }
+    }
+    return retiring.size() == 3 && Balance(5) == std::vector<size_t>{0, 0, 0, 6, 6};
+  };
+  ASSERT_TRUE(Converge(marked)) << "pods: " << Json(Pods()).dump();
+  for (int i = 0; i < 5; ++i) (void)reconciler_->Reconcile(key());
+  EXPECT_EQ(Pods().size(), 5u) << "a retiring pod was deleted while it held a lease";
+  // The agents release: the retiring pods go.
+  for (const auto& pod : retiring) {
+    ASSERT_TRUE(Leases().Release("pricing", held[pod].shard, pod, held[pod].token).ok());
+  }
   ASSERT_TRUE(Converge(
       [&] {
         return Balance(2) == std::vector<size_t>{6, 6};
       },
       std::chrono::seconds(90)))
       << "pods: " << Json(Pods()).dump();
+  for (const auto& p : Pods()) {
+    std::string pod = p["metadata"]["name"];
+    EXPECT_EQ(std::count(retiring.begin(), retiring.end(), pod), 0) << pod << " survived";
+  }
   ASSERT_TRUE(Converge([&] { return GetFleet()["status"].value("replicas", -1) == 2; }))
       << GetFleet()["status"].dump();
 
@@ -314,8 +347,6 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   EXPECT_EQ(GetFleet().dump().find(kPassword), std::string::npos);
 
   // --- delete: the finalizer clears the lease table, the pods are collected ---
-  auto held = Leases().Acquire("pricing", 0, "someone", std::chrono::seconds(60));
-  ASSERT_TRUE(held.ok()) << held.error().ToString();
   ASSERT_FALSE(Leases().Snapshot("pricing")->records.empty());
   ASSERT_TRUE(client_->Delete(kPricingAgentFleets, ns(), "pricing").ok());
   ASSERT_TRUE(Converge([&] {
