@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <fstream>
@@ -358,6 +359,51 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   EXPECT_TRUE(snapshot->records.empty());
   EXPECT_TRUE(Eventually([&] { return Pods().empty(); }, std::chrono::seconds(60)))
       << "pods not garbage-collected: " << Json(Pods()).dump();
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// A pod cache that never catches up: the expectations alone must keep the
+// reconciler from creating a pod twice; once they expire, a create meets
+// AlreadyExists, which is no error.
+TEST_F(ReconcilerTest, StaleCacheNeverCreatesTwice) {
+  std::atomic<int> created{0}, conflicts{0};
+  auto counting = testing::ClusterClient(
+      kube::ClientOptions{.on_response = [&](std::string_view method, int code, double) {
+        if (method == "POST" && code == 201) ++created;
+        if (method == "POST" && code == 409) ++conflicts;
+      }});
+  kube::Store<kube::PodRecord> frozen;
+  AddFleetIndex(frozen);
+
+  auto fleet = client_->Create(kPricingAgentFleets, ns(), Fleet(3));
+  ASSERT_TRUE(fleet.ok()) << fleet.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+
+  Reconciler remembers(*counting, fleets_->store(), frozen, *events_, RealClock::Instance(),
+                       factory_);
+  for (int i = 0; i < 4; ++i) {
+    auto r = remembers.Reconcile(key());
+    EXPECT_EQ(r.error(), nullptr) << r.error()->ToString();
+  }
+  EXPECT_EQ(created.load(), 3);
+  EXPECT_EQ(conflicts.load(), 0);
+  EXPECT_EQ(Pods().size(), 3u);
+
+  Reconciler forgets(*counting, fleets_->store(), frozen, *events_, RealClock::Instance(), factory_,
+                     {.expectation_timeout = std::chrono::seconds(-1)});
+  for (int i = 0; i < 2; ++i) {
+    auto r = forgets.Reconcile(key());
+    EXPECT_EQ(r.error(), nullptr) << r.error()->ToString();
+  }
+  EXPECT_EQ(created.load(), 3);
+  EXPECT_EQ(conflicts.load(), 6);  // three names, two passes
+  EXPECT_EQ(Pods().size(), 3u);
 }
 
 }  // namespace
