@@ -154,6 +154,21 @@ TEST(ControllerBinary, ReconcilesAFleetAndRunsItsFinalizer) {
       30s))
       << Metrics(metrics);
 
+  EXPECT_TRUE(Eventually(
+      [&] {
+        auto listed = client->List(kube::resources::kEvents, ns.name());
+        if (!listed) return false;
+        for (const auto& e : listed->items) {
+          if (e["regarding"].value("kind", "") == "PricingAgentFleet" &&
+              e.value("reason", "") == "ScaledUp") {
+            return true;
+          }
+        }
+        return false;
+      },
+      30s))
+      << "no ScaledUp event on the fleet";
+
   // Deleting the fleet: the running process removes its finalizer.
   ASSERT_TRUE(client->Delete(kPricingAgentFleets, ns.name(), "pricing").ok());
   EXPECT_TRUE(Eventually(

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "controller/base/base64.h"
@@ -104,7 +105,8 @@ class ReconcilerTest : public ::testing::Test {
     pods_->Start();
     ASSERT_TRUE(fleets_->WaitForSync(std::chrono::seconds(30)));
     ASSERT_TRUE(pods_->WaitForSync(std::chrono::seconds(30)));
-    events_ = std::make_unique<kube::EventRecorder>(*client_, kube::RecorderOptions{});
+    events_ = std::make_unique<kube::EventRecorder>(
+        *client_, kube::RecorderOptions{.reporting_instance = "reconciler-test"});
     reconciler_ = std::make_unique<Reconciler>(*client_, fleets_->store(), pods_->store(), *events_,
                                                RealClock::Instance(), factory_);
   }
@@ -327,6 +329,20 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   }
   ASSERT_TRUE(Converge([&] { return GetFleet()["status"].value("replicas", -1) == 2; }))
       << GetFleet()["status"].dump();
+
+  // An Event for each scale decision, on the fleet.
+  events_->Flush();
+  std::set<std::string> reasons;
+  auto listed = client_->List(kube::resources::kEvents, ns());
+  ASSERT_TRUE(listed.ok()) << listed.error().ToString();
+  for (const auto& e : listed->items) {
+    if (e["regarding"].value("kind", "") == "PricingAgentFleet" &&
+        e["regarding"].value("name", "") == "pricing") {
+      reasons.insert(e.value("reason", ""));
+    }
+  }
+  EXPECT_TRUE(reasons.count("ScaledUp")) << Json(listed->items).dump();
+  EXPECT_TRUE(reasons.count("ScaledDown")) << Json(listed->items).dump();
 
   // --- a missing Secret: a clear condition, no pod deleted, no secret leaked ---
   auto broken = client_->Patch(
