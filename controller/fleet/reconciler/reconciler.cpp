@@ -157,8 +157,9 @@ void Reconciler::RefreshSources(const api::Fleet& fleet, const Json& object, Fle
     seen += name + "\n" + key + "\n" + *value + "\n";
     return *value;
   };
-  auto queue_config = QueueConfigFor(fleet.spec, lookup);
-  auto lease_config = LeaseStoreConfigFor(fleet.spec, lookup);
+  CaFileWriter ca_files = DirectoryCaFiles(options_.ca_dir);
+  auto queue_config = QueueConfigFor(fleet.spec, lookup, ca_files);
+  auto lease_config = LeaseStoreConfigFor(fleet.spec, lookup, ca_files);
   const Json& spec = object.contains("spec") ? object["spec"] : Json::object();
   std::string basis = spec.value("queue", Json()).dump() + spec.value("leases", Json()).dump() +
                       std::to_string(fleet.spec.shards) + seen;

@@ -41,6 +41,8 @@ struct ReconcilerOptions {
   // A created pod the cache has not shown after this long is created again.
   std::chrono::seconds expectation_timeout{300};
   FleetMetrics* metrics = nullptr;  // optional
+  // Where CA bundles from tls.caSecretRef are written for the TLS stack.
+  std::string ca_dir = "/tmp/agentfleet-ca";
   obs::Logger log{};
 };
 

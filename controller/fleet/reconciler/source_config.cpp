@@ -1,5 +1,11 @@
 #include "controller/fleet/reconciler/source_config.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <functional>
 #include <variant>
 
 namespace agentfleet::fleet::reconciler {
@@ -12,21 +18,28 @@ Result<std::string> Lookup(const SecretLookup& secrets, const api::SecretKeyRef&
   return v;
 }
 
-// A CA certificate from a Secret would have to reach the TLS stack as a file;
-// until that exists, say so instead of silently trusting the system store.
-Status CheckTls(const api::TlsSpec& tls, const std::string& field) {
-  if (tls.ca_secret_ref) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     field + ".tls.caSecretRef is not supported by this operator version");
+// The CA file for tls.caSecretRef; empty when the system store is meant.
+// Without a writer, say so rather than silently trusting the system store.
+Result<std::string> CaFile(const api::TlsSpec& tls, const SecretLookup& secrets,
+                           const CaFileWriter& ca_files, const std::string& field) {
+  if (!tls.ca_secret_ref) return std::string();
+  if (!ca_files) {
+    return MakeError(ErrorCode::kInvalidArgument, field + ".tls.caSecretRef is not supported here");
   }
-  return Ok{};
+  auto pem = Lookup(secrets, *tls.ca_secret_ref, field + ".tls.caSecretRef");
+  if (!pem) return pem.error();
+  auto path = ca_files(*pem);
+  if (!path)
+    return MakeError(path.error().code, field + ".tls.caSecretRef: " + path.error().message);
+  return path;
 }
 
 Result<redis::Options> RedisServer(const std::string& url,
                                    const std::optional<api::SecretKeyRef>& password,
                                    const api::TlsSpec& tls, const SecretLookup& secrets,
-                                   const std::string& field) {
-  if (auto s = CheckTls(tls, field); !s) return s.error();
+                                   const CaFileWriter& ca_files, const std::string& field) {
+  auto ca = CaFile(tls, secrets, ca_files, field);
+  if (!ca) return ca.error();
   auto options = redis::ParseUrl(url);
   if (!options) return MakeError(options.error().code, field + ".url: " + options.error().message);
   if (password) {
@@ -35,23 +48,25 @@ Result<redis::Options> RedisServer(const std::string& url,
     options->password = std::move(*p);
   }
   if (!tls.server_name.empty()) options->tls_server_name = tls.server_name;
+  if (!ca->empty()) options->tls_ca_file = *ca;
   return options;
 }
 
 }  // namespace
 
 Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
-                                                const SecretLookup& secrets) {
+                                                const SecretLookup& secrets,
+                                                const CaFileWriter& ca_files) {
   if (const auto* q = std::get_if<api::RedisStreamsQueue>(&spec.queue)) {
-    auto server =
-        RedisServer(q->url, q->password_secret_ref, q->tls, secrets, "spec.queue.redisStreams");
+    auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
+                              "spec.queue.redisStreams");
     if (!server) return server.error();
     return queue::QueueSourceConfig(queue::RedisShardedStreamsConfig{
         std::move(*server), q->key_prefix, spec.shards, q->consumer_group});
   }
   if (const auto* q = std::get_if<api::RedisListQueue>(&spec.queue)) {
-    auto server =
-        RedisServer(q->url, q->password_secret_ref, q->tls, secrets, "spec.queue.redisList");
+    auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
+                              "spec.queue.redisList");
     if (!server) return server.error();
     return queue::QueueSourceConfig(queue::RedisListConfig{std::move(*server), q->key});
   }
@@ -107,13 +122,16 @@ Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
 }
 
 Result<lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
-                                               const SecretLookup& secrets) {
+                                               const SecretLookup& secrets,
+                                               const CaFileWriter& ca_files) {
   std::string url, password, field;
   std::optional<api::SecretKeyRef> ref;
-  std::string prefix;
+  std::string prefix, ca_file;
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {
     field = "spec.leases.redis";
-    if (auto s = CheckTls(r->tls, field); !s) return s.error();
+    auto ca = CaFile(r->tls, secrets, ca_files, field);
+    if (!ca) return ca.error();
+    ca_file = std::move(*ca);
     url = r->url;
     ref = r->password_secret_ref;
     prefix = r->key_prefix;
@@ -133,8 +151,31 @@ Result<lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
   if (!prefix.empty()) config->key_prefix = prefix;
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {
     if (!r->tls.server_name.empty()) config->redis.tls_server_name = r->tls.server_name;
+    if (!ca_file.empty()) config->redis.tls_ca_file = ca_file;
   }
   return config;
+}
+
+CaFileWriter DirectoryCaFiles(std::string dir) {
+  return [dir = std::move(dir)](const std::string& pem) -> Result<std::string> {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return MakeError(ErrorCode::kInternal, "cannot create the CA directory " + dir);
+    }
+    char name[32];
+    std::snprintf(name, sizeof name, "ca-%016zx.pem", std::hash<std::string>{}(pem));
+    std::string path = dir + "/" + name;
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << pem;
+      if (!out) return MakeError(ErrorCode::kInternal, "cannot write the CA file " + tmp);
+    }
+    // Atomic: a concurrent reader sees the old file or the whole new one.
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      return MakeError(ErrorCode::kInternal, "cannot write the CA file " + path);
+    }
+    return path;
+  };
 }
 
 }  // namespace agentfleet::fleet::reconciler

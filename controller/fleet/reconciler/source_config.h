@@ -19,10 +19,21 @@ namespace agentfleet::fleet::reconciler {
 using SecretLookup =
     std::function<Result<std::string>(const std::string& secret, const std::string& key)>;
 
+// The TLS stack reads a CA bundle from a file: this puts a PEM from a Secret
+// into one and returns its path. Empty: caSecretRef is reported as unsupported.
+using CaFileWriter = std::function<Result<std::string>(const std::string& pem)>;
+
 // Errors name the spec field and never carry a Secret's value.
 Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
-                                                const SecretLookup& secrets);
+                                                const SecretLookup& secrets,
+                                                const CaFileWriter& ca_files = {});
 Result<lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
-                                               const SecretLookup& secrets);
+                                               const SecretLookup& secrets,
+                                               const CaFileWriter& ca_files = {});
+
+// A CaFileWriter keeping files in `dir` (created 0700), named by a hash of
+// their content so that equal bundles share a file and a rotated one gets a
+// new path.
+CaFileWriter DirectoryCaFiles(std::string dir);
 
 }  // namespace agentfleet::fleet::reconciler

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include "tests/unit/fleet/reconciler/test_fleet.h"
@@ -109,7 +113,7 @@ TEST(SourceConfigTest, SqsCredentialsFromSecret) {
   EXPECT_EQ(s.credentials.session_token, "T");
 }
 
-TEST(SourceConfigTest, TlsCaFromSecretIsReportedAsUnsupported) {
+TEST(SourceConfigTest, TlsCaFromSecretWithoutAWriterIsReportedAsUnsupported) {
   api::Fleet f = testing::TestFleet();
   auto& q = std::get<api::RedisStreamsQueue>(f.spec.queue);
   q.tls.ca_secret_ref = api::SecretKeyRef{"ca", "ca.crt"};
@@ -117,6 +121,60 @@ TEST(SourceConfigTest, TlsCaFromSecretIsReportedAsUnsupported) {
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument);
   EXPECT_NE(c.error().message.find("caSecretRef"), std::string::npos);
+}
+
+TEST(SourceConfigTest, TlsCaFromSecretBecomesACaFile) {
+  api::Fleet f = testing::TestFleet();
+  f.spec.queue = api::RedisStreamsQueue{"rediss://10.0.0.1:6380/2",
+                                        "t",
+                                        "g",
+                                        std::nullopt,
+                                        {api::SecretKeyRef{"ca", "ca.crt"}, "redis.internal"}};
+  f.spec.leases.store = api::RedisLeaseStore{
+      "rediss://10.0.0.1:6380/2", "l:", std::nullopt, {api::SecretKeyRef{"ca", "ca.crt"}, ""}};
+  std::vector<std::string> written;
+  CaFileWriter writer = [&](const std::string& pem) -> Result<std::string> {
+    written.push_back(pem);
+    return std::string("/run/ca.pem");
+  };
+  auto secrets = Secrets({{{"ca", "ca.crt"}, "-----BEGIN CERTIFICATE-----"}});
+  auto q = QueueConfigFor(f.spec, secrets, writer);
+  ASSERT_TRUE(q.ok()) << q.error().ToString();
+  const auto& r = std::get<queue::RedisShardedStreamsConfig>(*q);
+  EXPECT_TRUE(r.server.tls);
+  EXPECT_EQ(r.server.tls_ca_file, "/run/ca.pem");
+  EXPECT_EQ(r.server.tls_server_name, "redis.internal");
+  auto l = LeaseStoreConfigFor(f.spec, secrets, writer);
+  ASSERT_TRUE(l.ok()) << l.error().ToString();
+  EXPECT_TRUE(l->redis.tls);
+  EXPECT_EQ(l->redis.tls_ca_file, "/run/ca.pem");
+  EXPECT_EQ(written, (std::vector<std::string>{"-----BEGIN CERTIFICATE-----",
+                                               "-----BEGIN CERTIFICATE-----"}));
+  // A missing CA key is named.
+  auto missing = QueueConfigFor(f.spec, Secrets({}), writer);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().message.find("spec.queue.redisStreams.tls.caSecretRef"),
+            std::string::npos);
+}
+
+TEST(SourceConfigTest, DirectoryCaFilesWritesByContent) {
+  char tmpl[] = "/tmp/ca-files-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = std::string(tmpl) + "/ca";
+  CaFileWriter writer = DirectoryCaFiles(dir);
+  auto a = writer("PEM A");
+  auto a2 = writer("PEM A");
+  auto b = writer("PEM B");
+  ASSERT_TRUE(a.ok() && a2.ok() && b.ok());
+  EXPECT_EQ(*a, *a2);
+  EXPECT_NE(*a, *b);
+  std::ifstream in(*b);
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "PEM B");
+  std::remove(a->c_str());
+  std::remove(b->c_str());
+  std::remove(dir.c_str());
+  std::remove(tmpl);
 }
 
 }  // namespace
