@@ -52,4 +52,13 @@ void FleetMetrics::Handoff(const std::string& ns, const std::string& fleet, doub
   handoff_.WithLabels({ns, fleet}).Observe(seconds);
 }
 
+void FleetMetrics::Forget(const std::string& ns, const std::string& fleet) {
+  desired_.Remove({ns, fleet});
+  ready_.Remove({ns, fleet});
+  depth_.Remove({ns, fleet});
+  for (const char* state : {"assigned", "held", "moving", "unowned"}) {
+    shards_.Remove({ns, fleet, state});
+  }
+}
+
 }  // namespace agentfleet::fleet::reconciler

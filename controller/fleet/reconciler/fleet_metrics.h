@@ -18,6 +18,8 @@ class FleetMetrics {
                    std::optional<int64_t> queue_depth);
   void SourceError(const std::string& ns, const std::string& fleet, const std::string& source);
   void Handoff(const std::string& ns, const std::string& fleet, double seconds);
+  // Drops the gauges of a deleted fleet, so that no stale value is scraped.
+  void Forget(const std::string& ns, const std::string& fleet);
 
  private:
   obs::GaugeVec& desired_;

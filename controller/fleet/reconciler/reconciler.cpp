@@ -60,8 +60,15 @@ kube::ObjectReference Reconciler::FleetRef(const kube::ObjectMeta& meta) const {
 ReconcileResult Reconciler::Reconcile(const std::string& key) {
   auto record = fleets_.Get(key);
   if (!record) {
-    std::lock_guard lock(mu_);
-    states_.erase(key);  // gone: its pods are garbage-collected by their owner reference
+    // Gone: its pods are garbage-collected through their owner reference.
+    {
+      std::lock_guard lock(mu_);
+      states_.erase(key);
+    }
+    if (options_.metrics) {
+      auto [ns, name] = kube::SplitKey(key);
+      options_.metrics->Forget(ns, name);
+    }
     return ReconcileResult::Done();
   }
   std::shared_ptr<FleetState> state;

@@ -179,6 +179,13 @@ TEST(ControllerBinary, ReconcilesAFleetAndRunsItsFinalizer) {
       60s))
       << "the finalizer was not removed; log in " << log;
 
+  EXPECT_TRUE(Eventually(
+      [&] {
+        return Metrics(metrics).find("agentfleet_desired_replicas" + labels) == std::string::npos;
+      },
+      30s))
+      << "the deleted fleet's gauges are still exported";
+
   int status = stop();
   ASSERT_TRUE(WIFEXITED(status)) << "did not stop within 15 s";
   EXPECT_EQ(WEXITSTATUS(status), 0);

@@ -91,6 +91,12 @@ TEST(FleetMetricsTest, PlanGaugesAndScaleDirections) {
   EXPECT_NE(text.find("agentfleet_source_errors_total" + l + ",source=\"queue\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("agentfleet_handoff_seconds_count" + l + "} 1"), std::string::npos);
+
+  m.Forget("shop", "pricing");
+  text = registry.Render();
+  EXPECT_EQ(text.find("agentfleet_desired_replicas" + l), std::string::npos) << text;
+  EXPECT_EQ(text.find("agentfleet_shards" + l), std::string::npos);
+  EXPECT_NE(text.find("agentfleet_shard_moves_total" + l), std::string::npos);  // counters stay
 }
 
 }  // namespace
