@@ -363,7 +363,9 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   EXPECT_EQ(Pods().size(), 2u);
   EXPECT_EQ(GetFleet().dump().find(kPassword), std::string::npos);
 
-  // --- delete: the finalizer clears the lease table, the pods are collected ---
+  // --- delete: the finalizer clears the lease table, the pods are collected
+  // (on a fresh control plane the garbage collector learns of the new kind
+  // only at its next discovery resync, up to ~30 s) ---
   ASSERT_FALSE(Leases().Snapshot("pricing")->records.empty());
   ASSERT_TRUE(client_->Delete(kPricingAgentFleets, ns(), "pricing").ok());
   ASSERT_TRUE(Converge([&] {
@@ -373,7 +375,7 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   auto snapshot = Leases().Snapshot("pricing");
   ASSERT_TRUE(snapshot.ok());
   EXPECT_TRUE(snapshot->records.empty());
-  EXPECT_TRUE(Eventually([&] { return Pods().empty(); }, std::chrono::seconds(60)))
+  EXPECT_TRUE(Eventually([&] { return Pods().empty(); }, std::chrono::seconds(150)))
       << "pods not garbage-collected: " << Json(Pods()).dump();
 }
 
@@ -420,6 +422,50 @@ TEST_F(ReconcilerTest, StaleCacheNeverCreatesTwice) {
   EXPECT_EQ(created.load(), 3);
   EXPECT_EQ(conflicts.load(), 6);  // three names, two passes
   EXPECT_EQ(Pods().size(), 3u);
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// Autoscaling on the real stream backlog: one pod while the queue is empty,
+// four once 35 tasks wait with a target of 10 per agent.
+TEST_F(ReconcilerTest, AutoscalesOnQueueDepth) {
+  for (int s = 0; s < 12; ++s) {
+    ASSERT_EQ(RedisCli("XGROUP CREATE " + prefix_ + "tasks:" + std::to_string(s) +
+                       " pricing-agents 0 MKSTREAM >/dev/null"),
+              0);
+  }
+  Json fleet = Fleet(1);
+  fleet["spec"].erase("replicas");
+  fleet["spec"]["autoscaling"] = {{"minReplicas", 1},
+                                  {"maxReplicas", 4},
+                                  {"targetQueueDepthPerAgent", 10},
+                                  {"pollIntervalSeconds", 2}};
+  auto created = client_->Create(kPricingAgentFleets, ns(), fleet);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(Converge([&] { return Balance(1) == std::vector<size_t>{12}; }))
+      << "pods: " << Json(Pods()).dump();
+  EXPECT_EQ(last_.requeue_after(), std::chrono::seconds(2));
+
+  for (int i = 0; i < 35; ++i) {
+    ASSERT_EQ(RedisCli("XADD " + prefix_ + "tasks:" + std::to_string(i % 12) + " '*' sku s" +
+                       std::to_string(i) + " >/dev/null"),
+              0);
+  }
+  ASSERT_TRUE(Converge([&] {
+    return Balance(4) == std::vector<size_t>{3, 3, 3, 3};
+  })) << "pods: "
+      << Json(Pods()).dump() << "\nstatus: " << GetFleet()["status"].dump();
+  ASSERT_TRUE(Converge([&] {
+    Json st = GetFleet()["status"];
+    return st.value("desiredReplicas", -1) == 4 && st.value("queueDepth", -1) == 35 &&
+           st.contains("lastScaleTime");
+  })) << GetFleet()["status"].dump();
 }
 
 }  // namespace
