@@ -5,7 +5,14 @@
 #include <thread>
 
 #include "controller/app/version.h"
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/reconciler/fleet_metrics.h"
+#include "controller/fleet/reconciler/fleet_record.h"
+#include "controller/fleet/reconciler/reconciler.h"
+#include "controller/fleet/reconciler/sources.h"
 #include "controller/kube/config/rest_config.h"
+#include "controller/kube/controller/controller.h"
+#include "controller/kube/events/recorder.h"
 #include "controller/kube/informer/informer.h"
 #include "controller/kube/informer/pod.h"
 #include "controller/kube/leader/leader_elector.h"
@@ -21,7 +28,7 @@ namespace agentfleet::app {
 namespace {
 
 constexpr const char* kLeaseName = "agentfleet-controller";
-constexpr const char* kManagedPods = "app.kubernetes.io/managed-by=agentfleet";
+constexpr std::chrono::seconds kCacheSyncTimeout{120};
 
 class ManagerImpl final : public Manager {
  public:
@@ -60,11 +67,47 @@ class ManagerImpl final : public Manager {
     if (!client) return client.error();
     client_ = std::move(client).value();
 
+    // Agent pods carry the fleet label: the selector keeps every other pod of
+    // the cluster out of the cache.
     pods_ = std::make_unique<kube::Informer<kube::PodRecord>>(
         *client_, kube::resources::kPods, kube::ToPodRecord,
         kube::ReflectorOptions{.namespace_name = options_.namespace_scope,
-                               .label_selector = kManagedPods});
+                               .label_selector = std::string(fleet::api::kFleetLabel)});
+    fleet::reconciler::AddFleetIndex(pods_->store());
+    fleets_ = std::make_unique<kube::Informer<fleet::reconciler::FleetRecord>>(
+        *client_, kube::resources::kPricingAgentFleets, fleet::reconciler::ToFleetRecord,
+        kube::ReflectorOptions{.namespace_name = options_.namespace_scope});
+    events_ = std::make_unique<kube::EventRecorder>(
+        *client_, kube::RecorderOptions{.reporting_instance = kube::MakeLeaderIdentity()});
+    fleet_metrics_ = std::make_unique<fleet::reconciler::FleetMetrics>(registry_);
+    reconciler_ = std::make_unique<fleet::reconciler::Reconciler>(
+        *client_, fleets_->store(), pods_->store(), *events_, RealClock::Instance(), sources_,
+        fleet::reconciler::ReconcilerOptions{.metrics = fleet_metrics_.get(), .log = log_});
+    controller_ = std::make_unique<kube::controller::Controller>(
+        kube::controller::ControllerOptions{.name = "pricingagentfleet",
+                                            .max_concurrent_reconciles = 2,
+                                            .metrics = &registry_,
+                                            .log = log_},
+        [this](const kube::controller::ReconcileRequest& req) {
+          return reconciler_->Reconcile(req.key);
+        });
+    using FleetPtr = std::shared_ptr<const fleet::reconciler::FleetRecord>;
+    using PodPtr = std::shared_ptr<const kube::PodRecord>;
+    fleets_->AddHandlers(
+        {.on_add = [this](const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); },
+         .on_update = [this](const FleetPtr&,
+                             const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); },
+         .on_delete = [this](const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); }});
+    auto enqueue_pod = [this](const PodPtr& p) {
+      if (auto key = fleet::reconciler::FleetKeyOfPod(*p)) controller_->Enqueue(*key);
+    };
+    pods_->AddHandlers(
+        {.on_add = enqueue_pod,
+         .on_update = [enqueue_pod](const PodPtr&, const PodPtr& p) { enqueue_pod(p); },
+         .on_delete = enqueue_pod});
     checks_.AddHealthCheck("ping", [] { return Status(Ok{}); });
+    // The fleet cache syncs only once the CRD is installed; readiness (the
+    // process serves) does not wait for it, the controller does.
     checks_.AddReadinessCheck("informers-synced", [this]() -> Status {
       if (pods_->HasSynced()) return Ok{};
       return MakeError(ErrorCode::kUnavailable, "pod informer has not synced");
@@ -74,6 +117,7 @@ class ManagerImpl final : public Manager {
 
   int Run() override {
     pods_->Start();
+    fleets_->Start();
     log_.Info("started",
               {{"version", std::string(Version())},
                {"namespace", options_.namespace_scope.empty() ? "(all)" : options_.namespace_scope},
@@ -90,6 +134,7 @@ class ManagerImpl final : public Manager {
                                          [this] {
                                            leader_gauge_->Set(1);
                                            log_.Info("became leader");
+                                           StartController();
                                          },
                                      .on_stopped_leading =
                                          [this] {
@@ -110,6 +155,7 @@ class ManagerImpl final : public Manager {
       }
     } else {
       leader_gauge_->Set(1);
+      StartController();
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return stop_; });
     }
@@ -125,6 +171,30 @@ class ManagerImpl final : public Manager {
   }
 
  private:
+  // Reconciles only from warm caches: a pass over an empty pod cache would
+  // create every pod again (AlreadyExists saves us, at the cost of a storm).
+  // Waits on its own thread: the elector's callback must return at once to
+  // keep renewing, and the fleet cache syncs only once the CRD is installed.
+  void StartController() {
+    std::lock_guard lock(mu_);
+    if (stop_ || starter_.joinable()) return;
+    starter_ = std::jthread([this](std::stop_token stop) {
+      bool logged = false;
+      while (!stop.stop_requested()) {
+        if (pods_->WaitForSync(std::chrono::seconds(1)) &&
+            fleets_->WaitForSync(std::chrono::seconds(1))) {
+          controller_->Start();
+          log_.Info("fleet controller started", {{"workers", 2}});
+          return;
+        }
+        if (!logged) {
+          log_.Info("waiting for the pod and fleet caches (is the CRD installed?)");
+          logged = true;
+        }
+      }
+    });
+  }
+
   Status StartServers() {
     auto metrics = obs::MetricsRoutes(registry_);
     auto probes = obs::ProbeRoutes(checks_);
@@ -154,7 +224,14 @@ class ManagerImpl final : public Manager {
 
   void Shutdown() {
     log_.Info("shutting down");
+    if (starter_.joinable()) {
+      starter_.request_stop();
+      starter_.join();
+    }
+    controller_->Stop();
+    events_->Flush();
     pods_->Stop();
+    fleets_->Stop();
     for (auto& s : servers_) s->Stop();
   }
 
@@ -166,6 +243,13 @@ class ManagerImpl final : public Manager {
   std::unique_ptr<kube::workqueue::TokenBucket> limiter_;
   std::unique_ptr<kube::Client> client_;
   std::unique_ptr<kube::Informer<kube::PodRecord>> pods_;
+  std::unique_ptr<kube::Informer<fleet::reconciler::FleetRecord>> fleets_;
+  std::unique_ptr<kube::EventRecorder> events_;
+  fleet::reconciler::DefaultSourceFactory sources_;
+  std::unique_ptr<fleet::reconciler::FleetMetrics> fleet_metrics_;
+  std::unique_ptr<fleet::reconciler::Reconciler> reconciler_;
+  std::unique_ptr<kube::controller::Controller> controller_;
+  std::jthread starter_;
   std::vector<std::unique_ptr<obs::HttpServer>> servers_;
   std::unique_ptr<kube::LeaderElector> elector_;
   std::mutex mu_;

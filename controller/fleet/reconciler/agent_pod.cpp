@@ -1,0 +1,108 @@
+#include "controller/fleet/reconciler/agent_pod.h"
+
+#include "controller/fleet/api/names.h"
+#include "controller/sources/protocol/annotations.h"
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+using Json = nlohmann::json;
+
+Json EnvVar(std::string_view name, std::string value) {
+  return {{"name", name}, {"value", std::move(value)}};
+}
+
+// Replaces any variable of the same name the template set: the operator's
+// values are the ones the agent must see.
+void SetEnv(Json& container, const Json& vars) {
+  Json env =
+      container.contains("env") && container["env"].is_array() ? container["env"] : Json::array();
+  Json kept = Json::array();
+  for (const auto& e : env) {
+    bool overridden = false;
+    for (const auto& v : vars) {
+      if (e.is_object() && e.value("name", "") == v["name"]) overridden = true;
+    }
+    if (!overridden) kept.push_back(e);
+  }
+  for (const auto& v : vars) kept.push_back(v);
+  container["env"] = std::move(kept);
+}
+
+void AddMount(Json& container) {
+  Json mounts = container.contains("volumeMounts") && container["volumeMounts"].is_array()
+                    ? container["volumeMounts"]
+                    : Json::array();
+  mounts.push_back(
+      {{"name", kAssignmentVolume}, {"mountPath", kAssignmentDir}, {"readOnly", true}});
+  container["volumeMounts"] = std::move(mounts);
+}
+
+}  // namespace
+
+Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
+  const Json& tmpl = fleet.spec.pod_template;
+  Json tmeta =
+      tmpl.contains("metadata") && tmpl["metadata"].is_object() ? tmpl["metadata"] : Json::object();
+  Json spec = tmpl.contains("spec") && tmpl["spec"].is_object() ? tmpl["spec"] : Json::object();
+
+  Json labels =
+      tmeta.contains("labels") && tmeta["labels"].is_object() ? tmeta["labels"] : Json::object();
+  labels[std::string(api::kFleetLabel)] = fleet.meta.name;
+  labels[std::string(api::kManagedByLabel)] = api::kManagedByValue;
+  Json annotations = tmeta.contains("annotations") && tmeta["annotations"].is_object()
+                         ? tmeta["annotations"]
+                         : Json::object();
+  annotations[std::string(protocol::kShardsAnnotation)] = "";
+  annotations[std::string(protocol::kAssignmentGenerationAnnotation)] = "0";
+
+  Json volumes =
+      spec.contains("volumes") && spec["volumes"].is_array() ? spec["volumes"] : Json::array();
+  volumes.push_back(
+      {{"name", kAssignmentVolume},
+       {"downwardAPI",
+        {{"items", Json::array({{{"path", "annotations"},
+                                 {"fieldRef", {{"fieldPath", "metadata.annotations"}}}}})}}}});
+  spec["volumes"] = std::move(volumes);
+
+  Json vars = Json::array({{{"name", "AGENTFLEET_POD_NAME"},
+                            {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}},
+                           EnvVar("AGENTFLEET_NAMESPACE", fleet.meta.namespace_name),
+                           EnvVar("AGENTFLEET_FLEET", fleet.meta.name),
+                           EnvVar("AGENTFLEET_SHARDS", std::to_string(fleet.spec.shards)),
+                           EnvVar("AGENTFLEET_ASSIGNMENT_FILE", std::string(kAssignmentFile))});
+  if (spec.contains("containers") && spec["containers"].is_array()) {
+    for (auto& c : spec["containers"]) {
+      if (!c.is_object()) continue;
+      AddMount(c);
+      SetEnv(c, vars);
+    }
+  }
+
+  Json owner = {
+      {"apiVersion", api::kApiVersion}, {"kind", api::kKind}, {"name", fleet.meta.name},
+      {"uid", fleet.meta.uid},          {"controller", true}, {"blockOwnerDeletion", true}};
+  return {{"apiVersion", "v1"},
+          {"kind", "Pod"},
+          {"metadata",
+           {{"name", pod_name},
+            {"namespace", fleet.meta.namespace_name},
+            {"labels", std::move(labels)},
+            {"annotations", std::move(annotations)},
+            {"ownerReferences", Json::array({std::move(owner)})}}},
+          {"spec", std::move(spec)}};
+}
+
+Json AssignmentPatch(const std::string& shard_ranges, int64_t generation) {
+  return {
+      {"metadata",
+       {{"annotations",
+         {{std::string(protocol::kShardsAnnotation), shard_ranges},
+          {std::string(protocol::kAssignmentGenerationAnnotation), std::to_string(generation)}}}}}};
+}
+
+Json RetiringPatch(const std::string& since) {
+  return {{"metadata", {{"annotations", {{std::string(api::kRetiringAnnotation), since}}}}}};
+}
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,32 @@
+#pragma once
+
+// The agent Pod the operator creates from a fleet's spec.template: labelled
+// for the fleet's selector, controlled by the fleet (so deleting the fleet
+// garbage-collects it), and given what the agent needs to find its shards —
+// the pod's annotations as a downward-API file (the kubelet refreshes it when
+// the operator rewrites the assignment) and a few environment variables.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "controller/fleet/api/types.h"
+
+namespace agentfleet::fleet::reconciler {
+
+inline constexpr std::string_view kAssignmentVolume = "agentfleet-assignment";
+inline constexpr std::string_view kAssignmentDir = "/etc/agentfleet";
+inline constexpr std::string_view kAssignmentFile = "/etc/agentfleet/annotations";
+
+// A new pod: its assignment is empty (generation 0) until the pod is Ready
+// and the planner gives it shards.
+nlohmann::json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name);
+
+// The JSON merge patch that gives a pod a new assignment.
+nlohmann::json AssignmentPatch(const std::string& shard_ranges, int64_t generation);
+
+// The JSON merge patch that marks a pod retiring since `since` (RFC 3339).
+nlohmann::json RetiringPatch(const std::string& since);
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,21 @@
+#pragma once
+
+// A PricingAgentFleet as the fleet cache holds it: the metadata the runtime
+// indexes plus the object itself, parsed (ParseFleet) at each reconcile so
+// that an invalid spec is reported on the fleet rather than dropped by the
+// cache. Fleets are few; their pods are the many, and those stay compact.
+
+#include <nlohmann/json.hpp>
+
+#include "controller/kube/informer/object_meta.h"
+
+namespace agentfleet::fleet::reconciler {
+
+struct FleetRecord {
+  kube::ObjectMeta meta;
+  nlohmann::json object;
+};
+
+FleetRecord ToFleetRecord(const nlohmann::json& object);
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,70 @@
+#include "controller/fleet/reconciler/fleet_status.h"
+
+#include "controller/fleet/api/conditions.h"
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/api/status_json.h"
+#include "controller/fleet/api/time_format.h"
+
+namespace agentfleet::fleet::reconciler {
+
+api::Condition ToApiCondition(const planner::Condition& c, int64_t generation) {
+  api::Condition out;
+  out.type = c.type;
+  switch (c.status) {
+    case planner::ConditionStatus::kTrue:
+      out.status = api::ConditionStatus::kTrue;
+      break;
+    case planner::ConditionStatus::kFalse:
+      out.status = api::ConditionStatus::kFalse;
+      break;
+    case planner::ConditionStatus::kUnknown:
+      out.status = api::ConditionStatus::kUnknown;
+      break;
+  }
+  out.observed_generation = generation;
+  out.reason = c.reason;
+  out.message = c.message;
+  return out;
+}
+
+api::FleetStatus StatusFromPlan(const StatusInput& in) {
+  const api::Fleet& fleet = *in.fleet;
+  const planner::Plan& plan = *in.plan;
+  api::FleetStatus s = fleet.status;
+  s.observed_generation = fleet.meta.generation;
+  s.replicas = in.replicas;
+  s.ready_replicas = plan.ready_replicas;
+  s.desired_replicas = plan.scale.desired;
+  if (in.queue_depth) s.queue_depth = in.queue_depth;
+  if (plan.scale.desired != plan.scale.current) {
+    s.last_scale_time = api::TruncateToSeconds(in.now);
+  }
+  s.shards.total = static_cast<int32_t>(plan.shards.total);
+  s.shards.assigned = static_cast<int32_t>(plan.shards.assigned);
+  s.shards.held = static_cast<int32_t>(plan.shards.held);
+  s.shards.moving = static_cast<int32_t>(plan.shards.moving);
+  s.shards.unowned = static_cast<int32_t>(plan.shards.unowned);
+  s.selector = api::PodSelector(fleet.meta.name);
+  for (const auto& c : plan.conditions) {
+    api::SetCondition(s.conditions, ToApiCondition(c, fleet.meta.generation), in.now);
+  }
+  return s;
+}
+
+api::FleetStatus InvalidStatus(const api::FleetStatus& current, int64_t generation,
+                               const std::string& selector, const std::string& reason,
+                               const std::string& message, Clock::Wall now) {
+  api::FleetStatus s = current;
+  s.observed_generation = generation;
+  s.selector = selector;
+  api::Condition ready;
+  ready.type = std::string(api::kConditionReady);
+  ready.status = api::ConditionStatus::kFalse;
+  ready.observed_generation = generation;
+  ready.reason = reason;
+  ready.message = message;
+  api::SetCondition(s.conditions, std::move(ready), now);
+  return s;
+}
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,32 @@
+#pragma once
+
+// The status a plan implies, carried over from the stored one so that a
+// converged fleet yields an equal status (and so no write).
+
+#include <optional>
+#include <string>
+
+#include "controller/fleet/api/types.h"
+#include "controller/fleet/planner/planner.h"
+
+namespace agentfleet::fleet::reconciler {
+
+struct StatusInput {
+  const api::Fleet* fleet = nullptr;  // its stored status is the starting point
+  const planner::Plan* plan = nullptr;
+  int32_t replicas = 0;                // pods present after the plan's creates and deletes
+  std::optional<int64_t> queue_depth;  // absent: keep the last successful reading
+  Clock::Wall now{};
+};
+
+api::FleetStatus StatusFromPlan(const StatusInput& in);
+
+api::Condition ToApiCondition(const planner::Condition& c, int64_t generation);
+
+// The status of a fleet whose spec (or a Secret it needs) cannot be used:
+// Ready=False with `reason` and `message`, everything else kept.
+api::FleetStatus InvalidStatus(const api::FleetStatus& current, int64_t generation,
+                               const std::string& selector, const std::string& reason,
+                               const std::string& message, Clock::Wall now);
+
+}  // namespace agentfleet::fleet::reconciler

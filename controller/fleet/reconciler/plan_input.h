@@ -1,0 +1,32 @@
+#pragma once
+
+// The fleet's spec and the observed objects as the planner takes them.
+
+#include <optional>
+#include <vector>
+
+#include "controller/fleet/api/types.h"
+#include "controller/fleet/planner/planner.h"
+#include "controller/kube/informer/pod.h"
+#include "controller/sources/lease/lease_store.h"
+
+namespace agentfleet::fleet::reconciler {
+
+planner::AutoscalingPolicy ToAutoscalingPolicy(const api::AutoscalingSpec& spec);
+
+// The spec-derived fields of a PlanInput: fleet, shards, autoscaling or manual
+// replicas, paused, lease duration and drain timeout.
+planner::PlanInput PlanInputFromFleet(const api::Fleet& fleet);
+
+// A cached pod as the planner sees it. A malformed shards annotation reads as
+// no shards (the planner then reassigns them); a malformed retiring mark reads
+// as retiring since the pod's creation, so the drain timeout still ends it.
+planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards);
+
+// The lease table at the store's own instant.
+std::vector<planner::LeaseView> ToLeaseViews(const lease::LeaseSnapshot& snapshot);
+
+// The pod's agentfleet.io/assignment-generation, 0 when absent or malformed.
+int64_t AssignmentGeneration(const kube::PodRecord& pod);
+
+}  // namespace agentfleet::fleet::reconciler

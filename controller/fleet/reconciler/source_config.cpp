@@ -1,0 +1,181 @@
+#include "controller/fleet/reconciler/source_config.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <variant>
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+Result<std::string> Lookup(const SecretLookup& secrets, const api::SecretKeyRef& ref,
+                           const std::string& field) {
+  auto v = secrets(ref.name, ref.key);
+  if (!v) return MakeError(v.error().code, field + ": " + v.error().message);
+  return v;
+}
+
+// The CA file for tls.caSecretRef; empty when the system store is meant.
+// Without a writer, say so rather than silently trusting the system store.
+Result<std::string> CaFile(const api::TlsSpec& tls, const SecretLookup& secrets,
+                           const CaFileWriter& ca_files, const std::string& field) {
+  if (!tls.ca_secret_ref) return std::string();
+  if (!ca_files) {
+    return MakeError(ErrorCode::kInvalidArgument, field + ".tls.caSecretRef is not supported here");
+  }
+  auto pem = Lookup(secrets, *tls.ca_secret_ref, field + ".tls.caSecretRef");
+  if (!pem) return pem.error();
+  auto path = ca_files(*pem);
+  if (!path)
+    return MakeError(path.error().code, field + ".tls.caSecretRef: " + path.error().message);
+  return path;
+}
+
+Result<redis::Options> RedisServer(const std::string& url,
+                                   const std::optional<api::SecretKeyRef>& password,
+                                   const api::TlsSpec& tls, const SecretLookup& secrets,
+                                   const CaFileWriter& ca_files, const std::string& field) {
+  auto ca = CaFile(tls, secrets, ca_files, field);
+  if (!ca) return ca.error();
+  auto options = redis::ParseUrl(url);
+  if (!options) return MakeError(options.error().code, field + ".url: " + options.error().message);
+  if (password) {
+    auto p = Lookup(secrets, *password, field + ".passwordSecretRef");
+    if (!p) return p.error();
+    options->password = std::move(*p);
+  }
+  if (!tls.server_name.empty()) options->tls_server_name = tls.server_name;
+  if (!ca->empty()) options->tls_ca_file = *ca;
+  return options;
+}
+
+}  // namespace
+
+Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
+                                                const SecretLookup& secrets,
+                                                const CaFileWriter& ca_files) {
+  if (const auto* q = std::get_if<api::RedisStreamsQueue>(&spec.queue)) {
+    auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
+                              "spec.queue.redisStreams");
+    if (!server) return server.error();
+    return queue::QueueSourceConfig(queue::RedisShardedStreamsConfig{
+        std::move(*server), q->key_prefix, spec.shards, q->consumer_group});
+  }
+  if (const auto* q = std::get_if<api::RedisListQueue>(&spec.queue)) {
+    auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
+                              "spec.queue.redisList");
+    if (!server) return server.error();
+    return queue::QueueSourceConfig(queue::RedisListConfig{std::move(*server), q->key});
+  }
+  if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) {
+    queue::SqsConfig c;
+    c.queue_url = q->queue_url;
+    c.queue_name = q->queue_name;
+    c.region = q->region;
+    c.endpoint = q->endpoint;
+    c.scale_on_in_flight = q->scale_on_in_flight;
+    c.scale_on_delayed = q->scale_on_delayed;
+    if (const auto& ref = q->credentials_secret_ref) {
+      const std::string field = "spec.queue.sqs.credentialsSecretRef";
+      auto id = Lookup(secrets, {ref->name, ref->access_key_id_key}, field);
+      if (!id) return id.error();
+      auto key = Lookup(secrets, {ref->name, ref->secret_access_key_key}, field);
+      if (!key) return key.error();
+      c.credentials.access_key_id = std::move(*id);
+      c.credentials.secret_access_key = std::move(*key);
+      if (!ref->session_token_key.empty()) {
+        auto token = Lookup(secrets, {ref->name, ref->session_token_key}, field);
+        if (!token) return token.error();
+        c.credentials.session_token = std::move(*token);
+      }
+    } else {
+      auto env = queue::AwsEnvironmentFromEnv();
+      if (!env) {
+        return MakeError(env.error().code,
+                         "spec.queue.sqs: no credentialsSecretRef and the operator has no AWS "
+                         "credentials: " +
+                             env.error().message);
+      }
+      c.credentials = env->credentials;
+      if (c.region.empty()) c.region = env->region;
+    }
+    return queue::QueueSourceConfig(std::move(c));
+  }
+  const auto& q = std::get<api::RabbitMqQueue>(spec.queue);
+  queue::RabbitMqConfig c;
+  c.endpoint = q.management_url;
+  c.vhost = q.vhost;
+  c.queue = q.queue;
+  c.include_unacked = q.include_unacked;
+  if (const auto& ref = q.credentials_secret_ref) {
+    const std::string field = "spec.queue.rabbitmq.credentialsSecretRef";
+    auto user = Lookup(secrets, {ref->name, ref->username_key}, field);
+    if (!user) return user.error();
+    auto pass = Lookup(secrets, {ref->name, ref->password_key}, field);
+    if (!pass) return pass.error();
+    c.credentials = {std::move(*user), std::move(*pass)};
+  }
+  return queue::QueueSourceConfig(std::move(c));
+}
+
+Result<lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
+                                               const SecretLookup& secrets,
+                                               const CaFileWriter& ca_files) {
+  std::string url, password, field;
+  std::optional<api::SecretKeyRef> ref;
+  std::string prefix, ca_file;
+  if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {
+    field = "spec.leases.redis";
+    auto ca = CaFile(r->tls, secrets, ca_files, field);
+    if (!ca) return ca.error();
+    ca_file = std::move(*ca);
+    url = r->url;
+    ref = r->password_secret_ref;
+    prefix = r->key_prefix;
+  } else {
+    const auto& p = std::get<api::PostgresLeaseStore>(spec.leases.store);
+    field = "spec.leases.postgres";
+    url = p.url;
+    ref = p.password_secret_ref;
+  }
+  if (ref) {
+    auto p = Lookup(secrets, *ref, field + ".passwordSecretRef");
+    if (!p) return p.error();
+    password = std::move(*p);
+  }
+  auto config = lease::ParseStoreUrl(url, std::move(password));
+  if (!config) return MakeError(config.error().code, field + ".url: " + config.error().message);
+  if (!prefix.empty()) config->key_prefix = prefix;
+  if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {
+    if (!r->tls.server_name.empty()) config->redis.tls_server_name = r->tls.server_name;
+    if (!ca_file.empty()) config->redis.tls_ca_file = ca_file;
+  }
+  return config;
+}
+
+CaFileWriter DirectoryCaFiles(std::string dir) {
+  return [dir = std::move(dir)](const std::string& pem) -> Result<std::string> {
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+      return MakeError(ErrorCode::kInternal, "cannot create the CA directory " + dir);
+    }
+    char name[32];
+    std::snprintf(name, sizeof name, "ca-%016zx.pem", std::hash<std::string>{}(pem));
+    std::string path = dir + "/" + name;
+    std::string tmp = path + ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+      out << pem;
+      if (!out) return MakeError(ErrorCode::kInternal, "cannot write the CA file " + tmp);
+    }
+    // Atomic: a concurrent reader sees the old file or the whole new one.
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      return MakeError(ErrorCode::kInternal, "cannot write the CA file " + path);
+    }
+    return path;
+  };
+}
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,472 @@
+// The reconciler in-process against the local control plane (API server,
+// garbage collector, kwok nodes that make pods Ready) and a real Redis holding
+// the fleet's queue and lease table.
+#include "controller/fleet/reconciler/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "controller/base/base64.h"
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/api/parse.h"
+#include "controller/kube/informer/informer.h"
+#include "controller/sources/lease/store_config.h"
+#include "controller/sources/protocol/shard_ranges.h"
+#include "tests/support/cluster.h"
+#include "tests/unit/fleet_api/yaml_json.h"
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+using Json = nlohmann::json;
+using kube::resources::kCustomResourceDefinitions;
+using kube::resources::kPods;
+using kube::resources::kPricingAgentFleets;
+using kube::resources::kSecrets;
+
+constexpr const char* kPassword = "pl4nted-Redis-PASSWORD";
+constexpr const char* kRedisUser = "fleet-reconciler-test";
+
+bool Eventually(const std::function<bool()>& ok, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return ok();
+}
+
+int RedisPort() {
+  const char* dir = std::getenv("AGENTFLEET_REDIS_DIR");
+  if (!dir) {
+    ADD_FAILURE() << "AGENTFLEET_REDIS_DIR is not set (run through ctest)";
+    return 0;
+  }
+  std::ifstream in(std::string(dir) + "/port");
+  int port = 0;
+  in >> port;
+  return port;
+}
+
+int RedisCli(const std::string& args, std::string* out = nullptr) {
+  return testing::Shell("redis-cli -p " + std::to_string(RedisPort()) + " " + args, out);
+}
+
+class ReconcilerTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    client_ = testing::ClusterClient().release();
+    Json crd = testing::LoadYaml(testing::SourcePath("crds/agentfleet.io_pricingagentfleets.yaml"));
+    auto applied = client_->Patch(kCustomResourceDefinitions, "", std::string(api::kCrdName),
+                                  kube::PatchType::kApply, crd,
+                                  {.field_manager = "agentfleet-reconciler-test", .force = true});
+    ASSERT_TRUE(applied.ok()) << applied.error().ToString();
+    ASSERT_TRUE(Eventually([] { return client_->List(kPricingAgentFleets, "default").ok(); },
+                           std::chrono::seconds(60)));
+    // An ACL user with a password, so that the Secret is really needed; the
+    // shared server's default user stays as the other tests expect it.
+    ASSERT_EQ(RedisCli(std::string("ACL SETUSER ") + kRedisUser + " on '>" + kPassword + "'" +
+                       " '~*' '&*' +@all"),
+              0);
+  }
+  static void TearDownTestSuite() {
+    delete client_;
+    client_ = nullptr;
+  }
+
+  void SetUp() override {
+    ns_ = std::make_unique<testing::ScopedNamespace>(*client_, "reconciler");
+    prefix_ = "rt-" + ns() + ":";
+    Json secret = {{"apiVersion", "v1"},
+                   {"kind", "Secret"},
+                   {"metadata", {{"name", "pricing-redis"}, {"namespace", ns()}}},
+                   {"data", {{"password", Base64Encode(kPassword)}}}};
+    auto s = client_->Create(kSecrets, ns(), secret);
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+
+    fleets_ = std::make_unique<kube::Informer<FleetRecord>>(
+        *client_, kPricingAgentFleets, ToFleetRecord,
+        kube::ReflectorOptions{.namespace_name = ns()});
+    pods_ = std::make_unique<kube::Informer<kube::PodRecord>>(
+        *client_, kPods, kube::ToPodRecord,
+        kube::ReflectorOptions{.namespace_name = ns(),
+                               .label_selector = std::string(api::kFleetLabel)});
+    AddFleetIndex(pods_->store());
+    fleets_->Start();
+    pods_->Start();
+    ASSERT_TRUE(fleets_->WaitForSync(std::chrono::seconds(30)));
+    ASSERT_TRUE(pods_->WaitForSync(std::chrono::seconds(30)));
+    events_ = std::make_unique<kube::EventRecorder>(
+        *client_, kube::RecorderOptions{.reporting_instance = "reconciler-test"});
+    reconciler_ = std::make_unique<Reconciler>(*client_, fleets_->store(), pods_->store(), *events_,
+                                               RealClock::Instance(), factory_);
+  }
+
+  void TearDown() override {
+    reconciler_.reset();
+    events_.reset();
+    pods_.reset();
+    fleets_.reset();
+    // Whatever the test left: the finalizer must not hold the namespace.
+    (void)client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+                         {{"metadata", {{"finalizers", nullptr}}}});
+    ns_.reset();
+  }
+
+  const std::string& ns() const { return ns_->name(); }
+  std::string key() const { return ns() + "/pricing"; }
+
+  std::string RedisUrl() const {
+    return std::string("redis://") + kRedisUser + "@127.0.0.1:" + std::to_string(RedisPort()) +
+           "/0";
+  }
+
+  Json Fleet(int replicas) const {
+    Json f = testing::LoadYaml(testing::SourcePath("examples/fleet-redis.yaml"));
+    f["metadata"]["namespace"] = ns();
+    f["spec"].erase("autoscaling");
+    f["spec"]["replicas"] = replicas;
+    f["spec"]["shards"] = 12;
+    f["spec"]["queue"]["redisStreams"]["url"] = RedisUrl();
+    f["spec"]["queue"]["redisStreams"]["keyPrefix"] = prefix_ + "tasks";
+    f["spec"]["leases"]["redis"]["url"] = RedisUrl();
+    f["spec"]["leases"]["redis"]["keyPrefix"] = prefix_ + "leases:";
+    return f;
+  }
+
+  // One pass after another until `ok` holds: each pass sees what the last one did.
+  bool Converge(const std::function<bool()>& ok,
+                std::chrono::seconds timeout = std::chrono::seconds(60)) {
+    return Eventually(
+        [&] {
+          last_ = reconciler_->Reconcile(key());
+          return ok();
+        },
+        timeout);
+  }
+
+  std::vector<Json> Pods() {
+    auto list = client_->List(kPods, ns(), {.label_selector = "agentfleet.io/fleet=pricing"});
+    if (!list) return {};
+    return list->items;
+  }
+
+  Json GetFleet() {
+    auto f = client_->Get(kPricingAgentFleets, ns(), "pricing");
+    return f ? *f : Json();
+  }
+
+  // Shard counts of the live pods, ascending; empty when any pod's annotation
+  // does not parse or the union is not every shard exactly once.
+  std::vector<size_t> Balance(size_t expected_pods) {
+    auto pods = Pods();
+    if (pods.size() != expected_pods) return {};
+    std::vector<size_t> counts;
+    std::vector<int> owners(12, 0);
+    for (const auto& p : pods) {
+      if (p["metadata"].contains("deletionTimestamp")) return {};
+      auto text = p["metadata"]["annotations"].value("agentfleet.io/shards", "");
+      auto shards = protocol::ParseShardRanges(text, 12);
+      if (!shards) return {};
+      for (uint32_t s : *shards) ++owners[s];
+      counts.push_back(shards->size());
+    }
+    for (int o : owners) {
+      if (o != 1) return {};
+    }
+    std::sort(counts.begin(), counts.end());
+    return counts;
+  }
+
+  lease::LeaseStore& Leases() {
+    if (!leases_) {
+      auto config = lease::ParseStoreUrl(RedisUrl(), kPassword);
+      EXPECT_TRUE(config.ok());
+      config->key_prefix = prefix_ + "leases:";
+      auto store = lease::OpenLeaseStore(*config);
+      EXPECT_TRUE(store.ok());
+      leases_ = std::move(*store);
+    }
+    return *leases_;
+  }
+
+  static kube::Client* client_;
+  std::unique_ptr<testing::ScopedNamespace> ns_;
+  std::string prefix_;
+  DefaultSourceFactory factory_;
+  std::unique_ptr<kube::Informer<FleetRecord>> fleets_;
+  std::unique_ptr<kube::Informer<kube::PodRecord>> pods_;
+  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<Reconciler> reconciler_;
+  std::unique_ptr<lease::LeaseStore> leases_;
+  kube::controller::ReconcileResult last_ = kube::controller::ReconcileResult::Done();
+};
+
+kube::Client* ReconcilerTest::client_ = nullptr;
+
+TEST_F(ReconcilerTest, FleetLifecycle) {
+  // A backlog of 2 tasks in shard 5's stream.
+  for (int s = 0; s < 12; ++s) {
+    ASSERT_EQ(RedisCli("XGROUP CREATE " + prefix_ + "tasks:" + std::to_string(s) +
+                       " pricing-agents 0 MKSTREAM >/dev/null"),
+              0);
+  }
+  ASSERT_EQ(RedisCli("XADD " + prefix_ + "tasks:5 '*' sku a >/dev/null"), 0);
+  ASSERT_EQ(RedisCli("XADD " + prefix_ + "tasks:5 '*' sku b >/dev/null"), 0);
+
+  auto created = client_->Create(kPricingAgentFleets, ns(), Fleet(3));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  const std::string uid = (*created)["metadata"]["uid"];
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+
+  // --- 3 pods, 4/4/4, status written ---
+  ASSERT_TRUE(Converge([&] {
+    return Balance(3) == std::vector<size_t>{4, 4, 4};
+  })) << "pods: "
+      << Json(Pods()).dump();
+  EXPECT_EQ(last_.kind(), kube::controller::ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(last_.requeue_after(), std::chrono::seconds(5));
+  for (const auto& p : Pods()) {
+    const auto& m = p["metadata"];
+    ASSERT_EQ(m["ownerReferences"].size(), 1u);
+    EXPECT_EQ(m["ownerReferences"][0]["uid"], uid);
+    EXPECT_EQ(m["ownerReferences"][0]["controller"], true);
+    EXPECT_EQ(m["ownerReferences"][0]["blockOwnerDeletion"], true);
+    EXPECT_EQ(m["labels"]["app.kubernetes.io/managed-by"], "agentfleet-controller");
+    EXPECT_NE(m["annotations"].value("agentfleet.io/assignment-generation", "0"), "0");
+    bool volume = false;
+    for (const auto& v : p["spec"]["volumes"]) {
+      if (v["name"] == "agentfleet-assignment") volume = true;
+    }
+    EXPECT_TRUE(volume);
+    std::map<std::string, Json> env;
+    for (const auto& e : p["spec"]["containers"][0]["env"]) env[e["name"]] = e;
+    EXPECT_EQ(env["AGENTFLEET_FLEET"]["value"], "pricing");
+    EXPECT_EQ(env["AGENTFLEET_SHARDS"]["value"], "12");
+    EXPECT_EQ(env["AGENTFLEET_NAMESPACE"]["value"], ns());
+    EXPECT_EQ(env["AGENTFLEET_ASSIGNMENT_FILE"]["value"], "/etc/agentfleet/annotations");
+    EXPECT_EQ(env["AGENTFLEET_POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
+  }
+  ASSERT_TRUE(Converge([&] {
+    Json st = GetFleet().value("status", Json::object());
+    return st.value("replicas", -1) == 3 && st.value("readyReplicas", -1) == 3 &&
+           st.value("desiredReplicas", -1) == 3 && st.value("queueDepth", -1) == 2 &&
+           st["shards"].value("total", -1) == 12 && st["shards"].value("assigned", -1) == 12;
+  })) << GetFleet()["status"].dump();
+  Json fleet = GetFleet();
+  EXPECT_EQ(fleet["status"]["selector"], "agentfleet.io/fleet=pricing");
+  bool finalizer = false;
+  for (const auto& f : fleet["metadata"]["finalizers"]) {
+    if (f == "agentfleet.io/lease-cleanup") finalizer = true;
+  }
+  EXPECT_TRUE(finalizer);
+
+  // A converged fleet costs no write: its resourceVersion stays.
+  std::string rv = GetFleet()["metadata"]["resourceVersion"];
+  for (int i = 0; i < 3; ++i) (void)reconciler_->Reconcile(key());
+  EXPECT_EQ(GetFleet()["metadata"]["resourceVersion"], rv);
+
+  // --- scale to 5: 3/3/2/2/2 ---
+  auto scaled = client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+                               {{"spec", {{"replicas", 5}}}});
+  ASSERT_TRUE(scaled.ok()) << scaled.error().ToString();
+  ASSERT_TRUE(Converge([&] {
+    return Balance(5) == std::vector<size_t>{2, 2, 2, 3, 3};
+  })) << "pods: "
+      << Json(Pods()).dump();
+
+  // --- scale to 2: every agent holds one of its shards' leases, so the
+  // three retiring pods are marked and drained but kept until they let go ---
+  std::map<std::string, lease::Lease> held;
+  for (const auto& p : Pods()) {
+    std::string pod = p["metadata"]["name"];
+    auto shards = protocol::ParseShardRanges(
+        p["metadata"]["annotations"].value("agentfleet.io/shards", ""), 12);
+    ASSERT_TRUE(shards.ok() && !shards->empty());
+    auto l = Leases().Acquire("pricing", shards->front(), pod, std::chrono::seconds(120));
+    ASSERT_TRUE(l.ok()) << l.error().ToString();
+    held[pod] = *l;
+  }
+  scaled = client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+                          {{"spec", {{"replicas", 2}}}});
+  ASSERT_TRUE(scaled.ok());
+  std::vector<std::string> retiring;
+  auto marked = [&] {
+    retiring.clear();
+    for (const auto& p : Pods()) {
+      if (p["metadata"]["annotations"].contains("agentfleet.io/retiring")) {
+        retiring.push_back(p["metadata"]["name"]);
+      }
+    }
+    return retiring.size() == 3 && Balance(5) == std::vector<size_t>{0, 0, 0, 6, 6};
+  };
+  ASSERT_TRUE(Converge(marked)) << "pods: " << Json(Pods()).dump();
+  for (int i = 0; i < 5; ++i) (void)reconciler_->Reconcile(key());
+  EXPECT_EQ(Pods().size(), 5u) << "a retiring pod was deleted while it held a lease";
+  // The agents release: the retiring pods go.
+  for (const auto& pod : retiring) {
+    ASSERT_TRUE(Leases().Release("pricing", held[pod].shard, pod, held[pod].token).ok());
+  }
+  ASSERT_TRUE(Converge(
+      [&] {
+        return Balance(2) == std::vector<size_t>{6, 6};
+      },
+      std::chrono::seconds(90)))
+      << "pods: " << Json(Pods()).dump();
+  for (const auto& p : Pods()) {
+    std::string pod = p["metadata"]["name"];
+    EXPECT_EQ(std::count(retiring.begin(), retiring.end(), pod), 0) << pod << " survived";
+  }
+  ASSERT_TRUE(Converge([&] { return GetFleet()["status"].value("replicas", -1) == 2; }))
+      << GetFleet()["status"].dump();
+
+  // An Event for each scale decision, on the fleet.
+  events_->Flush();
+  std::set<std::string> reasons;
+  auto listed = client_->List(kube::resources::kEvents, ns());
+  ASSERT_TRUE(listed.ok()) << listed.error().ToString();
+  for (const auto& e : listed->items) {
+    if (e["regarding"].value("kind", "") == "PricingAgentFleet" &&
+        e["regarding"].value("name", "") == "pricing") {
+      reasons.insert(e.value("reason", ""));
+    }
+  }
+  EXPECT_TRUE(reasons.count("ScaledUp")) << Json(listed->items).dump();
+  EXPECT_TRUE(reasons.count("ScaledDown")) << Json(listed->items).dump();
+
+  // --- a missing Secret: a clear condition, no pod deleted, no secret leaked ---
+  auto broken = client_->Patch(
+      kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+      {{"spec", {{"queue", {{"redisStreams", {{"passwordSecretRef", {{"name", "missing"}}}}}}}}}});
+  ASSERT_TRUE(broken.ok()) << broken.error().ToString();
+  std::string message;
+  ASSERT_TRUE(Converge([&] {
+    for (const auto& c : GetFleet()["status"].value("conditions", Json::array())) {
+      if (c["type"] == "Degraded" && c["status"] == "True") {
+        message = c["message"];
+        return message.find("Secret " + ns() + "/missing not found") != std::string::npos;
+      }
+    }
+    return false;
+  })) << GetFleet()["status"].dump();
+  EXPECT_NE(message.find("spec.queue.redisStreams.passwordSecretRef"), std::string::npos);
+  EXPECT_EQ(Pods().size(), 2u);
+  EXPECT_EQ(GetFleet().dump().find(kPassword), std::string::npos);
+
+  // --- delete: the finalizer clears the lease table, the pods are collected
+  // (on a fresh control plane the garbage collector learns of the new kind
+  // only at its next discovery resync, up to ~30 s) ---
+  ASSERT_FALSE(Leases().Snapshot("pricing")->records.empty());
+  ASSERT_TRUE(client_->Delete(kPricingAgentFleets, ns(), "pricing").ok());
+  ASSERT_TRUE(Converge([&] {
+    auto got = client_->Get(kPricingAgentFleets, ns(), "pricing");
+    return !got.ok() && got.error().code == ErrorCode::kNotFound;
+  })) << GetFleet().dump();
+  auto snapshot = Leases().Snapshot("pricing");
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_TRUE(snapshot->records.empty());
+  EXPECT_TRUE(Eventually([&] { return Pods().empty(); }, std::chrono::seconds(150)))
+      << "pods not garbage-collected: " << Json(Pods()).dump();
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// A pod cache that never catches up: the expectations alone must keep the
+// reconciler from creating a pod twice; once they expire, a create meets
+// AlreadyExists, which is no error.
+TEST_F(ReconcilerTest, StaleCacheNeverCreatesTwice) {
+  std::atomic<int> created{0}, conflicts{0};
+  auto counting = testing::ClusterClient(
+      kube::ClientOptions{.on_response = [&](std::string_view method, int code, double) {
+        if (method == "POST" && code == 201) ++created;
+        if (method == "POST" && code == 409) ++conflicts;
+      }});
+  kube::Store<kube::PodRecord> frozen;
+  AddFleetIndex(frozen);
+
+  auto fleet = client_->Create(kPricingAgentFleets, ns(), Fleet(3));
+  ASSERT_TRUE(fleet.ok()) << fleet.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+
+  Reconciler remembers(*counting, fleets_->store(), frozen, *events_, RealClock::Instance(),
+                       factory_);
+  for (int i = 0; i < 4; ++i) {
+    auto r = remembers.Reconcile(key());
+    EXPECT_EQ(r.error(), nullptr) << r.error()->ToString();
+  }
+  EXPECT_EQ(created.load(), 3);
+  EXPECT_EQ(conflicts.load(), 0);
+  EXPECT_EQ(Pods().size(), 3u);
+
+  Reconciler forgets(*counting, fleets_->store(), frozen, *events_, RealClock::Instance(), factory_,
+                     {.expectation_timeout = std::chrono::seconds(-1)});
+  for (int i = 0; i < 2; ++i) {
+    auto r = forgets.Reconcile(key());
+    EXPECT_EQ(r.error(), nullptr) << r.error()->ToString();
+  }
+  EXPECT_EQ(created.load(), 3);
+  EXPECT_EQ(conflicts.load(), 6);  // three names, two passes
+  EXPECT_EQ(Pods().size(), 3u);
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// Autoscaling on the real stream backlog: one pod while the queue is empty,
+// four once 35 tasks wait with a target of 10 per agent.
+TEST_F(ReconcilerTest, AutoscalesOnQueueDepth) {
+  for (int s = 0; s < 12; ++s) {
+    ASSERT_EQ(RedisCli("XGROUP CREATE " + prefix_ + "tasks:" + std::to_string(s) +
+                       " pricing-agents 0 MKSTREAM >/dev/null"),
+              0);
+  }
+  Json fleet = Fleet(1);
+  fleet["spec"].erase("replicas");
+  fleet["spec"]["autoscaling"] = {{"minReplicas", 1},
+                                  {"maxReplicas", 4},
+                                  {"targetQueueDepthPerAgent", 10},
+                                  {"pollIntervalSeconds", 2}};
+  auto created = client_->Create(kPricingAgentFleets, ns(), fleet);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(Converge([&] { return Balance(1) == std::vector<size_t>{12}; }))
+      << "pods: " << Json(Pods()).dump();
+  EXPECT_EQ(last_.requeue_after(), std::chrono::seconds(2));
+
+  for (int i = 0; i < 35; ++i) {
+    ASSERT_EQ(RedisCli("XADD " + prefix_ + "tasks:" + std::to_string(i % 12) + " '*' sku s" +
+                       std::to_string(i) + " >/dev/null"),
+              0);
+  }
+  ASSERT_TRUE(Converge([&] {
+    return Balance(4) == std::vector<size_t>{3, 3, 3, 3};
+  })) << "pods: "
+      << Json(Pods()).dump() << "\nstatus: " << GetFleet()["status"].dump();
+  ASSERT_TRUE(Converge([&] {
+    Json st = GetFleet()["status"];
+    return st.value("desiredReplicas", -1) == 4 && st.value("queueDepth", -1) == 35 &&
+           st.contains("lastScaleTime");
+  })) << GetFleet()["status"].dump();
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
