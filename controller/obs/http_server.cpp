@@ -283,6 +283,12 @@ void HttpServer::Stop() {
   st.ioc.stop();
   for (auto& t : st.threads) t.join();
   st.threads.clear();
+  // The close posted above may never have run if the loop stopped first; with
+  // every thread joined it is safe to close here, and a listening socket left
+  // open would accept connections that nobody serves.
+  beast::error_code ignored;
+  st.acceptor.close(ignored);
+  st.accept_retry.cancel();
 }
 
 }  // namespace agentfleet::obs
