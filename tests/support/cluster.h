@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "controller/kube/rest/client.h"
 
@@ -32,5 +33,10 @@ int Shell(const std::string& command, std::string* output = nullptr);
 
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int FreePort();
+
+// Starts `binary` with `args` in a child process whose stdout and stderr go
+// to the file `log`; returns the child's pid.
+int StartProcess(const std::string& binary, const std::vector<std::string>& args,
+                 const std::string& log);
 
 }  // namespace agentfleet::testing
