@@ -58,7 +58,7 @@ format:
 format-check:
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.h' | xargs -r clang-format --dry-run --Werror
 
-demo: tools
+demo: configure tools
 	@scripts/demo.sh
 
 clean:

@@ -7,7 +7,7 @@ packages=(
   libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev libboost-dev libboost-system-dev
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev libpq-dev redis-server postgresql
-  rabbitmq-server python3-pika python3-yaml openjdk-17-jre-headless maven
+  rabbitmq-server python3-pika python3-yaml python3-redis openjdk-17-jre-headless maven
 )
 # python3 may come from elsewhere than Debian (pyenv); any python3 on PATH will do.
 command -v python3 >/dev/null || packages+=(python3)

@@ -106,6 +106,10 @@ const std::vector<Flag>& Flags() {
        "Lease TTL (e.g. 15s, 500ms); leases are renewed every third of it.",
        Duration(&O::lease_duration, std::chrono::milliseconds(300)),
        [](const O& o) { return FormatDuration(o.lease_duration); }},
+      {"lease-key-prefix", "AGENTFLEET_LEASE_KEY_PREFIX", false,
+       "Prefix of the Redis keys of the lease table and the result store: the fleet's "
+       "spec.leases.redis.keyPrefix, which the operator reads too.",
+       String(&O::lease_key_prefix, true), [](const O& o) { return o.lease_key_prefix; }},
       {"result-store", "AGENTFLEET_RESULT_STORE", false,
        "Fenced result store URL (password: $AGENTFLEET_RESULT_STORE_PASSWORD). Empty: the "
        "lease store's URL.",
@@ -129,6 +133,11 @@ const std::vector<Flag>& Flags() {
        "killed or fenced-off agent.",
        Duration(&O::claim_min_idle, std::chrono::milliseconds(0)),
        [](const O& o) { return FormatDuration(o.claim_min_idle); }},
+      {"task-time", "AGENTFLEET_TASK_TIME", false,
+       "Simulated pricing work per task (0: none), for demos and load tests: a backlog then "
+       "drains at about 1/task-time tasks per second and agent.",
+       Duration(&O::task_time, std::chrono::milliseconds(0)),
+       [](const O& o) { return FormatDuration(o.task_time); }},
       {"assignment-file", "AGENTFLEET_ASSIGNMENT_FILE", false,
        "The downward-API annotations file (metadata.annotations), re-read every "
        "--poll-interval. Exactly one of this and --assignment-from-api.",

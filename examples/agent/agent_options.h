@@ -21,6 +21,7 @@ struct AgentOptions {
 
   std::string lease_store_url;  // --lease-store: redis://... or postgresql://... (required)
   std::chrono::milliseconds lease_duration{15'000};  // renewed every third of it
+  std::string lease_key_prefix = "agentfleet:";      // Redis keys of the lease and result stores
   std::string result_store_url;                      // --result-store; empty: the lease store's URL
 
   std::string queue_url;  // --queue-url: the Redis holding the task streams (required)
@@ -29,6 +30,7 @@ struct AgentOptions {
   int batch_size = 64;                              // XREADGROUP COUNT
   std::chrono::milliseconds block{200};             // XREADGROUP BLOCK
   std::chrono::milliseconds claim_min_idle{5'000};  // XAUTOCLAIM min idle time
+  std::chrono::milliseconds task_time{0};           // simulated pricing work per task
 
   std::string assignment_file;       // --assignment-file (downward-API annotations file)
   bool assignment_from_api = false;  // --assignment-from-api (watch the own Pod)

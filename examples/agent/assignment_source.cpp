@@ -1,6 +1,7 @@
 #include "examples/agent/assignment_source.h"
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "controller/kube/rest/resource.h"
@@ -100,10 +101,7 @@ PodAssignmentWatcher::PodAssignmentWatcher(std::unique_ptr<kube::Client> client,
   informer_->AddHandlers({
       .on_add = [this](const auto& pod) { OnPod(*pod); },
       .on_update = [this](const auto&, const auto& pod) { OnPod(*pod); },
-      .on_delete =
-          [this](const auto&) {
-            log_.Warn("own Pod deleted; keeping the current assignment until terminated");
-          },
+      .on_delete = [this](const auto&) { Terminating(); },
   });
 }
 
@@ -119,7 +117,19 @@ void PodAssignmentWatcher::Stop() {
   if (informer_) informer_->Stop();
 }
 
+void PodAssignmentWatcher::Terminating() {
+  log_.Info("own Pod is terminating: releasing every shard");
+  // Newer than any generation the operator can write: nothing is taken again.
+  box_.Put({.present = true, .generation = std::numeric_limits<int64_t>::max(), .shards = {}});
+}
+
 void PodAssignmentWatcher::OnPod(const kube::PodRecord& pod) {
+  // A Pod being deleted holds nothing: its shards' new owners should not
+  // wait for the kubelet's SIGTERM (or the lease to expire).
+  if (pod.meta.deleting) {
+    Terminating();
+    return;
+  }
   auto parsed = AssignmentFromAnnotations(
       [&pod](std::string_view key) { return pod.meta.Annotation(key); }, shard_count_);
   if (!parsed.ok()) {

@@ -58,7 +58,8 @@ class AssignmentFileWatcher {
   std::thread thread_;
 };
 
-// Watches the Pod `name` in `ns` (field selector metadata.name=<name>).
+// Watches the Pod `name` in `ns` (field selector metadata.name=<name>). Once
+// the Pod is being deleted (or gone) the assignment is empty for good.
 class PodAssignmentWatcher {
  public:
   PodAssignmentWatcher(std::unique_ptr<kube::Client> client, std::string ns, std::string name,
@@ -70,6 +71,7 @@ class PodAssignmentWatcher {
 
  private:
   void OnPod(const kube::PodRecord& pod);
+  void Terminating();
 
   std::unique_ptr<kube::Client> client_;
   uint32_t shard_count_;

@@ -58,6 +58,9 @@ int Run(const agent::AgentOptions& o) {
     log.Error("invalid --result-store", {{"error", result_cfg.error()}});
     return 2;
   }
+  // One prefix for both stores: the operator reads the lease table under it.
+  lease_cfg->key_prefix = o.lease_key_prefix;
+  result_cfg->key_prefix = o.lease_key_prefix;
   auto queue_opts = redis::ParseUrl(o.queue_url);
   if (!queue_opts.ok()) {
     log.Error("invalid --queue-url", {{"error", queue_opts.error()}});
@@ -149,7 +152,8 @@ int Run(const agent::AgentOptions& o) {
                             .group = o.queue_group,
                             .batch_size = o.batch_size,
                             .block = o.block,
-                            .claim_min_idle = o.claim_min_idle},
+                            .claim_min_idle = o.claim_min_idle,
+                            .task_time = o.task_time},
                            std::move(*queue), std::move(*results), table, metrics, log);
 
   if (file_watcher) file_watcher->Start();

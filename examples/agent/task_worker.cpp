@@ -185,6 +185,9 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
   }
 
   if (!prices.empty()) {
+    if (config_.task_time.count() > 0) {
+      std::this_thread::sleep_for(config_.task_time * static_cast<int64_t>(entries.size()));
+    }
     if (!table_.StillValid(s.shard, s.token, Now())) return;
     Status written = results_->Write(config_.fleet, s.shard, s.token, prices);
     if (!written.ok()) {

@@ -31,6 +31,7 @@ struct WorkerConfig {
   int batch_size = 64;
   std::chrono::milliseconds block{200};
   std::chrono::milliseconds claim_min_idle{5'000};
+  std::chrono::milliseconds task_time{0};  // simulated work per task
 };
 
 class TaskWorker {

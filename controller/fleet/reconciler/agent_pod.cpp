@@ -38,7 +38,52 @@ void AddMount(Json& container) {
   container["volumeMounts"] = std::move(mounts);
 }
 
+Json FieldRef(std::string_view name, std::string_view path) {
+  return {{"name", name}, {"valueFrom", {{"fieldRef", {{"fieldPath", path}}}}}};
+}
+
+// A password by reference: the kubelet reads the Secret, the pod spec never
+// holds the value.
+Json SecretEnv(std::string_view name, const api::SecretKeyRef& ref) {
+  return {{"name", name},
+          {"valueFrom", {{"secretKeyRef", {{"name", ref.name}, {"key", ref.key}}}}}};
+}
+
 }  // namespace
+
+Json AgentEnv(const api::Fleet& fleet) {
+  Json vars = Json::array({FieldRef("POD_NAME", "metadata.name"),
+                           FieldRef("POD_NAMESPACE", "metadata.namespace"),
+                           EnvVar("AGENTFLEET_FLEET", fleet.meta.name),
+                           EnvVar("AGENTFLEET_SHARDS", std::to_string(fleet.spec.shards)),
+                           EnvVar("AGENTFLEET_ASSIGNMENT_FILE", std::string(kAssignmentFile)),
+                           EnvVar("AGENTFLEET_LEASE_DURATION",
+                                  std::to_string(fleet.spec.leases.lease_duration.count()) + "s")});
+  if (const auto* r = std::get_if<api::RedisLeaseStore>(&fleet.spec.leases.store)) {
+    vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE", r->url));
+    vars.push_back(EnvVar("AGENTFLEET_LEASE_KEY_PREFIX", r->key_prefix));
+    if (r->password_secret_ref) {
+      vars.push_back(SecretEnv("AGENTFLEET_LEASE_STORE_PASSWORD", *r->password_secret_ref));
+    }
+  } else {
+    const auto& p = std::get<api::PostgresLeaseStore>(fleet.spec.leases.store);
+    vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE", p.url));
+    if (p.password_secret_ref) {
+      vars.push_back(SecretEnv("AGENTFLEET_LEASE_STORE_PASSWORD", *p.password_secret_ref));
+    }
+  }
+  // Only the Redis-streams queue has a wire form the reference agent reads;
+  // agents of other backends take their queue settings from the template.
+  if (const auto* q = std::get_if<api::RedisStreamsQueue>(&fleet.spec.queue)) {
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_URL", q->url));
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_PREFIX", q->key_prefix));
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_GROUP", q->consumer_group));
+    if (q->password_secret_ref) {
+      vars.push_back(SecretEnv("AGENTFLEET_QUEUE_PASSWORD", *q->password_secret_ref));
+    }
+  }
+  return vars;
+}
 
 Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
   const Json& tmpl = fleet.spec.pod_template;
@@ -65,12 +110,7 @@ Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
                                  {"fieldRef", {{"fieldPath", "metadata.annotations"}}}}})}}}});
   spec["volumes"] = std::move(volumes);
 
-  Json vars = Json::array({{{"name", "AGENTFLEET_POD_NAME"},
-                            {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.name"}}}}}},
-                           EnvVar("AGENTFLEET_NAMESPACE", fleet.meta.namespace_name),
-                           EnvVar("AGENTFLEET_FLEET", fleet.meta.name),
-                           EnvVar("AGENTFLEET_SHARDS", std::to_string(fleet.spec.shards)),
-                           EnvVar("AGENTFLEET_ASSIGNMENT_FILE", std::string(kAssignmentFile))});
+  Json vars = AgentEnv(fleet);
   if (spec.contains("containers") && spec["containers"].is_array()) {
     for (auto& c : spec["containers"]) {
       if (!c.is_object()) continue;

@@ -4,7 +4,8 @@
 // for the fleet's selector, controlled by the fleet (so deleting the fleet
 // garbage-collects it), and given what the agent needs to find its shards —
 // the pod's annotations as a downward-API file (the kubelet refreshes it when
-// the operator rewrites the assignment) and a few environment variables.
+// the operator rewrites the assignment) and the environment variables the
+// reference agent reads (docs/protocol.md, "Pod wiring").
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -18,6 +19,12 @@ namespace agentfleet::fleet::reconciler {
 inline constexpr std::string_view kAssignmentVolume = "agentfleet-assignment";
 inline constexpr std::string_view kAssignmentDir = "/etc/agentfleet";
 inline constexpr std::string_view kAssignmentFile = "/etc/agentfleet/annotations";
+
+// The variables set in every container: the pod's name and namespace (downward
+// API), the fleet, its shard count, the assignment file, the lease store (URL,
+// key prefix, duration) and, for a Redis-streams queue, the queue; passwords
+// as secretKeyRef, never as values.
+nlohmann::json AgentEnv(const api::Fleet& fleet);
 
 // A new pod: its assignment is empty (generation 0) until the pod is Ready
 // and the planner gives it shards.

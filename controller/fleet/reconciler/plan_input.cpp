@@ -81,11 +81,15 @@ planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards) {
   return v;
 }
 
+std::string_view HolderPod(std::string_view holder) {
+  return holder.substr(0, holder.find('/'));
+}
+
 std::vector<planner::LeaseView> ToLeaseViews(const lease::LeaseSnapshot& snapshot) {
   std::vector<planner::LeaseView> out;
   out.reserve(snapshot.records.size());
   for (const auto& r : snapshot.records) {
-    out.push_back({r.shard, r.holder, r.ValidAt(snapshot.now_ms)});
+    out.push_back({r.shard, std::string(HolderPod(r.holder)), r.ValidAt(snapshot.now_ms)});
   }
   return out;
 }

@@ -3,6 +3,7 @@
 // The fleet's spec and the observed objects as the planner takes them.
 
 #include <optional>
+#include <string_view>
 #include <vector>
 
 #include "controller/fleet/api/types.h"
@@ -23,7 +24,13 @@ planner::PlanInput PlanInputFromFleet(const api::Fleet& fleet);
 // as retiring since the pod's creation, so the drain timeout still ends it.
 planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards);
 
-// The lease table at the store's own instant.
+// The pod a lease holder id names. Agents hold leases as
+// "<pod-name>/<random suffix>", new for every process start
+// (docs/protocol.md), so that a restarted agent is not taken for its
+// predecessor; the operator plans per pod. An id without a '/' is the pod name.
+std::string_view HolderPod(std::string_view holder);
+
+// The lease table at the store's own instant, holders mapped to their pods.
 std::vector<planner::LeaseView> ToLeaseViews(const lease::LeaseSnapshot& snapshot);
 
 // The pod's agentfleet.io/assignment-generation, 0 when absent or malformed.

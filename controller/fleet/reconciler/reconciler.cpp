@@ -200,7 +200,39 @@ void Reconciler::RefreshSources(const api::Fleet& fleet, const Json& object, Fle
   }
 }
 
-ReconcileResult Reconciler::Finalize(const api::Fleet& fleet, FleetState& state) {
+ReconcileResult Reconciler::Finalize(const std::string& key, const api::Fleet& fleet,
+                                     FleetState& state) {
+  // The agents go first: deleting the lease records while they still run
+  // would only let them take their shards again. Their pods would be
+  // garbage-collected anyway, but only once the fleet is gone.
+  const auto now = clock_.Now();
+  if (!state.finalizing_since) state.finalizing_since = now;
+  size_t remaining = 0;
+  std::vector<std::string> errors;
+  for (const auto& p : pods_.ByIndex(kFleetIndex, key)) {
+    ++remaining;
+    if (p->meta.deleting) continue;
+    auto s = client_.Delete(kube::resources::kPods, fleet.meta.namespace_name, p->meta.name,
+                            {.precondition_uid = p->meta.uid});
+    if (!s && s.error().code != ErrorCode::kNotFound &&
+        s.error().code != ErrorCode::kFailedPrecondition &&
+        s.error().code != ErrorCode::kConflict) {
+      errors.push_back("deleting pod " + p->meta.name + ": " + s.error().message);
+    }
+  }
+  if (!errors.empty()) {
+    std::string message;
+    for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;
+    return MakeError(ErrorCode::kUnavailable, message);
+  }
+  if (remaining > 0) {
+    if (now - *state.finalizing_since < options_.finalizer_pod_timeout) {
+      return ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+    }
+    events_.Warning(FleetRef(fleet.meta), "PodsStillTerminating", "Finalize",
+                    std::to_string(remaining) +
+                        " agent pods are still terminating; deleting the lease records anyway");
+  }
   if (!state.sources.leases_ok) {
     return MakeError(state.sources.lease_error.code, "cannot delete the fleet's lease records: " +
                                                          state.sources.lease_error.message);
@@ -259,7 +291,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
 
   if (fleet.meta.deleting) {
     if (!fleet.HasFinalizer()) return ReconcileResult::Done();
-    return Finalize(fleet, state);
+    return Finalize(key, fleet, state);
   }
   if (!fleet.HasFinalizer()) {
     if (auto s = PatchFinalizers(record, true); !s) return s.error();
@@ -435,7 +467,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   if (snapshot) {
     for (auto it = state.handoffs.begin(); it != state.handoffs.end();) {
       const lease::LeaseRecord* held = snapshot->Valid(it->first);
-      if (held && held->holder == it->second.first) {
+      if (held && HolderPod(held->holder) == it->second.first) {
         if (options_.metrics) {
           options_.metrics->Handoff(
               ns, name, std::chrono::duration<double>(mono_now - it->second.second).count());

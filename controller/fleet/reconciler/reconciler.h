@@ -40,6 +40,9 @@ std::optional<std::string> FleetKeyOfPod(const kube::PodRecord& pod);
 struct ReconcilerOptions {
   // A created pod the cache has not shown after this long is created again.
   std::chrono::seconds expectation_timeout{300};
+  // A deleted fleet's pods are deleted before its lease records; pods still
+  // terminating after this long no longer hold the records back.
+  std::chrono::seconds finalizer_pod_timeout{300};
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";
@@ -78,13 +81,15 @@ class Reconciler {
     std::map<std::string, std::string> marked;  // pod -> cached version the retiring mark replaced
     std::map<uint32_t, std::pair<std::string, Clock::Monotonic>> handoffs;  // shard -> new owner
     Sources sources;
+    std::optional<Clock::Monotonic> finalizing_since;
   };
 
   kube::controller::ReconcileResult ReconcileFleet(const std::string& key,
                                                    const FleetRecord& record, FleetState& state);
   kube::controller::ReconcileResult Invalid(const FleetRecord& record, const std::string& reason,
                                             const std::string& message);
-  kube::controller::ReconcileResult Finalize(const api::Fleet& fleet, FleetState& state);
+  kube::controller::ReconcileResult Finalize(const std::string& key, const api::Fleet& fleet,
+                                             FleetState& state);
   Status PatchFinalizers(const FleetRecord& record, bool add);
   Status WriteStatus(const std::string& ns, const std::string& name,
                      const api::FleetStatus& current, const api::FleetStatus& next);

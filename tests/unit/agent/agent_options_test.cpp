@@ -39,6 +39,33 @@ TEST(AgentOptions, RequiredAndDefaults) {
   EXPECT_FALSE(o.assignment_from_api);
   EXPECT_EQ(o.poll_interval, 1s);
   EXPECT_EQ(o.metrics_bind_address, ":8080");
+  EXPECT_EQ(o.lease_key_prefix, "agentfleet:");
+  EXPECT_EQ(o.task_time, 0ms);
+}
+
+// The variables the operator sets in every agent container
+// (controller/fleet/reconciler/agent_pod.cpp) are the ones the agent reads.
+TEST(AgentOptions, TheOperatorsPodEnvironmentIsEnough) {
+  Env env{{"POD_NAME", "pricing-0"},
+          {"POD_NAMESPACE", "shop"},
+          {"AGENTFLEET_FLEET", "pricing"},
+          {"AGENTFLEET_SHARDS", "64"},
+          {"AGENTFLEET_ASSIGNMENT_FILE", "/etc/agentfleet/annotations"},
+          {"AGENTFLEET_LEASE_DURATION", "15s"},
+          {"AGENTFLEET_LEASE_STORE", "redis://r:6379/0"},
+          {"AGENTFLEET_LEASE_KEY_PREFIX", "agentfleet:pricing:"},
+          {"AGENTFLEET_LEASE_STORE_PASSWORD", "pw"},
+          {"AGENTFLEET_QUEUE_URL", "redis://r:6379/0"},
+          {"AGENTFLEET_QUEUE_PREFIX", "pricing:tasks"},
+          {"AGENTFLEET_QUEUE_GROUP", "pricing-agents"},
+          {"AGENTFLEET_QUEUE_PASSWORD", "pw"},
+          {"AGENTFLEET_TASK_TIME", "20ms"}};
+  auto r = Parse({}, env);
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kRun) << r.error;
+  EXPECT_EQ(r.options.lease_key_prefix, "agentfleet:pricing:");
+  EXPECT_EQ(r.options.task_time, 20ms);
+  EXPECT_EQ(r.options.assignment_file, "/etc/agentfleet/annotations");
+  EXPECT_EQ(r.options.queue_password, "pw");
 }
 
 TEST(AgentOptions, EnvironmentFillsAndFlagsWin) {

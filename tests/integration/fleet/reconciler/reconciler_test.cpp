@@ -19,6 +19,7 @@
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
 #include "controller/kube/informer/informer.h"
+#include "controller/obs/metrics.h"
 #include "controller/sources/lease/store_config.h"
 #include "controller/sources/protocol/shard_ranges.h"
 #include "tests/support/cluster.h"
@@ -253,9 +254,10 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
     for (const auto& e : p["spec"]["containers"][0]["env"]) env[e["name"]] = e;
     EXPECT_EQ(env["AGENTFLEET_FLEET"]["value"], "pricing");
     EXPECT_EQ(env["AGENTFLEET_SHARDS"]["value"], "12");
-    EXPECT_EQ(env["AGENTFLEET_NAMESPACE"]["value"], ns());
+    EXPECT_EQ(env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.namespace");
     EXPECT_EQ(env["AGENTFLEET_ASSIGNMENT_FILE"]["value"], "/etc/agentfleet/annotations");
-    EXPECT_EQ(env["AGENTFLEET_POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
+    EXPECT_EQ(env["POD_NAME"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
+    EXPECT_EQ(env["AGENTFLEET_LEASE_KEY_PREFIX"]["value"], prefix_ + "leases:");
   }
   ASSERT_TRUE(Converge([&] {
     Json st = GetFleet().value("status", Json::object());
@@ -466,6 +468,128 @@ TEST_F(ReconcilerTest, AutoscalesOnQueueDepth) {
     return st.value("desiredReplicas", -1) == 4 && st.value("queueDepth", -1) == 35 &&
            st.contains("lastScaleTime");
   })) << GetFleet()["status"].dump();
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// The agents' side played by hand through the lease table, with holder ids
+// as real agents write them ("<pod>/<suffix>"): hand-offs are timed; an agent
+// that holds none of its shards for 3 lease durations (6 s) is replaced; a retiring
+// pod that keeps its leases is deleted once drainTimeoutSeconds has passed.
+TEST_F(ReconcilerTest, HandoffsStuckAgentsAndTheDrainTimeout) {
+  obs::Registry registry;
+  FleetMetrics metrics(registry);
+  Reconciler r(*client_, fleets_->store(), pods_->store(), *events_, RealClock::Instance(),
+               factory_, {.metrics = &metrics});
+  Json fleet = Fleet(2);
+  fleet["spec"]["leases"]["leaseDurationSeconds"] = 2;
+  fleet["spec"]["retirement"]["drainTimeoutSeconds"] = 4;
+  auto created = client_->Create(kPricingAgentFleets, ns(), fleet);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  std::vector<std::string> degraded_reasons;
+  auto converge = [&](const std::function<bool()>& ok, int seconds = 60) {
+    return Eventually(
+        [&] {
+          (void)r.Reconcile(key());
+          for (const auto& c : GetFleet()["status"].value("conditions", Json::array())) {
+            if (c["type"] == "Degraded" && c["status"] == "True") {
+              degraded_reasons.push_back(c.value("reason", ""));
+            }
+          }
+          return ok();
+        },
+        std::chrono::seconds(seconds));
+  };
+  auto shards_of = [&](const std::string& pod) {
+    for (const auto& p : Pods()) {
+      if (p["metadata"]["name"] == pod) {
+        auto s = protocol::ParseShardRanges(
+            p["metadata"]["annotations"].value("agentfleet.io/shards", ""), 12);
+        if (s) return *s;
+      }
+    }
+    return std::vector<uint32_t>{};
+  };
+  auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& p : Pods()) out.insert(p["metadata"]["name"].get<std::string>());
+    return out;
+  };
+  auto hold_all = [&](const std::string& pod) {
+    for (uint32_t s : shards_of(pod)) {
+      auto l = Leases().Acquire("pricing", s, pod + "/0123456789abcdef", std::chrono::seconds(600));
+      ASSERT_TRUE(l.ok()) << l.error().ToString();
+    }
+  };
+  auto event_on = [&](const std::string& pod, const std::string& reason) {
+    events_->Flush();
+    auto listed = client_->List(kube::resources::kEvents, ns());
+    if (!listed) return false;
+    for (const auto& e : listed->items) {
+      if (e["regarding"].value("kind", "") == "Pod" && e["regarding"].value("name", "") == pod &&
+          e.value("reason", "") == reason) {
+        return true;
+      }
+    }
+    return false;
+  };
+
+  ASSERT_TRUE(converge([&] {
+    return Balance(2) == std::vector<size_t>{6, 6};
+  })) << Json(Pods()).dump();
+  auto first = names();
+  const std::string a = *first.begin(), b = *first.rbegin();
+
+  // --- a's agent takes its shards: six hand-offs end and are timed ---
+  hold_all(a);
+  const std::string labels = "{namespace=\"" + ns() + "\",fleet=\"pricing\"}";
+  ASSERT_TRUE(converge([&] {
+    return registry.Render().find("agentfleet_handoff_seconds_count" + labels + " 6") !=
+           std::string::npos;
+  })) << registry.Render();
+
+  // --- b's agent never takes any: after 6 s it is stuck and replaced ---
+  ASSERT_TRUE(converge([&] {
+    auto now = names();
+    return now.size() == 2 && now.count(a) == 1 && now.count(b) == 0 &&
+           Balance(2) == std::vector<size_t>{6, 6};
+  })) << Json(Pods()).dump();
+  EXPECT_TRUE(event_on(b, "AgentStuck"));
+  EXPECT_NE(std::find(degraded_reasons.begin(), degraded_reasons.end(), "AgentStuck"),
+            degraded_reasons.end());
+  auto second = names();
+  second.erase(a);
+  const std::string c = *second.begin();
+
+  // --- scale to 1: c (newest, holding as many as a) retires but keeps its
+  // leases, so it is deleted only when the drain timeout passes ---
+  hold_all(c);
+  ASSERT_TRUE(client_
+                  ->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+                          {{"spec", {{"replicas", 1}}}})
+                  .ok());
+  auto marked_at = std::chrono::steady_clock::now();
+  ASSERT_TRUE(converge([&] {
+    for (const auto& p : Pods()) {
+      if (p["metadata"]["name"] == c &&
+          p["metadata"]["annotations"].contains("agentfleet.io/retiring")) {
+        marked_at = std::chrono::steady_clock::now();
+        return true;
+      }
+    }
+    return false;
+  })) << Json(Pods()).dump();
+  ASSERT_TRUE(converge([&] { return names().count(c) == 0; }, 30)) << Json(Pods()).dump();
+  auto waited = std::chrono::steady_clock::now() - marked_at;
+  EXPECT_GE(waited, std::chrono::seconds(3)) << "deleted before the drain timeout";
+  EXPECT_TRUE(event_on(c, "DrainTimeout"));
+  EXPECT_EQ(names(), std::set<std::string>{a});
 }
 
 }  // namespace

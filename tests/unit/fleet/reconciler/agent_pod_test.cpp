@@ -65,22 +65,48 @@ TEST(AgentPodTest, DownwardApiVolumeMountedIntoEveryContainer) {
 
 TEST(AgentPodTest, EnvironmentInEveryContainerOverridesTheTemplate) {
   Json pod = BuildAgentPod(testing::TestFleet(), "pricing-0");
+  auto value = [](const Json& c, const char* name) {
+    const Json* e = Env(c, name);
+    return e && e->contains("value") ? (*e)["value"].get<std::string>() : std::string("<unset>");
+  };
   for (const auto& c : pod["spec"]["containers"]) {
-    const Json* name = Env(c, "AGENTFLEET_POD_NAME");
-    ASSERT_NE(name, nullptr);
-    EXPECT_EQ((*name)["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
-    ASSERT_NE(Env(c, "AGENTFLEET_NAMESPACE"), nullptr);
-    EXPECT_EQ((*Env(c, "AGENTFLEET_NAMESPACE"))["value"], "shop");
-    ASSERT_NE(Env(c, "AGENTFLEET_FLEET"), nullptr);
-    EXPECT_EQ((*Env(c, "AGENTFLEET_FLEET"))["value"], "pricing");
-    ASSERT_NE(Env(c, "AGENTFLEET_SHARDS"), nullptr);
-    EXPECT_EQ((*Env(c, "AGENTFLEET_SHARDS"))["value"], "12");
-    ASSERT_NE(Env(c, "AGENTFLEET_ASSIGNMENT_FILE"), nullptr);
-    EXPECT_EQ((*Env(c, "AGENTFLEET_ASSIGNMENT_FILE"))["value"], "/etc/agentfleet/annotations");
+    ASSERT_NE(Env(c, "POD_NAME"), nullptr);
+    EXPECT_EQ((*Env(c, "POD_NAME"))["valueFrom"]["fieldRef"]["fieldPath"], "metadata.name");
+    ASSERT_NE(Env(c, "POD_NAMESPACE"), nullptr);
+    EXPECT_EQ((*Env(c, "POD_NAMESPACE"))["valueFrom"]["fieldRef"]["fieldPath"],
+              "metadata.namespace");
+    EXPECT_EQ(value(c, "AGENTFLEET_FLEET"), "pricing");
+    EXPECT_EQ(value(c, "AGENTFLEET_SHARDS"), "12");
+    EXPECT_EQ(value(c, "AGENTFLEET_ASSIGNMENT_FILE"), "/etc/agentfleet/annotations");
+    EXPECT_EQ(value(c, "AGENTFLEET_LEASE_STORE"), "redis://10.0.0.1:6380/2");
+    EXPECT_EQ(value(c, "AGENTFLEET_LEASE_KEY_PREFIX"), "agentfleet:pricing:");
+    EXPECT_EQ(value(c, "AGENTFLEET_LEASE_DURATION"), "20s");
+    EXPECT_EQ(value(c, "AGENTFLEET_QUEUE_URL"), "redis://10.0.0.1:6380/2");
+    EXPECT_EQ(value(c, "AGENTFLEET_QUEUE_PREFIX"), "pricing:tasks");
+    EXPECT_EQ(value(c, "AGENTFLEET_QUEUE_GROUP"), "agents");
+    for (const char* secret : {"AGENTFLEET_LEASE_STORE_PASSWORD", "AGENTFLEET_QUEUE_PASSWORD"}) {
+      const Json* e = Env(c, secret);
+      ASSERT_NE(e, nullptr) << secret;
+      EXPECT_FALSE(e->contains("value")) << "a password in the pod spec";
+      EXPECT_EQ((*e)["valueFrom"]["secretKeyRef"]["name"], "pricing-redis");
+      EXPECT_EQ((*e)["valueFrom"]["secretKeyRef"]["key"], "password");
+    }
   }
   const Json& agent = pod["spec"]["containers"][0];
   ASSERT_NE(Env(agent, "LOG"), nullptr);
   EXPECT_EQ((*Env(agent, "LOG"))["value"], "debug");
+}
+
+TEST(AgentPodTest, PostgresLeasesAndANonRedisQueue) {
+  api::Fleet f = testing::TestFleet();
+  f.spec.leases.store = api::PostgresLeaseStore{"postgresql://agents@db:5432/leases", {}};
+  f.spec.queue = api::SqsQueue{.queue_name = "tasks", .region = "eu-west-1"};
+  Json c = BuildAgentPod(f, "pricing-0")["spec"]["containers"][0];
+  ASSERT_NE(Env(c, "AGENTFLEET_LEASE_STORE"), nullptr);
+  EXPECT_EQ((*Env(c, "AGENTFLEET_LEASE_STORE"))["value"], "postgresql://agents@db:5432/leases");
+  EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_KEY_PREFIX"), nullptr);
+  EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_STORE_PASSWORD"), nullptr);
+  EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_URL"), nullptr);
 }
 
 TEST(AgentPodTest, TemplateWithoutMetadataOrVolumes) {
@@ -89,7 +115,7 @@ TEST(AgentPodTest, TemplateWithoutMetadataOrVolumes) {
   Json pod = BuildAgentPod(f, "pricing-0");
   EXPECT_EQ(pod["metadata"]["labels"].size(), 2u);
   EXPECT_EQ(pod["spec"]["volumes"].size(), 1u);
-  EXPECT_EQ(pod["spec"]["containers"][0]["env"].size(), 5u);
+  EXPECT_EQ(pod["spec"]["containers"][0]["env"].size(), AgentEnv(f).size());
 }
 
 TEST(AgentPodTest, Patches) {

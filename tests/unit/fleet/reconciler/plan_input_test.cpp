@@ -107,6 +107,20 @@ TEST(PlanInputTest, LeaseViewsJudgeValidityAtTheStoreInstant) {
   EXPECT_FALSE(views[2].valid);  // released
 }
 
+// An agent holds leases as "<pod>/<suffix>": the planner must see the pod.
+TEST(PlanInputTest, LeaseHoldersMapToTheirPods) {
+  EXPECT_EQ(HolderPod("pricing-0/3f9a0c2b7e1d4a65"), "pricing-0");
+  EXPECT_EQ(HolderPod("pricing-0"), "pricing-0");
+  EXPECT_EQ(HolderPod(""), "");
+  lease::LeaseSnapshot s;
+  s.now_ms = 1000;
+  s.records = {{4, "pricing-2/00aa11bb22cc33dd", 9, 9000}};
+  auto views = ToLeaseViews(s);
+  ASSERT_EQ(views.size(), 1u);
+  EXPECT_EQ(views[0].holder, "pricing-2");
+  EXPECT_TRUE(views[0].valid);
+}
+
 TEST(PlanInputTest, AssignmentGeneration) {
   kube::PodRecord p = Pod("pricing-0");
   EXPECT_EQ(AssignmentGeneration(p), 0);

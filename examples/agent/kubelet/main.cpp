@@ -1,0 +1,287 @@
+// agent-kubelet: the kubelet's part for pods on kwok's fake nodes. It runs one
+// pricing-agent process on this host for every Ready pod that matches a label
+// selector, with the environment the pod's first container declares, and
+// stops it (SIGTERM, then SIGKILL after the pod's grace period) when the pod
+// is deleted, stops being Ready or is replaced. An agent that exits while its
+// pod should run is restarted, as restartPolicy Always would. Used by the
+// end-to-end tests and by `make demo`; wiring only, the rules are in
+// pod_agents.cpp.
+//
+//   agent-kubelet --namespace NS --selector SEL --log-dir DIR [--kubeconfig F]
+//                 [--agent BIN] [--poll-ms N] [-- AGENT-FLAGS...]
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "controller/base/base64.h"
+#include "controller/kube/config/rest_config.h"
+#include "controller/kube/rest/client.h"
+#include "controller/kube/rest/resource.h"
+#include "controller/obs/log.h"
+#include "examples/agent/kubelet/pod_agents.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace agentfleet;  // NOLINT: a main file
+using Clock = std::chrono::steady_clock;
+using Json = nlohmann::json;
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnSignal(int) {
+  g_stop.store(true);
+}
+
+struct Options {
+  std::string kubeconfig, namespace_name, selector, log_dir, agent;
+  int poll_ms = 200;
+  std::vector<std::string> agent_args;
+};
+
+struct Agent {
+  pid_t pid = -1;
+  std::string uid;
+  bool stopping = false;
+  Clock::time_point kill_at{};
+};
+
+std::string SelfDir() {
+  char buf[4096];
+  ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0) return ".";
+  std::string path(buf, static_cast<size_t>(n));
+  return path.substr(0, path.rfind('/'));
+}
+
+bool Parse(int argc, char** argv, Options& o, std::string& error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--") {
+      for (++i; i < argc; ++i) o.agent_args.emplace_back(argv[i]);
+      break;
+    }
+    auto value = [&](std::string& out) {
+      if (i + 1 >= argc) {
+        error = a + " needs a value";
+        return false;
+      }
+      out = argv[++i];
+      return true;
+    };
+    std::string poll;
+    if (a == "--kubeconfig") {
+      if (!value(o.kubeconfig)) return false;
+    } else if (a == "--namespace") {
+      if (!value(o.namespace_name)) return false;
+    } else if (a == "--selector") {
+      if (!value(o.selector)) return false;
+    } else if (a == "--log-dir") {
+      if (!value(o.log_dir)) return false;
+    } else if (a == "--agent") {
+      if (!value(o.agent)) return false;
+    } else if (a == "--poll-ms") {
+      if (!value(poll)) return false;
+      o.poll_ms = std::atoi(poll.c_str());
+      if (o.poll_ms < 10) {
+        error = "--poll-ms must be at least 10";
+        return false;
+      }
+    } else {
+      error = "unknown argument " + a;
+      return false;
+    }
+  }
+  if (o.namespace_name.empty() || o.selector.empty() || o.log_dir.empty()) {
+    error = "--namespace, --selector and --log-dir are required";
+    return false;
+  }
+  if (o.agent.empty()) o.agent = SelfDir() + "/pricing-agent";
+  return true;
+}
+
+pid_t Spawn(const Options& o, const agent::kubelet::AgentSpec& spec) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string kv = *e;
+    std::string key = kv.substr(0, kv.find('='));
+    if (spec.env.count(key) > 0 || key == "AGENTFLEET_ASSIGNMENT_FILE") continue;
+    env_strings.push_back(std::move(kv));
+  }
+  for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
+  if (!o.kubeconfig.empty()) env_strings.push_back("KUBECONFIG=" + o.kubeconfig);
+  std::vector<std::string> args{o.agent, "--assignment-from-api"};
+  args.insert(args.end(), o.agent_args.begin(), o.agent_args.end());
+  const std::string log = o.log_dir + "/" + spec.pod + ".log";
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    std::vector<char*> argv, envp;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(o.agent.c_str(), argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int Run(const Options& o) {
+  obs::Logger log;
+  auto rest = kube::ResolveConfig(o.kubeconfig, kube::ProcessEnvironment());
+  if (!rest.ok()) {
+    log.Error("no Kubernetes configuration", {{"error", rest.error()}});
+    return 1;
+  }
+  log.AddSecret(rest->token);
+  auto client = kube::Client::Create(std::move(*rest), {.user_agent = "agent-kubelet"});
+  if (!client.ok()) {
+    log.Error("cannot create the Kubernetes client", {{"error", client.error()}});
+    return 1;
+  }
+  ::mkdir(o.log_dir.c_str(), 0700);
+
+  std::map<std::string, Agent> agents;                   // by pod name
+  std::map<std::string, Clock::time_point> retry_after;  // restart back-off, by pod
+  std::map<std::string, std::string> reported;           // last error logged, by pod
+  auto reap = [&] {
+    int status = 0;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+      for (auto it = agents.begin(); it != agents.end(); ++it) {
+        if (it->second.pid != pid) continue;
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        log.Info("agent exited", {{"pod", it->first}, {"pid", pid}, {"code", code}});
+        if (!it->second.stopping) retry_after[it->first] = Clock::now() + std::chrono::seconds(1);
+        agents.erase(it);
+        break;
+      }
+    }
+  };
+  auto stop = [&](const std::string& pod, Agent& a, std::chrono::seconds grace) {
+    if (a.stopping) return;
+    kill(a.pid, SIGTERM);
+    a.stopping = true;
+    a.kill_at = Clock::now() + grace;
+    log.Info("stopping agent", {{"pod", pod}, {"pid", a.pid}});
+  };
+
+  log.Info("agent-kubelet started", {{"namespace", o.namespace_name}, {"selector", o.selector}});
+  while (!g_stop.load()) {
+    reap();
+    auto list =
+        (*client)->List(kube::resources::kPods, o.namespace_name, {.label_selector = o.selector});
+    if (!list.ok()) {
+      log.Warn("listing pods failed", {{"error", list.error()}});
+    } else {
+      std::map<std::string, const Json*> runnable;
+      std::map<std::string, std::chrono::seconds> grace;
+      for (const auto& pod : list->items) {
+        std::string name = pod.value("metadata", Json::object()).value("name", "");
+        Json g = pod.value("spec", Json::object()).value("terminationGracePeriodSeconds", Json(30));
+        grace[name] = std::chrono::seconds(g.is_number_integer() ? g.get<int64_t>() : 30);
+        if (agent::kubelet::ShouldRun(pod)) runnable[name] = &pod;
+      }
+      for (auto& [pod, a] : agents) {
+        auto it = runnable.find(pod);
+        bool replaced = it != runnable.end() &&
+                        it->second->value("metadata", Json::object()).value("uid", "") != a.uid;
+        if (it == runnable.end() || replaced) {
+          stop(pod, a, grace.count(pod) ? grace[pod] : std::chrono::seconds(30));
+        }
+        if (a.stopping && Clock::now() >= a.kill_at) kill(a.pid, SIGKILL);
+      }
+      for (const auto& [pod, json] : runnable) {
+        if (agents.count(pod) > 0) continue;
+        if (auto r = retry_after.find(pod); r != retry_after.end() && Clock::now() < r->second) {
+          continue;
+        }
+        const std::string ns = o.namespace_name;
+        auto spec = agent::kubelet::AgentSpecFor(
+            *json, [&](const std::string& name, const std::string& key) -> Result<std::string> {
+              auto s = (*client)->Get(kube::resources::kSecrets, ns, name);
+              if (!s.ok())
+                return MakeError(s.error().code, "Secret " + name + ": " + s.error().message);
+              const Json data = s->value("data", Json::object());
+              if (!data.contains(key) || !data[key].is_string()) {
+                return MakeError(ErrorCode::kNotFound, "Secret " + name + " has no key " + key);
+              }
+              auto v = Base64Decode(data[key].get<std::string>());
+              if (!v)
+                return MakeError(ErrorCode::kInvalidArgument,
+                                 "Secret " + name + " key " + key + " is not base64");
+              log.AddSecret(*v);
+              return *v;
+            });
+        if (!spec.ok()) {
+          if (reported[pod] != spec.error().message) {
+            log.Warn("cannot start the agent", {{"pod", pod}, {"error", spec.error()}});
+            reported[pod] = spec.error().message;
+          }
+          continue;
+        }
+        reported.erase(pod);
+        pid_t pid = Spawn(o, *spec);
+        agents[pod] = {.pid = pid, .uid = spec->uid};
+        log.Info("started agent", {{"pod", pod}, {"pid", pid}});
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(o.poll_ms));
+  }
+
+  // Stopped: every agent gets SIGTERM and its grace period, as on node drain.
+  for (auto& [pod, a] : agents) stop(pod, a, std::chrono::seconds(30));
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!agents.empty() && Clock::now() < deadline) {
+    reap();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (auto& [pod, a] : agents) kill(a.pid, SIGKILL);
+  while (!agents.empty()) {
+    reap();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  log.Info("agent-kubelet stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  std::string error;
+  if (!Parse(argc, argv, o, error)) {
+    std::cerr << "agent-kubelet: " << error << "\n"
+              << "usage: agent-kubelet --namespace NS --selector SEL --log-dir DIR "
+                 "[--kubeconfig F] [--agent BIN] [--poll-ms N] [-- AGENT-FLAGS...]\n";
+    return 2;
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGTERM, &sa, nullptr);
+  sigaction(SIGINT, &sa, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+  return Run(o);
+}
