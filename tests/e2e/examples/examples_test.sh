@@ -1,0 +1,265 @@
+#!/usr/bin/env bash
+# e2e: every example manifest (examples/*.yaml) applies cleanly and every
+# example fleet reconciles.
+#  1. Each file starts with a comment that says how to apply it; the server
+#     accepts it (kubectl apply --dry-run=server --validate=strict), then
+#     stores it (a real apply into a fresh namespace).
+#  2. The same files, with their servers and Secret values pointed at the
+#     fixture servers (rewrite_examples.py: Redis through an ACL user whose
+#     password only the Secret holds, PostgreSQL with its scram password,
+#     RabbitMQ through a monitoring-only user, SQS on ElasticMQ), go into a
+#     second namespace, each queue holding a known number of tasks, and
+#     agentfleet-controller runs for that namespace. Every fleet must reach:
+#     status for its generation, the queue depth read exactly (the source was
+#     reached), no Degraded=True condition, the expected pods with
+#     agentfleet.io/shards covering every shard once (check_fleets.py).
+#  3. Deleting the fleets runs their lease-cleanup finalizer (an Event
+#     LeasesDeleted each); the controller's log never holds a credential; it
+#     stops cleanly on SIGTERM.
+# Everything it creates (namespaces, Redis user and keys, RabbitMQ vhost and
+# user, the SQS queue, the controller) is removed on exit, also on failure.
+# Run through ctest (ctest -R e2e_examples), which starts the fixtures and
+# sets KUBECONFIG, AGENTFLEET_TOOLS, AGENTFLEET_BIN_DIR and the AGENTFLEET_*_DIR
+# of the redis, postgres, rabbitmq and elasticmq fixtures.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=${AGENTFLEET_SOURCE_DIR:-$(cd "$here/../../.." && pwd)}
+log() { echo "[examples $(date +%H:%M:%S)] $*" >&2; }
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+for v in KUBECONFIG AGENTFLEET_TOOLS AGENTFLEET_BIN_DIR AGENTFLEET_REDIS_DIR \
+  AGENTFLEET_POSTGRES_DIR AGENTFLEET_RABBITMQ_DIR AGENTFLEET_ELASTICMQ_DIR; do
+  [[ -n ${!v:-} ]] || fail "\$$v is not set (run through ctest: ctest -R e2e_examples)"
+done
+controller=$AGENTFLEET_BIN_DIR/agentfleet-controller
+[[ -x $controller ]] || fail "$controller is not built"
+PATH=$("$AGENTFLEET_TOOLS" --path):$PATH
+for tool in kubectl redis-cli curl python3 openssl; do
+  command -v "$tool" >/dev/null || fail "$tool is not on PATH"
+done
+python3 -c 'import yaml' 2>/dev/null || fail "python3 has no yaml module (python3-yaml)"
+
+depth=3  # tasks put into every fleet's queue
+id=ex$$$RANDOM
+ns_plain=$id-plain
+ns_run=$id-run
+work=$(mktemp -d "${TMPDIR:-/tmp}/agentfleet-e2e-examples.XXXXXX")
+ctl_pid=
+redis_port=$(cat "$AGENTFLEET_REDIS_DIR/port")
+redis_user=$id
+rmq_url=$(cat "$AGENTFLEET_RABBITMQ_DIR/url")
+rmq_admin=$(cat "$AGENTFLEET_RABBITMQ_DIR/user"):$(cat "$AGENTFLEET_RABBITMQ_DIR/password")
+rmq_vhost=$id
+rmq_user=$id-monitor
+sqs_url=$(cat "$AGENTFLEET_ELASTICMQ_DIR/url")
+sqs_queue=$id-pricing-tasks
+sqs_queue_url=
+secrets=()  # credentials that must never reach the controller's log
+
+rcli() { redis-cli -p "$redis_port" "$@"; }
+rmq() {  # METHOD PATH [JSON]
+  curl -fsS -u "$rmq_admin" -X "$1" -H 'content-type: application/json' \
+    "$rmq_url$2" ${3:+-d "$3"}
+}
+urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+
+stop_controller() {
+  [[ -n $ctl_pid ]] || return 0
+  kill -TERM "$ctl_pid" 2>/dev/null || true
+  for _ in $(seq 150); do kill -0 "$ctl_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$ctl_pid" 2>/dev/null || true
+  wait "$ctl_pid" 2>/dev/null || true
+  ctl_pid=
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  if ((rc != 0)) && [[ -f $work/controller.log ]]; then
+    echo "--- last lines of the controller's log ($work/controller.log) ---" >&2
+    tail -40 "$work/controller.log" >&2
+  fi
+  stop_controller
+  # Without the controller nobody removes the finalizer: drop it, or the
+  # namespace would stay Terminating.
+  for ns in "$ns_run" "$ns_plain"; do
+    for f in $(kubectl get pricingagentfleets -n "$ns" -o name 2>/dev/null); do
+      kubectl patch -n "$ns" "$f" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
+    done
+    kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1
+  done
+  rcli ACL DELUSER "$redis_user" >/dev/null 2>&1
+  rcli --scan --pattern "$id:*" 2>/dev/null | xargs -r redis-cli -p "$redis_port" DEL >/dev/null 2>&1
+  rmq DELETE "/api/vhosts/$(urlencode "$rmq_vhost")" >/dev/null 2>&1
+  rmq DELETE "/api/users/$(urlencode "$rmq_user")" >/dev/null 2>&1
+  [[ -z $sqs_queue_url ]] || curl -fsS -o /dev/null "$sqs_url/?Action=DeleteQueue&QueueUrl=$sqs_queue_url"
+  if ((rc == 0)); then rm -rf "$work"; else echo "(files kept in $work)" >&2; fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- the files -----------------------------------------------------------------
+cd "$src/examples"
+mapfile -t files < <({ ls -1 -- *-secret.yaml; ls -1 -- *.yaml | grep -v -- '-secret\.yaml$'; } 2>/dev/null)
+((${#files[@]} > 0)) || fail "no example files in $src/examples"
+log "${#files[@]} example files: ${files[*]}"
+# Each says how to apply it, itself or in the apply line of the example that
+# needs it (a Secret's comment may leave that to its fleet's).
+for f in "${files[@]}"; do
+  [[ $(head -1 "$f") == '#'* ]] || fail "examples/$f does not start with a comment saying what it shows"
+  grep -q '^#.*kubectl apply' "$f" ||
+    grep -q -e "^#.*-f examples/$f\b" -- *.yaml ||
+    fail "examples/$f: no comment says how to apply it (kubectl apply -f examples/$f ...)"
+done
+
+# --- 1: the server accepts and stores every file --------------------------------
+kubectl apply --server-side --force-conflicts --field-manager=agentfleet-e2e-examples \
+  -f "$src/crds/agentfleet.io_pricingagentfleets.yaml" >/dev/null
+kubectl wait --for=condition=Established --timeout=60s crd/pricingagentfleets.agentfleet.io >/dev/null
+for _ in $(seq 100); do kubectl get pricingagentfleets -n default >/dev/null 2>&1 && break; sleep 0.3; done
+kubectl create namespace "$ns_plain" >/dev/null
+kubectl create namespace "$ns_run" >/dev/null
+
+for f in "${files[@]}"; do
+  out=$(kubectl apply --dry-run=server --validate=strict -n "$ns_plain" -f "$f" 2>&1) ||
+    fail "examples/$f is refused by the API server (dry run): $out"
+  out=$(kubectl apply --validate=strict -n "$ns_plain" -f "$f" 2>&1) ||
+    fail "examples/$f is refused by the API server: $out"
+  kubectl get -n "$ns_plain" -f "$f" -o name >/dev/null 2>&1 || fail "examples/$f: applied, but not stored"
+done
+log "every file passes a server dry run and is stored in namespace $ns_plain"
+
+# --- 2: the fixture servers ------------------------------------------------------
+redis_password=$(openssl rand -hex 16)
+rcli ACL SETUSER "$redis_user" on ">$redis_password" '~*' '&*' +@all >/dev/null ||
+  fail "cannot create the Redis ACL user"
+pg_password=$(cat "$AGENTFLEET_POSTGRES_DIR/password")
+pg_port=$(cat "$AGENTFLEET_POSTGRES_DIR/port")
+rmq_password=$(openssl rand -hex 16)
+rmq PUT "/api/vhosts/$(urlencode "$rmq_vhost")" '{}' >/dev/null || fail "cannot create the RabbitMQ vhost"
+rmq PUT "/api/users/$(urlencode "$rmq_user")" "{\"password\":\"$rmq_password\",\"tags\":\"monitoring\"}" >/dev/null ||
+  fail "cannot create the RabbitMQ user"
+rmq PUT "/api/permissions/$(urlencode "$rmq_vhost")/$(urlencode "$rmq_user")" \
+  '{"configure":"^$","write":"^$","read":"^$"}' >/dev/null || fail "cannot grant the RabbitMQ user the vhost"
+sqs_queue_url=$(curl -fsS "$sqs_url/?Action=CreateQueue&QueueName=$sqs_queue" |
+  sed -n 's:.*<QueueUrl>\(.*\)</QueueUrl>.*:\1:p') || true
+[[ -n $sqs_queue_url ]] || fail "cannot create the SQS queue on ElasticMQ at $sqs_url"
+sqs_secret_key=$(openssl rand -hex 20)
+secrets+=("$redis_password" "$pg_password" "$rmq_password" "$sqs_secret_key")
+
+python3 - "$work/endpoints.json" <<EOF
+import json, sys
+json.dump({
+  "run": "$id",
+  "redis": {"url": "redis://$redis_user@127.0.0.1:$redis_port/0", "password": "$redis_password"},
+  "postgres": {"url": "postgresql://agentfleet@127.0.0.1:$pg_port/agentfleet", "password": "$pg_password"},
+  "rabbitmq": {"url": "$rmq_url", "vhost": "$rmq_vhost", "username": "$rmq_user", "password": "$rmq_password"},
+  "sqs": {"endpoint": "$sqs_url", "region": "us-east-1", "queueName": "$sqs_queue",
+          "queueURL": "$sqs_queue_url", "accessKeyID": "AKIDE2EEXAMPLES", "secretAccessKey": "$sqs_secret_key"},
+  "leaseDurationSeconds": 600,
+}, open(sys.argv[1], "w"))
+EOF
+python3 "$here/rewrite_examples.py" "$work/endpoints.json" "$work/rewritten" "${files[@]}" >"$work/plan.json" ||
+  fail "cannot point the examples at the fixture servers (see above)"
+fleets=$(python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(open(sys.argv[1]))))' "$work/plan.json")
+[[ -n $fleets ]] || fail "the examples hold no PricingAgentFleet"
+log "fleets: $fleets"
+
+# Every queue holds $depth tasks (once per distinct queue: fleets may share one).
+python3 -c '
+import json, sys
+seen = set()
+for e in json.load(open(sys.argv[1])):
+    q = e["queue"]
+    key = json.dumps(q, sort_keys=True)
+    if key not in seen:
+        seen.add(key)
+        print(q["kind"], q.get("keyPrefix") or q.get("key") or q.get("queue") or q.get("queueURL"))
+' "$work/plan.json" >"$work/queues.txt"
+while read -r kind where; do
+  case $kind in
+    redisStreams)  # spread over two shards: the depth is the sum over the streams
+      for i in $(seq "$depth"); do
+        rcli XADD "$where:$((i % 2))" '*' task "t$i" product "p$i" price 100 >/dev/null
+      done ;;
+    redisList)
+      for i in $(seq "$depth"); do rcli RPUSH "$where" "t$i" >/dev/null; done ;;
+    sqs)
+      for i in $(seq "$depth"); do
+        curl -fsS -o /dev/null -X POST "$where" -d "Action=SendMessage&MessageBody=t$i"
+      done ;;
+    rabbitmq)
+      rmq PUT "/api/queues/$(urlencode "$rmq_vhost")/$(urlencode "$where")" \
+        '{"durable":true,"auto_delete":false}' >/dev/null
+      for i in $(seq "$depth"); do
+        rmq POST "/api/exchanges/$(urlencode "$rmq_vhost")/amq.default/publish" \
+          "{\"properties\":{},\"routing_key\":\"$where\",\"payload\":\"t$i\",\"payload_encoding\":\"string\"}" >/dev/null
+      done ;;
+    *) fail "no way to seed a $kind queue" ;;
+  esac
+done <"$work/queues.txt"
+
+for f in "${files[@]}"; do
+  out=$(kubectl apply --validate=strict -n "$ns_run" -f "$work/rewritten/$f" 2>&1) ||
+    fail "examples/$f, pointed at the fixture servers, is refused: $out"
+done
+
+# --- 2: the controller reconciles every fleet -----------------------------------
+# Under timeout(1): should this script be killed outright (a ctest timeout),
+# the controller still ends.
+timeout --kill-after=10 280 "$controller" --kubeconfig "$KUBECONFIG" --namespace "$ns_run" \
+  --leader-elect=false --metrics-bind-address 0 --health-probe-bind-address 0 \
+  >"$work/controller.log" 2>&1 &
+ctl_pid=$!
+log "agentfleet-controller (pid $ctl_pid) reconciles namespace $ns_run"
+
+deadline=$((SECONDS + 150))
+while :; do
+  kill -0 "$ctl_pid" 2>/dev/null || fail "agentfleet-controller exited early"
+  if kubectl get pricingagentfleets -n "$ns_run" -o json >"$work/fleets.json" 2>/dev/null &&
+    kubectl get pods -n "$ns_run" -l agentfleet.io/fleet -o json >"$work/pods.json" 2>/dev/null &&
+    python3 "$here/check_fleets.py" "$work/plan.json" "$depth" "$work/fleets.json" "$work/pods.json" \
+      >"$work/problems.txt"; then
+    break
+  fi
+  if ((SECONDS > deadline)); then
+    cat "$work/problems.txt" >&2
+    fail "the example fleets did not reconcile within 150 s (problems above)"
+  fi
+  sleep 2
+done
+log "every fleet reconciled: pods created and assigned every shard once, queue depth $depth read, not Degraded"
+kubectl get pricingagentfleets -n "$ns_run" -o wide >&2
+
+# --- 3: deletion runs the finalizer ---------------------------------------------
+kubectl delete pricingagentfleets --all -n "$ns_run" --timeout=90s >/dev/null ||
+  fail "the fleets were not deleted within 90 s (their lease-cleanup finalizer stayed)"
+left=$(kubectl get pricingagentfleets -n "$ns_run" -o name)
+[[ -z $left ]] || fail "fleets left after deletion: $left"
+want=$(wc -w <<<"$fleets")
+for _ in $(seq 60); do
+  got=$(kubectl get events.events.k8s.io -n "$ns_run" -o json |
+    python3 -c 'import json,sys; print(len({e["regarding"]["name"] for e in json.load(sys.stdin)["items"] if e.get("reason") == "LeasesDeleted"}))') || got=0
+  ((got >= want)) && break
+  sleep 0.5
+done
+((got >= want)) || fail "LeasesDeleted events for $got of $want fleets"
+log "deleting the fleets ran their lease-cleanup finalizer ($got LeasesDeleted events)"
+
+# --- 3: no credential in the log; a clean stop ---------------------------------
+for s in "${secrets[@]}"; do
+  if grep -qF -- "$s" "$work/controller.log"; then fail "a credential leaked into the controller's log"; fi
+done
+kill -TERM "$ctl_pid"
+code=0
+for _ in $(seq 150); do kill -0 "$ctl_pid" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$ctl_pid" 2>/dev/null && fail "agentfleet-controller did not stop within 15 s of SIGTERM"
+wait "$ctl_pid" || code=$?
+ctl_pid=
+((code == 0)) || fail "agentfleet-controller exited with $code after SIGTERM"
+log "PASS: ${#files[@]} files applied; fleets $fleets reconciled and deleted"
