@@ -316,6 +316,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   } else {
     faults.push_back(state.sources.queue_error.message);
     fault_reason = "QueueSource" + ErrorReason(state.sources.queue_error);
+    if (options_.metrics) options_.metrics->SourceError(ns, name, "queue");
   }
   std::optional<lease::LeaseSnapshot> snapshot;
   if (state.sources.leases_ok) {
@@ -330,6 +331,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   } else {
     faults.push_back(state.sources.lease_error.message);
     if (fault_reason.empty()) fault_reason = "LeaseStore" + ErrorReason(state.sources.lease_error);
+    if (options_.metrics) options_.metrics->SourceError(ns, name, "leases");
   }
 
   // The pods: the cache, corrected by what this reconciler wrote and the
@@ -362,8 +364,16 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
         state.marked.erase(m);
       }
     }
-    if (pod->meta.deleting) {
-      // Terminating: keep its name reserved and its shards drained.
+    const bool ended = pod->phase == "Failed" || pod->phase == "Succeeded";
+    if (ended && !v.retiring && !pod->meta.deleting) {
+      events_.Warning({"v1", "Pod", ns, pod_name, pod->meta.uid}, "PodEnded", "Reconcile",
+                      "the agent pod ended (phase " + pod->phase +
+                          "); it is retired once its leases are released or expired, and "
+                          "replaced");
+    }
+    if (pod->meta.deleting || ended) {
+      // Terminating or ended: keep its name reserved, drain its shards and
+      // count it no more; its replacement is created at once.
       v.ready = false;
       if (!v.retiring) v.retiring_since = wall_now;
       v.retiring = true;

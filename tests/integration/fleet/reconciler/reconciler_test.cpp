@@ -594,3 +594,40 @@ TEST_F(ReconcilerTest, HandoffsStuckAgentsAndTheDrainTimeout) {
 
 }  // namespace
 }  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// A pod whose agent ended (phase Failed) is replaced, as a ReplicaSet would:
+// marked retiring, its shards reassigned, deleted once it holds no lease.
+TEST_F(ReconcilerTest, EndedPodsAreReplaced) {
+  auto created = client_->Create(kPricingAgentFleets, ns(), Fleet(2));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(Converge([&] {
+    return Balance(2) == std::vector<size_t>{6, 6};
+  })) << Json(Pods()).dump();
+  const std::string failed = Pods()[0]["metadata"]["name"];
+  const std::string uid = Pods()[0]["metadata"]["uid"];
+  auto patched = client_->Patch(kPods, ns(), failed, kube::PatchType::kJsonMerge,
+                                {{"status", {{"phase", "Failed"}}}}, {.subresource = "status"});
+  ASSERT_TRUE(patched.ok()) << patched.error().ToString();
+  ASSERT_TRUE(Converge([&] {
+    for (const auto& p : Pods()) {
+      if (p["metadata"]["uid"] == uid) return false;
+    }
+    return Balance(2) == std::vector<size_t>{6, 6};
+  })) << Json(Pods()).dump();
+  events_->Flush();
+  auto listed = client_->List(kube::resources::kEvents, ns());
+  ASSERT_TRUE(listed.ok());
+  bool event = false;
+  for (const auto& e : listed->items) {
+    event |= e["regarding"].value("name", "") == failed && e.value("reason", "") == "PodEnded";
+  }
+  EXPECT_TRUE(event) << Json(listed->items).dump();
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
