@@ -70,11 +70,15 @@ step "agentfleet-controller, locally, as system:serviceaccount:$system:agentflee
 sa=$(kubectl -n "$system" get serviceaccounts -o jsonpath='{.items[?(@.metadata.name!="default")].metadata.name}')
 token=$(kubectl -n "$system" create token "$sa" --duration=2h)
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' |
-  base64 -d >"$dir/ca.crt"
+ca=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
+if [[ -z $ca ]]; then
+  ca=$dir/ca.crt
+  kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' |
+    base64 -d >"$ca"
+fi
 sa_kubeconfig=$dir/operator.kubeconfig
 KUBECONFIG=$sa_kubeconfig kubectl config set-cluster demo --server="$server" \
-  --certificate-authority="$dir/ca.crt" --embed-certs >/dev/null
+  --certificate-authority="$ca" --embed-certs >/dev/null
 KUBECONFIG=$sa_kubeconfig kubectl config set-credentials operator --token="$token" >/dev/null
 KUBECONFIG=$sa_kubeconfig kubectl config set-context demo --cluster=demo --user=operator >/dev/null
 KUBECONFIG=$sa_kubeconfig kubectl config use-context demo >/dev/null

@@ -144,6 +144,16 @@ class ManagerImpl final : public Manager {
                                      .on_new_leader =
                                          [this](const std::string& id) {
                                            log_.Info("leader", {{"identity", id}});
+                                         },
+                                     .on_error =
+                                         [this, last = std::string()](const Error& e) mutable {
+                                           // Once per distinct error, not every retry period.
+                                           if (e.message == last) return;
+                                           last = e.message;
+                                           log_.Warn(
+                                               "leader election: the Lease cannot be "
+                                               "read or written",
+                                               {{"error", e}});
                                          }};
       {
         std::lock_guard lock(mu_);

@@ -65,17 +65,31 @@ Json LeaderElector::Spec(const std::string& holder, int transitions,
           {"leaseTransitions", transitions}};
 }
 
+void LeaderElector::Failed(const Error& error) const {
+  if (error.code != ErrorCode::kConflict && error.code != ErrorCode::kAlreadyExists &&
+      config_.on_error) {
+    config_.on_error(error);
+  }
+}
+
 bool LeaderElector::TryAcquireOrRenew() {
   auto now = clock_.Now();
   auto got = client_.Get(resources::kLeases, config_.namespace_name, config_.name);
   if (!got) {
-    if (got.error().code != ErrorCode::kNotFound) return false;
+    if (got.error().code != ErrorCode::kNotFound) {
+      Failed(got.error());
+      return false;
+    }
     std::string acquire = FormatMicroTime(clock_.WallNow());
     Json lease = {{"apiVersion", "coordination.k8s.io/v1"},
                   {"kind", "Lease"},
                   {"metadata", {{"name", config_.name}, {"namespace", config_.namespace_name}}},
                   {"spec", Spec(config_.identity, 0, acquire)}};
-    if (!client_.Create(resources::kLeases, config_.namespace_name, lease)) return false;
+    if (auto created = client_.Create(resources::kLeases, config_.namespace_name, lease);
+        !created) {
+      Failed(created.error());
+      return false;
+    }
     std::lock_guard lock(mu_);
     observed_holder_ = config_.identity;
     observed_at_ = now;
@@ -111,7 +125,10 @@ bool LeaderElector::TryAcquireOrRenew() {
   lease["spec"] = Spec(config_.identity, mine ? transitions : transitions + 1, acquire);
   // Update carries the resourceVersion we read: a competing write makes this a Conflict.
   auto updated = client_.Update(resources::kLeases, config_.namespace_name, lease);
-  if (!updated) return false;
+  if (!updated) {
+    Failed(updated.error());
+    return false;
+  }
   std::lock_guard lock(mu_);
   observed_holder_ = config_.identity;
   observed_renew_ = (*updated)["spec"].value("renewTime", "");

@@ -24,6 +24,9 @@ struct LeaderElectionConfig {
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& leader)> on_new_leader;
+  // A failed read or write of the Lease other than losing a race (409): an
+  // unreachable server, a refused credential, missing RBAC. Election goes on.
+  std::function<void(const Error& error)> on_error;
 };
 
 // Pod name (or host name) plus a random suffix, so that two processes in one
@@ -51,6 +54,7 @@ class LeaderElector {
 
  private:
   bool TryAcquireOrRenew();
+  void Failed(const Error& error) const;
   void Release();
   void Sleep(std::chrono::milliseconds d);
   Json Spec(const std::string& holder, int transitions, const std::string& acquire_time) const;
