@@ -1,6 +1,7 @@
 #include "controller/app/manager.h"
 
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -72,11 +73,13 @@ class ManagerImpl final : public Manager {
     pods_ = std::make_unique<kube::Informer<kube::PodRecord>>(
         *client_, kube::resources::kPods, kube::ToPodRecord,
         kube::ReflectorOptions{.namespace_name = options_.namespace_scope,
-                               .label_selector = std::string(fleet::api::kFleetLabel)});
+                               .label_selector = std::string(fleet::api::kFleetLabel),
+                               .on_error = ApiErrorLogger("pods")});
     fleet::reconciler::AddFleetIndex(pods_->store());
     fleets_ = std::make_unique<kube::Informer<fleet::reconciler::FleetRecord>>(
         *client_, kube::resources::kPricingAgentFleets, fleet::reconciler::ToFleetRecord,
-        kube::ReflectorOptions{.namespace_name = options_.namespace_scope});
+        kube::ReflectorOptions{.namespace_name = options_.namespace_scope,
+                               .on_error = ApiErrorLogger("pricingagentfleets")});
     events_ = std::make_unique<kube::EventRecorder>(
         *client_, kube::RecorderOptions{.reporting_instance = kube::MakeLeaderIdentity()});
     fleet_metrics_ = std::make_unique<fleet::reconciler::FleetMetrics>(registry_);
@@ -181,6 +184,19 @@ class ManagerImpl final : public Manager {
   }
 
  private:
+  // Logs a refused or failed list/watch once per distinct error: a missing
+  // RBAC rule must show in the log, not only in rest_client_requests_total.
+  std::function<void(std::string_view, const Error&)> ApiErrorLogger(std::string resource) {
+    auto last = std::make_shared<std::pair<std::mutex, std::string>>();
+    return [this, resource = std::move(resource), last](std::string_view what, const Error& e) {
+      {
+        std::lock_guard lock(last->first);
+        if (last->second == e.message) return;
+        last->second = e.message;
+      }
+      log_.Warn("cannot " + std::string(what) + " " + resource + "; retrying", {{"error", e}});
+    };
+  }
   // Reconciles only from warm caches: a pass over an empty pod cache would
   // create every pod again (AlreadyExists saves us, at the cost of a storm).
   // Waits on its own thread: the elector's callback must return at once to

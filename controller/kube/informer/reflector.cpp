@@ -95,6 +95,9 @@ bool Reflector::WatchOnce() {
   auto opened = client_.Watch(resource_, options_.namespace_name, wo);
   if (!opened) {
     ++stats_.watch_errors;
+    if (options_.on_error && opened.error().code != ErrorCode::kGone) {
+      options_.on_error("watch", opened.error());
+    }
     if (opened.error().code == ErrorCode::kGone) return false;
     Sleep(std::chrono::duration_cast<std::chrono::milliseconds>(backoff_.Next()));
     return true;
@@ -152,6 +155,7 @@ void Reflector::Run() {
     if (need_list) {
       auto st = List(list_rv);
       if (!st) {
+        if (options_.on_error) options_.on_error("list", st.error());
         Sleep(std::chrono::duration_cast<std::chrono::milliseconds>(backoff_.Next()));
         list_rv = "";
         continue;

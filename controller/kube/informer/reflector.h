@@ -7,6 +7,7 @@
 #include <mutex>
 #include <random>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "controller/kube/rest/client.h"
@@ -37,6 +38,9 @@ struct ReflectorOptions {
   // that many clients do not reconnect in step after an API server restart.
   workqueue::BackoffPolicy backoff{std::chrono::milliseconds(800), 2.0, std::chrono::seconds(30),
                                    0.2, std::chrono::minutes(2)};
+  // A list or watch the server refused or could not answer ("list" or
+  // "watch", the error); retried with backoff all the same. Optional.
+  std::function<void(std::string_view what, const Error& error)> on_error;
 };
 
 struct ReflectorStats {
