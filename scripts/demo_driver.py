@@ -96,7 +96,8 @@ def main():
 
     r = redis.Redis(host="127.0.0.1", port=args.redis_port, username=args.redis_user,
                     password=password)
-    sampler = LeaseSampler(r, f"{args.prefix}lease:{{{args.fleet}}}")
+    fleet_id = f"{args.namespace}/{args.fleet}"  # the fleet's identity in the lease table
+    sampler = LeaseSampler(r, f"{args.prefix}lease:{{{fleet_id}}}")
     sampler.start()
     start = time.monotonic()
     deadline = start + args.timeout
@@ -159,7 +160,7 @@ def main():
     first_new = None
     peak = 0
     scaled_up = False
-    results_key = f"{args.prefix}results:{{{args.fleet}}}:prices"
+    results_key = f"{args.prefix}results:{{{fleet_id}}}:prices"
     while True:
         time.sleep(1)
         f = fleet()

@@ -4,6 +4,7 @@
 // annotations, the finalizer and the condition vocabulary. The shard
 // assignment annotations live with the protocol (controller/sources/protocol/annotations.h).
 
+#include <string>
 #include <string_view>
 
 namespace agentfleet::fleet::api {
@@ -29,6 +30,13 @@ inline constexpr std::string_view kPausedAnnotation = "agentfleet.io/paused";
 inline constexpr std::string_view kRetiringAnnotation = "agentfleet.io/retiring";
 // Prefix of every annotation the operator reads, for compact caches.
 inline constexpr std::string_view kAnnotationPrefix = "agentfleet.io/";
+
+// The fleet's identity in the lease table and the result store:
+// "<namespace>/<name>", so that fleets of one name in two namespaces never
+// share leases, whatever key prefix they use. Agents get it as AGENTFLEET_FLEET.
+inline std::string LeaseFleetId(std::string_view ns, std::string_view name) {
+  return std::string(ns) + "/" + std::string(name);
+}
 
 // On a fleet: removed only after the fleet's lease records are deleted.
 inline constexpr std::string_view kLeaseCleanupFinalizer = "agentfleet.io/lease-cleanup";

@@ -52,13 +52,13 @@ Json SecretEnv(std::string_view name, const api::SecretKeyRef& ref) {
 }  // namespace
 
 Json AgentEnv(const api::Fleet& fleet) {
-  Json vars = Json::array({FieldRef("POD_NAME", "metadata.name"),
-                           FieldRef("POD_NAMESPACE", "metadata.namespace"),
-                           EnvVar("AGENTFLEET_FLEET", fleet.meta.name),
-                           EnvVar("AGENTFLEET_SHARDS", std::to_string(fleet.spec.shards)),
-                           EnvVar("AGENTFLEET_ASSIGNMENT_FILE", std::string(kAssignmentFile)),
-                           EnvVar("AGENTFLEET_LEASE_DURATION",
-                                  std::to_string(fleet.spec.leases.lease_duration.count()) + "s")});
+  Json vars = Json::array(
+      {FieldRef("POD_NAME", "metadata.name"), FieldRef("POD_NAMESPACE", "metadata.namespace"),
+       EnvVar("AGENTFLEET_FLEET", api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name)),
+       EnvVar("AGENTFLEET_SHARDS", std::to_string(fleet.spec.shards)),
+       EnvVar("AGENTFLEET_ASSIGNMENT_FILE", std::string(kAssignmentFile)),
+       EnvVar("AGENTFLEET_LEASE_DURATION",
+              std::to_string(fleet.spec.leases.lease_duration.count()) + "s")});
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&fleet.spec.leases.store)) {
     vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE", r->url));
     vars.push_back(EnvVar("AGENTFLEET_LEASE_KEY_PREFIX", r->key_prefix));

@@ -237,7 +237,9 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const api::Fleet& f
     return MakeError(state.sources.lease_error.code, "cannot delete the fleet's lease records: " +
                                                          state.sources.lease_error.message);
   }
-  if (auto s = state.sources.leases->DeleteFleet(fleet.meta.name); !s) {
+  if (auto s = state.sources.leases->DeleteFleet(
+          api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name));
+      !s) {
     return MakeError(s.error().code, "deleting the fleet's lease records: " + s.error().message);
   }
   events_.Normal(FleetRef(fleet.meta), "LeasesDeleted", "Finalize",
@@ -320,7 +322,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   }
   std::optional<lease::LeaseSnapshot> snapshot;
   if (state.sources.leases_ok) {
-    auto snap = state.sources.leases->Snapshot(name);
+    auto snap = state.sources.leases->Snapshot(api::LeaseFleetId(ns, name));
     if (snap) {
       snapshot = std::move(*snap);
     } else {

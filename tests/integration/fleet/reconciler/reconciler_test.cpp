@@ -125,6 +125,8 @@ class ReconcilerTest : public ::testing::Test {
 
   const std::string& ns() const { return ns_->name(); }
   std::string key() const { return ns() + "/pricing"; }
+  // The fleet's identity in the lease table (api::LeaseFleetId).
+  std::string fleet_id() const { return ns() + "/pricing"; }
 
   std::string RedisUrl() const {
     return std::string("redis://") + kRedisUser + "@127.0.0.1:" + std::to_string(RedisPort()) +
@@ -252,7 +254,7 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
     EXPECT_TRUE(volume);
     std::map<std::string, Json> env;
     for (const auto& e : p["spec"]["containers"][0]["env"]) env[e["name"]] = e;
-    EXPECT_EQ(env["AGENTFLEET_FLEET"]["value"], "pricing");
+    EXPECT_EQ(env["AGENTFLEET_FLEET"]["value"], fleet_id());
     EXPECT_EQ(env["AGENTFLEET_SHARDS"]["value"], "12");
     EXPECT_EQ(env["POD_NAMESPACE"]["valueFrom"]["fieldRef"]["fieldPath"], "metadata.namespace");
     EXPECT_EQ(env["AGENTFLEET_ASSIGNMENT_FILE"]["value"], "/etc/agentfleet/annotations");
@@ -295,7 +297,7 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
     auto shards = protocol::ParseShardRanges(
         p["metadata"]["annotations"].value("agentfleet.io/shards", ""), 12);
     ASSERT_TRUE(shards.ok() && !shards->empty());
-    auto l = Leases().Acquire("pricing", shards->front(), pod, std::chrono::seconds(120));
+    auto l = Leases().Acquire(fleet_id(), shards->front(), pod, std::chrono::seconds(120));
     ASSERT_TRUE(l.ok()) << l.error().ToString();
     held[pod] = *l;
   }
@@ -317,7 +319,7 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   EXPECT_EQ(Pods().size(), 5u) << "a retiring pod was deleted while it held a lease";
   // The agents release: the retiring pods go.
   for (const auto& pod : retiring) {
-    ASSERT_TRUE(Leases().Release("pricing", held[pod].shard, pod, held[pod].token).ok());
+    ASSERT_TRUE(Leases().Release(fleet_id(), held[pod].shard, pod, held[pod].token).ok());
   }
   ASSERT_TRUE(Converge(
       [&] {
@@ -368,13 +370,13 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   // --- delete: the finalizer clears the lease table, the pods are collected
   // (on a fresh control plane the garbage collector learns of the new kind
   // only at its next discovery resync, up to ~30 s) ---
-  ASSERT_FALSE(Leases().Snapshot("pricing")->records.empty());
+  ASSERT_FALSE(Leases().Snapshot(fleet_id())->records.empty());
   ASSERT_TRUE(client_->Delete(kPricingAgentFleets, ns(), "pricing").ok());
   ASSERT_TRUE(Converge([&] {
     auto got = client_->Get(kPricingAgentFleets, ns(), "pricing");
     return !got.ok() && got.error().code == ErrorCode::kNotFound;
   })) << GetFleet().dump();
-  auto snapshot = Leases().Snapshot("pricing");
+  auto snapshot = Leases().Snapshot(fleet_id());
   ASSERT_TRUE(snapshot.ok());
   EXPECT_TRUE(snapshot->records.empty());
   EXPECT_TRUE(Eventually([&] { return Pods().empty(); }, std::chrono::seconds(150)))
@@ -523,7 +525,8 @@ TEST_F(ReconcilerTest, HandoffsStuckAgentsAndTheDrainTimeout) {
   };
   auto hold_all = [&](const std::string& pod) {
     for (uint32_t s : shards_of(pod)) {
-      auto l = Leases().Acquire("pricing", s, pod + "/0123456789abcdef", std::chrono::seconds(600));
+      auto l =
+          Leases().Acquire(fleet_id(), s, pod + "/0123456789abcdef", std::chrono::seconds(600));
       ASSERT_TRUE(l.ok()) << l.error().ToString();
     }
   };

@@ -75,7 +75,7 @@ TEST(AgentPodTest, EnvironmentInEveryContainerOverridesTheTemplate) {
     ASSERT_NE(Env(c, "POD_NAMESPACE"), nullptr);
     EXPECT_EQ((*Env(c, "POD_NAMESPACE"))["valueFrom"]["fieldRef"]["fieldPath"],
               "metadata.namespace");
-    EXPECT_EQ(value(c, "AGENTFLEET_FLEET"), "pricing");
+    EXPECT_EQ(value(c, "AGENTFLEET_FLEET"), "shop/pricing");  // the lease-table identity
     EXPECT_EQ(value(c, "AGENTFLEET_SHARDS"), "12");
     EXPECT_EQ(value(c, "AGENTFLEET_ASSIGNMENT_FILE"), "/etc/agentfleet/annotations");
     EXPECT_EQ(value(c, "AGENTFLEET_LEASE_STORE"), "redis://10.0.0.1:6380/2");
