@@ -257,9 +257,16 @@ TEST_F(CrdTest, InvalidFleetsAreRejectedWithTheirMessages) {
        [&](Json& j) {
          j["spec"]["queue"] = {{"rabbitmq",
                                 {{"managementURL", "http://guest:" + planted + "@rabbit:15672"},
-                                 {"queue", "tasks"}}}};
+                                 {"queue", "tasks"},
+                                 {"credentialsSecretRef", {{"name", "rabbit"}}}}}};
        },
        {"spec.queue.rabbitmq.managementURL", "the management URL must not carry credentials"}},
+      {"RabbitMQ without credentials",
+       [&](Json& j) {
+         j["spec"]["queue"] = {
+             {"rabbitmq", {{"managementURL", "http://rabbit:15672"}, {"queue", "tasks"}}}};
+       },
+       {"spec.queue.rabbitmq.credentialsSecretRef", "Required value"}},
       {"credentials in the SQS endpoint",
        [&](Json& j) {
          j["spec"]["queue"] = {
