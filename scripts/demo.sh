@@ -84,7 +84,8 @@ KUBECONFIG=$sa_kubeconfig kubectl config set-context demo --cluster=demo --user=
 KUBECONFIG=$sa_kubeconfig kubectl config use-context demo >/dev/null
 chmod 600 "$sa_kubeconfig"
 "$build/bin/agentfleet-controller" --kubeconfig "$sa_kubeconfig" --namespace "$ns" \
-  --leader-elect --leader-election-namespace "$system" --metrics-bind-address 0 \
+  --leader-elect --leader-election-namespace "$system" --leader-election-id "$sa" \
+  --metrics-bind-address 0 \
   --health-probe-bind-address 0 >"$dir/controller.log" 2>&1 &
 pids+=($!)
 echo "log: $dir/controller.log"

@@ -28,7 +28,6 @@
 namespace agentfleet::app {
 namespace {
 
-constexpr const char* kLeaseName = "agentfleet-controller";
 constexpr std::chrono::seconds kCacheSyncTimeout{120};
 
 class ManagerImpl final : public Manager {
@@ -53,7 +52,7 @@ class ManagerImpl final : public Manager {
              .RegisterGauge("leader_election_master_status",
                             "1 while this process is the leader of the named lease, 0 otherwise.",
                             {"name"})
-             .WithLabels({kLeaseName});
+             .WithLabels({options_.leader_election_id});
     limiter_ = std::make_unique<kube::workqueue::TokenBucket>(
         options_.kube_api_qps, options_.kube_api_burst, RealClock::Instance());
     kube::ClientOptions copts{
@@ -131,7 +130,7 @@ class ManagerImpl final : public Manager {
                            ? client_->config().namespace_name
                            : options_.leader_election_namespace;
       kube::LeaderElectionConfig lec{.namespace_name = ns,
-                                     .name = kLeaseName,
+                                     .name = options_.leader_election_id,
                                      .identity = kube::MakeLeaderIdentity(),
                                      .on_started_leading =
                                          [this] {

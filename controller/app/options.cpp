@@ -84,6 +84,15 @@ const std::vector<Flag>& Flags() {
          return std::string();
        },
        [](const Options& o) { return o.leader_election_namespace; }},
+      {"leader-election-id", FlagType::kString,
+       "Name of the leader-election Lease: operators that share one must manage the same "
+       "fleets; two installations in one namespace need two names.",
+       [](Options& o, std::string_view v) {
+         if (v.empty()) return std::string("must not be empty");
+         o.leader_election_id = v;
+         return std::string();
+       },
+       [](const Options& o) { return o.leader_election_id; }},
       {"kube-api-qps", FlagType::kDouble,
        "Sustained requests per second to the API server (client-side token bucket).",
        [](Options& o, std::string_view v) {

@@ -14,7 +14,8 @@ struct Options {
   std::string metrics_bind_address = ":8080";  // "0" turns the endpoint off
   std::string health_probe_bind_address = ":8081";
   bool leader_elect = false;
-  std::string leader_election_namespace;  // empty: the pod's own namespace
+  std::string leader_election_namespace;                     // empty: the pod's own namespace
+  std::string leader_election_id = "agentfleet-controller";  // the Lease's name
   double kube_api_qps = 20.0;
   int kube_api_burst = 30;
   std::string log_level = "info";

@@ -259,17 +259,17 @@ can "$sa" get secrets -n "$fleet_ns"
 can "$sa" create events.events.k8s.io -n "$fleet_ns"
 can "$sa" patch events.events.k8s.io -n "$fleet_ns"
 can "$sa" create leases.coordination.k8s.io -n "$ns"
-can "$sa" get leases.coordination.k8s.io/agentfleet-controller -n "$ns"
-can "$sa" update leases.coordination.k8s.io/agentfleet-controller -n "$ns"
+can "$sa" get leases.coordination.k8s.io/$sa_name -n "$ns"
+can "$sa" update leases.coordination.k8s.io/$sa_name -n "$ns"
 for verb in delete list watch create update patch; do cannot "$sa" "$verb" secrets -n "$fleet_ns"; done
 cannot "$sa" create pricingagentfleets.agentfleet.io -n "$fleet_ns"
 cannot "$sa" delete pricingagentfleets.agentfleet.io -n "$fleet_ns"
 cannot "$sa" update pricingagentfleets.agentfleet.io -n "$fleet_ns"
 cannot "$sa" update pods -n "$fleet_ns"
 cannot "$sa" create pods --subresource=exec -n "$fleet_ns"
-cannot "$sa" get leases.coordination.k8s.io/agentfleet-controller -n "$fleet_ns"
+cannot "$sa" get leases.coordination.k8s.io/$sa_name -n "$fleet_ns"
 cannot "$sa" update leases.coordination.k8s.io/other-lease -n "$ns"
-cannot "$sa" delete leases.coordination.k8s.io/agentfleet-controller -n "$ns"
+cannot "$sa" delete leases.coordination.k8s.io/$sa_name -n "$ns"
 cannot "$sa" create deployments.apps -n "$fleet_ns"
 cannot "$sa" get configmaps -n "$fleet_ns"
 cannot "$sa" list nodes
@@ -345,13 +345,14 @@ run_fleet() {
   until_ok 30 "/healthz and /readyz of the operator ($name)" probes
   leader() {
     local holder
-    holder=$(kubectl get lease agentfleet-controller -n "$sa_ns" -o jsonpath='{.spec.holderIdentity}') &&
+    holder=$(kubectl get lease "$sa_name" -n "$sa_ns" -o jsonpath='{.spec.holderIdentity}') &&
       [[ $holder == "$name-local_"* ]] || { echo "holder: ${holder:-none}"; return 1; }
-    curl -sf "http://127.0.0.1:$mport/metrics" | grep '^leader_election_master_status{name="agentfleet-controller"} 1' >/dev/null
+    curl -sf "http://127.0.0.1:$mport/metrics" | grep "^leader_election_master_status{name=\"$sa_name\"} 1" >/dev/null
   }
-  until_ok 30 "the leader Lease agentfleet-controller in $sa_ns held by $name-local" leader
+  # The Lease is named after the release, as the ServiceAccount is (the chart's full name).
+  until_ok 30 "the leader Lease $sa_name in $sa_ns held by $name-local" leader
   local acquired
-  acquired=$(kubectl get lease agentfleet-controller -n "$sa_ns" -o jsonpath='{.spec.renewTime}')
+  acquired=$(kubectl get lease "$sa_name" -n "$sa_ns" -o jsonpath='{.spec.renewTime}')
   balanced() {
     kubectl get pods -n "$fns" -l agentfleet.io/fleet=pricing -o json >"$work/$name-pods.json" &&
       checks balanced "$work/$name-pods.json" 2 12
@@ -374,16 +375,16 @@ run_fleet() {
 
   # Renewing (and releasing, below) the Lease is an update: a Lease that was
   # only ever created proves half of the leader-election Role.
-  renewed() { [[ $(kubectl get lease agentfleet-controller -n "$sa_ns" -o jsonpath='{.spec.renewTime}') != "$acquired" ]]; }
+  renewed() { [[ $(kubectl get lease "$sa_name" -n "$sa_ns" -o jsonpath='{.spec.renewTime}') != "$acquired" ]]; }
   until_ok 30 "the leader renewed its Lease" renewed
 
-  # The operator does not log every refused request (a refused list or Lease
-  # read is retried silently), but it counts each by status code.
+  # A refused request is logged once per distinct error and counted by status
+  # code: the count catches one the log would show only once.
   curl -sf "http://127.0.0.1:$mport/metrics" >"$work/$name-metrics.txt" || fail "no /metrics ($name)"
   ! grep -E '^rest_client_requests_total\{code="40[13]"' "$work/$name-metrics.txt" >"$work/$name-denied.txt" ||
     fail "the API server refused requests of the operator ($name): $(tr '\n' ' ' <"$work/$name-denied.txt")"
   stop_controller || fail "agentfleet-controller ($name) did not stop cleanly on SIGTERM"
-  [[ -z $(kubectl get lease agentfleet-controller -n "$sa_ns" -o jsonpath='{.spec.holderIdentity}') ]] ||
+  [[ -z $(kubectl get lease "$sa_name" -n "$sa_ns" -o jsonpath='{.spec.holderIdentity}') ]] ||
     fail "the operator did not release its Lease on SIGTERM ($name)"
   local logf=$work/$name-controller.log
   ! grep -qi "forbidden" "$logf" || fail "the operator was forbidden something ($name): $(grep -i forbidden "$logf" | head -5)"

@@ -21,13 +21,14 @@ TEST(Options, DefaultsWithoutFlags) {
   EXPECT_DOUBLE_EQ(r.options.kube_api_qps, 20.0);
   EXPECT_EQ(r.options.kube_api_burst, 30);
   EXPECT_EQ(r.options.log_level, "info");
+  EXPECT_EQ(r.options.leader_election_id, "agentfleet-controller");
 }
 
 TEST(Options, EqualsAndSpaceSeparatedValues) {
-  auto r =
-      Parse({"--kubeconfig=/tmp/kc", "--namespace", "pricing", "--kube-api-qps=50.5",
-             "--kube-api-burst", "100", "--log-level=debug", "--metrics-bind-address=0",
-             "--health-probe-bind-address", "127.0.0.1:9000", "--leader-election-namespace=ops"});
+  auto r = Parse({"--kubeconfig=/tmp/kc", "--namespace", "pricing", "--kube-api-qps=50.5",
+                  "--kube-api-burst", "100", "--log-level=debug", "--metrics-bind-address=0",
+                  "--health-probe-bind-address", "127.0.0.1:9000",
+                  "--leader-election-namespace=ops", "--leader-election-id", "team-a-agentfleet"});
   ASSERT_EQ(r.kind, ParseResult::Kind::kRun) << r.error;
   EXPECT_EQ(r.options.kubeconfig, "/tmp/kc");
   EXPECT_EQ(r.options.namespace_scope, "pricing");
@@ -37,6 +38,7 @@ TEST(Options, EqualsAndSpaceSeparatedValues) {
   EXPECT_EQ(r.options.metrics_bind_address, "0");
   EXPECT_EQ(r.options.health_probe_bind_address, "127.0.0.1:9000");
   EXPECT_EQ(r.options.leader_election_namespace, "ops");
+  EXPECT_EQ(r.options.leader_election_id, "team-a-agentfleet");
 }
 
 TEST(Options, BooleanFlagAloneOrWithValue) {
@@ -81,6 +83,7 @@ TEST(Options, MalformedFlagsNameTheFlagAndTheProblem) {
        "for --metrics-bind-address: bind address \"8080\": must be host:port"},
       {{"--health-probe-bind-address=:99999"}, "port must be a number from 0 to 65535"},
       {{"--namespace"}, "flag --namespace needs a value"},
+      {{"--leader-election-id="}, "--leader-election-id: must not be empty"},
       {{"stray"}, "unexpected argument \"stray\""},
       {{"--"}, "unexpected argument \"--\""},
   };
