@@ -36,6 +36,7 @@
 #include "controller/sources/redis/client.h"
 #include "tests/integration/agent/fleet_checks.h"
 #include "tests/support/cluster.h"
+#include "tests/support/wait.h"
 #include "tests/unit/fleet_api/yaml_json.h"
 
 namespace agentfleet {
@@ -51,22 +52,10 @@ constexpr const char* kPassword = "pl4nted-E2E-PASSWORD";
 constexpr const char* kRedisUser = "fleet-e2e";
 constexpr uint32_t kShards = 16;
 
-bool Eventually(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  auto deadline = SteadyClock::now() + timeout;
-  while (SteadyClock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return ok();
-}
+using testing::Eventually;
 
 int RedisPort() {
-  const char* dir = std::getenv("AGENTFLEET_REDIS_DIR");
-  if (!dir) return 0;
-  std::ifstream in(std::string(dir) + "/port");
-  int port = 0;
-  in >> port;
-  return port;
+  return testing::FixturePort("AGENTFLEET_REDIS_DIR");
 }
 
 std::string ReadFile(const std::string& path) {

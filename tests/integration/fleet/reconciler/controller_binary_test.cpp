@@ -20,6 +20,7 @@
 #include "controller/kube/rest/client.h"
 #include "controller/sources/protocol/shard_ranges.h"
 #include "tests/support/cluster.h"
+#include "tests/support/wait.h"
 #include "tests/unit/fleet_api/yaml_json.h"
 
 namespace agentfleet {
@@ -34,22 +35,10 @@ const std::string kBinary = AGENTFLEET_BIN_DIR "/agentfleet-controller";
 constexpr const char* kPassword = "pl4nted-Binary-PASSWORD";
 constexpr const char* kRedisUser = "fleet-binary-test";
 
-bool Eventually(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(200ms);
-  }
-  return ok();
-}
+using testing::Eventually;
 
 int RedisPort() {
-  const char* dir = std::getenv("AGENTFLEET_REDIS_DIR");
-  if (!dir) return 0;
-  std::ifstream in(std::string(dir) + "/port");
-  int port = 0;
-  in >> port;
-  return port;
+  return testing::FixturePort("AGENTFLEET_REDIS_DIR");
 }
 
 pid_t Start(const std::vector<std::string>& args, const std::string& log) {

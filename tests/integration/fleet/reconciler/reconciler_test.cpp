@@ -23,6 +23,7 @@
 #include "controller/sources/lease/store_config.h"
 #include "controller/sources/protocol/shard_ranges.h"
 #include "tests/support/cluster.h"
+#include "tests/support/wait.h"
 #include "tests/unit/fleet_api/yaml_json.h"
 
 namespace agentfleet::fleet::reconciler {
@@ -37,24 +38,11 @@ using kube::resources::kSecrets;
 constexpr const char* kPassword = "pl4nted-Redis-PASSWORD";
 constexpr const char* kRedisUser = "fleet-reconciler-test";
 
-bool Eventually(const std::function<bool()>& ok, std::chrono::seconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (ok()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  return ok();
-}
+using testing::Eventually;
 
 int RedisPort() {
-  const char* dir = std::getenv("AGENTFLEET_REDIS_DIR");
-  if (!dir) {
-    ADD_FAILURE() << "AGENTFLEET_REDIS_DIR is not set (run through ctest)";
-    return 0;
-  }
-  std::ifstream in(std::string(dir) + "/port");
-  int port = 0;
-  in >> port;
+  int port = testing::FixturePort("AGENTFLEET_REDIS_DIR");
+  if (port == 0) ADD_FAILURE() << "AGENTFLEET_REDIS_DIR is not set (run through ctest)";
   return port;
 }
 
