@@ -409,15 +409,30 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
 
   // Act. Every step tolerates having been done already.
   std::vector<std::string> errors;
-  for (const auto& pod_name : plan.create) {
-    auto r = client_.Create(kube::resources::kPods, ns, BuildAgentPod(fleet, pod_name),
-                            {.field_manager = std::string(api::kFieldManager)});
-    if (r || r.error().code == ErrorCode::kAlreadyExists) {
-      state.created[pod_name] = mono_now;
-    } else {
-      errors.push_back("creating pod " + pod_name + ": " + r.error().message);
+  // Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ... that
+  // stop at the first failure (a quota or a webhook refusing every pod costs
+  // one request, not hundreds), and at most max_creates_per_pass in a pass, so
+  // that a large scale-up does not hold this fleet's worker for minutes while
+  // the Ready pods wait for shards; the rest follows in the next pass, soon.
+  const size_t create_limit = std::min(plan.create.size(), options_.max_creates_per_pass);
+  size_t attempted = 0, created_now = 0;
+  bool create_failed = false;
+  for (size_t batch = 1; attempted < create_limit && !create_failed; batch *= 2) {
+    const size_t end = std::min(attempted + batch, create_limit);
+    for (; attempted < end; ++attempted) {
+      const std::string& pod_name = plan.create[attempted];
+      auto r = client_.Create(kube::resources::kPods, ns, BuildAgentPod(fleet, pod_name),
+                              {.field_manager = std::string(api::kFieldManager)});
+      if (r || r.error().code == ErrorCode::kAlreadyExists) {
+        state.created[pod_name] = mono_now;
+        ++created_now;
+      } else {
+        errors.push_back("creating pod " + pod_name + ": " + r.error().message);
+        create_failed = true;
+      }
     }
   }
+  const bool more_to_create = !create_failed && attempted < plan.create.size();
   std::set<std::string> removing;
   for (const auto& d : plan.remove) removing.insert(d.pod);
   const std::string now_text = api::FormatTime(wall_now);
@@ -505,7 +520,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   if (options_.metrics) options_.metrics->ObservePlan(ns, name, plan, depth);
 
   // Status.
-  int32_t replicas = static_cast<int32_t>(cached.size() + plan.create.size());
+  int32_t replicas = static_cast<int32_t>(cached.size() + created_now);
   for (const auto& d : plan.remove) {
     if (cached.count(d.pod) > 0) --replicas;
   }
@@ -530,6 +545,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
     for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;
     return MakeError(ErrorCode::kUnavailable, message);
   }
+  if (more_to_create) return ReconcileResult::RequeueAfter(kMoreCreatesDelay);
   auto poll = fleet.spec.autoscaling ? fleet.spec.autoscaling->poll_interval : api::Seconds(5);
   return ReconcileResult::RequeueAfter(poll);
 }

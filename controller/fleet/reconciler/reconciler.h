@@ -37,12 +37,19 @@ void AddFleetIndex(kube::Store<kube::PodRecord>& pods);
 // PricingAgentFleet, else its fleet label; nullopt for neither.
 std::optional<std::string> FleetKeyOfPod(const kube::PodRecord& pod);
 
+// After a pass that hit max_creates_per_pass: the next pass comes this soon.
+inline constexpr std::chrono::milliseconds kMoreCreatesDelay{100};
+
 struct ReconcilerOptions {
   // A created pod the cache has not shown after this long is created again.
   std::chrono::seconds expectation_timeout{300};
   // A deleted fleet's pods are deleted before its lease records; pods still
   // terminating after this long no longer hold the records back.
   std::chrono::seconds finalizer_pod_timeout{300};
+  // Pods created in one pass at most (in slow-start batches); a larger
+  // scale-up continues in the next pass, kMoreCreatesDelay later rather than
+  // after the poll interval.
+  size_t max_creates_per_pass = 100;
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";

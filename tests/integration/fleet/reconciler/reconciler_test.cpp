@@ -622,3 +622,63 @@ TEST_F(ReconcilerTest, EndedPodsAreReplaced) {
 
 }  // namespace
 }  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// Creates go in slow-start batches (1, 2, 4, ...) that stop at the first
+// refusal, here a ResourceQuota of 2 pods, and at most max_creates_per_pass
+// per pass, the next pass following kMoreCreatesDelay later.
+TEST_F(ReconcilerTest, CreatesInSlowStartBatchesCappedPerPass) {
+  std::atomic<int> posts{0};
+  auto counting = testing::ClusterClient(
+      kube::ClientOptions{.on_response = [&](std::string_view method, int, double) {
+        if (method == "POST") ++posts;
+      }});
+  Json quota = {{"apiVersion", "v1"},
+                {"kind", "ResourceQuota"},
+                {"metadata", {{"name", "two-pods"}, {"namespace", ns()}}},
+                {"spec", {{"hard", {{"pods", "2"}}}}}};
+  ASSERT_TRUE(client_->Create({"", "v1", "resourcequotas", true}, ns(), quota).ok());
+  auto created = client_->Create(kPricingAgentFleets, ns(), Fleet(7));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  // The quota controller must have counted the namespace before it refuses.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto q = client_->Get({"", "v1", "resourcequotas", true}, ns(), "two-pods");
+        return q.ok() && q->contains("status") && (*q)["status"].contains("used");
+      },
+      std::chrono::seconds(30)));
+
+  Reconciler capped(*counting, fleets_->store(), pods_->store(), *events_, RealClock::Instance(),
+                    factory_, {.max_creates_per_pass = 3});
+  posts = 0;
+  auto r = capped.Reconcile(key());
+  // Batch 1 (one pod) and batch 2 (one created, one refused): three POSTs, not seven.
+  EXPECT_EQ(posts.load(), 3);
+  ASSERT_NE(r.error(), nullptr);
+  EXPECT_NE(r.error()->message.find("exceeded quota"), std::string::npos) << r.error()->message;
+  EXPECT_TRUE(Eventually([&] { return Pods().size() == 2; }, std::chrono::seconds(10)));
+
+  // Without the quota: 3 more pods in the next pass (the cap), then the last 2.
+  ASSERT_TRUE(client_->Delete({"", "v1", "resourcequotas", true}, ns(), "two-pods").ok());
+  ASSERT_TRUE(Eventually([&] { return pods_->store().ByIndex(kFleetIndex, key()).size() == 2; },
+                         std::chrono::seconds(10)));
+  posts = 0;
+  r = capped.Reconcile(key());
+  ASSERT_EQ(r.error(), nullptr) << r.error()->ToString();
+  EXPECT_EQ(posts.load(), 3);
+  EXPECT_EQ(r.kind(), kube::controller::ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(r.requeue_after(), kMoreCreatesDelay);
+  posts = 0;
+  r = capped.Reconcile(key());
+  ASSERT_EQ(r.error(), nullptr) << r.error()->ToString();
+  EXPECT_EQ(posts.load(), 2);
+  EXPECT_EQ(r.requeue_after(), std::chrono::seconds(5));
+  EXPECT_TRUE(Eventually([&] { return Pods().size() == 7; }, std::chrono::seconds(10)));
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler
