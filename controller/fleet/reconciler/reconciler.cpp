@@ -410,10 +410,8 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   // Act. Every step tolerates having been done already.
   std::vector<std::string> errors;
   // Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ... that
-  // stop at the first failure (a quota or a webhook refusing every pod costs
-  // one request, not hundreds), and at most max_creates_per_pass in a pass, so
-  // that a large scale-up does not hold this fleet's worker for minutes while
-  // the Ready pods wait for shards; the rest follows in the next pass, soon.
+  // stop at the first failure, so that a quota or a webhook refusing every pod
+  // costs one request, not hundreds (and at most max_creates_per_pass).
   const size_t create_limit = std::min(plan.create.size(), options_.max_creates_per_pass);
   size_t attempted = 0, created_now = 0;
   bool create_failed = false;

@@ -6,6 +6,7 @@
 // and a converged fleet costs no API write.
 
 #include <chrono>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,9 +48,11 @@ struct ReconcilerOptions {
   // terminating after this long no longer hold the records back.
   std::chrono::seconds finalizer_pod_timeout{300};
   // Pods created in one pass at most (in slow-start batches); a larger
-  // scale-up continues in the next pass, kMoreCreatesDelay later rather than
-  // after the poll interval.
-  size_t max_creates_per_pass = 100;
+  // scale-up continues in the next pass, kMoreCreatesDelay later. Unbounded by
+  // default: each pass assigns shards over the Ready pods, so creating a big
+  // scale-up in slices moves shards again after every slice (measured at 1,000
+  // pods: 2.2 patches per pod instead of 1, and 60 % longer to converge).
+  size_t max_creates_per_pass = std::numeric_limits<size_t>::max();
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";
