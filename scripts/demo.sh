@@ -68,21 +68,7 @@ kubectl wait --for=condition=Established crd/pricingagentfleets.agentfleet.io --
 
 step "agentfleet-controller, locally, as system:serviceaccount:$system:agentfleet"
 sa=$(kubectl -n "$system" get serviceaccounts -o jsonpath='{.items[?(@.metadata.name!="default")].metadata.name}')
-token=$(kubectl -n "$system" create token "$sa" --duration=2h)
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-ca=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.certificate-authority}')
-if [[ -z $ca ]]; then
-  ca=$dir/ca.crt
-  kubectl config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' |
-    base64 -d >"$ca"
-fi
-sa_kubeconfig=$dir/operator.kubeconfig
-KUBECONFIG=$sa_kubeconfig kubectl config set-cluster demo --server="$server" \
-  --certificate-authority="$ca" --embed-certs >/dev/null
-KUBECONFIG=$sa_kubeconfig kubectl config set-credentials operator --token="$token" >/dev/null
-KUBECONFIG=$sa_kubeconfig kubectl config set-context demo --cluster=demo --user=operator >/dev/null
-KUBECONFIG=$sa_kubeconfig kubectl config use-context demo >/dev/null
-chmod 600 "$sa_kubeconfig"
+sa_kubeconfig=$("$root/tests/cluster/sa-kubeconfig.sh" "$sa" "$system" "$dir" operator)
 "$build/bin/agentfleet-controller" --kubeconfig "$sa_kubeconfig" --namespace "$ns" \
   --leader-elect --leader-election-namespace "$system" --leader-election-id "$sa" \
   --metrics-bind-address 0 \

@@ -148,14 +148,11 @@ class ManagerImpl final : public Manager {
                                            log_.Info("leader", {{"identity", id}});
                                          },
                                      .on_error =
-                                         [this, last = std::string()](const Error& e) mutable {
-                                           // Once per distinct error, not every retry period.
-                                           if (e.message == last) return;
-                                           last = e.message;
-                                           log_.Warn(
-                                               "leader election: the Lease cannot be "
-                                               "read or written",
-                                               {{"error", e}});
+                                         [warn = WarnOnNewError()](const Error& e) {
+                                           warn(
+                                               "leader election: the Lease cannot be read or "
+                                               "written",
+                                               e);
                                          }};
       {
         std::lock_guard lock(mu_);
@@ -183,17 +180,24 @@ class ManagerImpl final : public Manager {
   }
 
  private:
-  // Logs a refused or failed list/watch once per distinct error: a missing
-  // RBAC rule must show in the log, not only in rest_client_requests_total.
-  std::function<void(std::string_view, const Error&)> ApiErrorLogger(std::string resource) {
+  // A warning per distinct error of a retry loop (a refused list, a Lease the
+  // RBAC does not allow), not one per retry: a missing rule must show in the
+  // log, not only in rest_client_requests_total.
+  std::function<void(std::string_view, const Error&)> WarnOnNewError() {
     auto last = std::make_shared<std::pair<std::mutex, std::string>>();
-    return [this, resource = std::move(resource), last](std::string_view what, const Error& e) {
+    return [this, last](std::string_view message, const Error& e) {
       {
         std::lock_guard lock(last->first);
         if (last->second == e.message) return;
         last->second = e.message;
       }
-      log_.Warn("cannot " + std::string(what) + " " + resource + "; retrying", {{"error", e}});
+      log_.Warn(message, {{"error", e}});
+    };
+  }
+  std::function<void(std::string_view, const Error&)> ApiErrorLogger(std::string resource) {
+    return [warn = WarnOnNewError(), resource = std::move(resource)](std::string_view what,
+                                                                     const Error& e) {
+      warn("cannot " + std::string(what) + " " + resource + "; retrying", e);
     };
   }
   // Reconciles only from warm caches: a pass over an empty pod cache would

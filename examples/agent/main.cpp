@@ -16,6 +16,7 @@
 #include "controller/obs/probes.h"
 #include "controller/sources/lease/store_config.h"
 #include "examples/agent/agent_options.h"
+#include "examples/agent/api_client.h"
 #include "examples/agent/assignment_source.h"
 #include "examples/agent/lease_loop.h"
 #include "examples/agent/task_worker.h"
@@ -105,15 +106,9 @@ int Run(const agent::AgentOptions& o) {
     file_watcher = std::make_unique<agent::AssignmentFileWatcher>(
         o.assignment_file, o.shards, o.poll_interval, box, metrics, log);
   } else {
-    auto rest = kube::ResolveConfig(o.kubeconfig, kube::ProcessEnvironment());
-    if (!rest.ok()) {
-      log.Error("no Kubernetes configuration for --assignment-from-api", {{"error", rest.error()}});
-      return 1;
-    }
-    log.AddSecret(rest->token);
-    auto client = kube::Client::Create(std::move(*rest), {.user_agent = "pricing-agent"});
+    auto client = agent::ConnectToApi(o.kubeconfig, "pricing-agent", log);
     if (!client.ok()) {
-      log.Error("cannot create the Kubernetes client", {{"error", client.error()}});
+      log.Error("--assignment-from-api needs the API", {{"error", client.error()}});
       return 1;
     }
     pod_watcher = std::make_unique<agent::PodAssignmentWatcher>(

@@ -1,5 +1,7 @@
 #include "controller/fleet/reconciler/agent_pod.h"
 
+#include <variant>
+
 #include "controller/fleet/api/names.h"
 #include "controller/sources/protocol/annotations.h"
 
@@ -59,18 +61,16 @@ Json AgentEnv(const api::Fleet& fleet) {
        EnvVar("AGENTFLEET_ASSIGNMENT_FILE", std::string(kAssignmentFile)),
        EnvVar("AGENTFLEET_LEASE_DURATION",
               std::to_string(fleet.spec.leases.lease_duration.count()) + "s")});
+  std::visit(
+      [&vars](const auto& store) {
+        vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE", store.url));
+        if (store.password_secret_ref) {
+          vars.push_back(SecretEnv("AGENTFLEET_LEASE_STORE_PASSWORD", *store.password_secret_ref));
+        }
+      },
+      fleet.spec.leases.store);
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&fleet.spec.leases.store)) {
-    vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE", r->url));
     vars.push_back(EnvVar("AGENTFLEET_LEASE_KEY_PREFIX", r->key_prefix));
-    if (r->password_secret_ref) {
-      vars.push_back(SecretEnv("AGENTFLEET_LEASE_STORE_PASSWORD", *r->password_secret_ref));
-    }
-  } else {
-    const auto& p = std::get<api::PostgresLeaseStore>(fleet.spec.leases.store);
-    vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE", p.url));
-    if (p.password_secret_ref) {
-      vars.push_back(SecretEnv("AGENTFLEET_LEASE_STORE_PASSWORD", *p.password_secret_ref));
-    }
   }
   // Only the Redis-streams queue has a wire form the reference agent reads;
   // agents of other backends take their queue settings from the template.

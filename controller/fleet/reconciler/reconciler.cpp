@@ -41,6 +41,16 @@ std::optional<std::string> FleetKeyOfPod(const kube::PodRecord& pod) {
   return std::nullopt;
 }
 
+namespace {
+
+std::string JoinMessages(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
+
+}  // namespace
+
 Reconciler::Reconciler(kube::Client& client, const kube::Store<FleetRecord>& fleets,
                        const kube::Store<kube::PodRecord>& pods, kube::EventRecorder& events,
                        const Clock& clock, SourceFactory& sources, ReconcilerOptions options)
@@ -200,8 +210,20 @@ void Reconciler::RefreshSources(const api::Fleet& fleet, const Json& object, Fle
   }
 }
 
-ReconcileResult Reconciler::Finalize(const std::string& key, const api::Fleet& fleet,
-                                     FleetState& state) {
+Status Reconciler::DeletePod(const kube::PodRecord& pod) {
+  // The uid precondition never deletes a pod recreated under the same name;
+  // a pod already gone or replaced is no error.
+  auto s = client_.Delete(kube::resources::kPods, pod.meta.namespace_name, pod.meta.name,
+                          {.precondition_uid = pod.meta.uid});
+  if (s || s.error().code == ErrorCode::kNotFound ||
+      s.error().code == ErrorCode::kFailedPrecondition || s.error().code == ErrorCode::kConflict) {
+    return Ok{};
+  }
+  return MakeError(s.error().code, "deleting pod " + pod.meta.name + ": " + s.error().message);
+}
+
+ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& record,
+                                     const api::Fleet& fleet, FleetState& state) {
   // The agents go first: deleting the lease records while they still run
   // would only let them take their shards again. Their pods would be
   // garbage-collected anyway, but only once the fleet is gone.
@@ -212,19 +234,9 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const api::Fleet& f
   for (const auto& p : pods_.ByIndex(kFleetIndex, key)) {
     ++remaining;
     if (p->meta.deleting) continue;
-    auto s = client_.Delete(kube::resources::kPods, fleet.meta.namespace_name, p->meta.name,
-                            {.precondition_uid = p->meta.uid});
-    if (!s && s.error().code != ErrorCode::kNotFound &&
-        s.error().code != ErrorCode::kFailedPrecondition &&
-        s.error().code != ErrorCode::kConflict) {
-      errors.push_back("deleting pod " + p->meta.name + ": " + s.error().message);
-    }
+    if (auto s = DeletePod(*p); !s) errors.push_back(s.error().message);
   }
-  if (!errors.empty()) {
-    std::string message;
-    for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;
-    return MakeError(ErrorCode::kUnavailable, message);
-  }
+  if (!errors.empty()) return MakeError(ErrorCode::kUnavailable, JoinMessages(errors));
   if (remaining > 0) {
     if (now - *state.finalizing_since < options_.finalizer_pod_timeout) {
       return ReconcileResult::RequeueAfter(std::chrono::seconds(1));
@@ -233,6 +245,9 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const api::Fleet& f
                     std::to_string(remaining) +
                         " agent pods are still terminating; deleting the lease records anyway");
   }
+  // Only now: the Secrets are read once the lease store is needed, not on
+  // every pass while the pods terminate.
+  RefreshSources(fleet, record.object, state);
   if (!state.sources.leases_ok) {
     return MakeError(state.sources.lease_error.code, "cannot delete the fleet's lease records: " +
                                                          state.sources.lease_error.message);
@@ -244,9 +259,10 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const api::Fleet& f
   }
   events_.Normal(FleetRef(fleet.meta), "LeasesDeleted", "Finalize",
                  "deleted the fleet's lease records");
-  auto record = fleets_.Get(fleet.meta.Key());
-  if (!record) return ReconcileResult::Done();
-  if (auto s = PatchFinalizers(*record, false); !s) return s.error();
+  // The newest cached version: the finalizer patch is conditional on it.
+  auto latest = fleets_.Get(fleet.meta.Key());
+  if (!latest) return ReconcileResult::Done();
+  if (auto s = PatchFinalizers(*latest, false); !s) return s.error();
   return ReconcileResult::Done();
 }
 
@@ -289,12 +305,11 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   const std::string& ns = fleet.meta.namespace_name;
   const std::string& name = fleet.meta.name;
 
-  RefreshSources(fleet, record.object, state);
-
   if (fleet.meta.deleting) {
     if (!fleet.HasFinalizer()) return ReconcileResult::Done();
-    return Finalize(key, fleet, state);
+    return Finalize(key, record, fleet, state);
   }
+  RefreshSources(fleet, record.object, state);
   if (!fleet.HasFinalizer()) {
     if (auto s = PatchFinalizers(record, true); !s) return s.error();
   }
@@ -411,14 +426,12 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   std::vector<std::string> errors;
   // Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ... that
   // stop at the first failure, so that a quota or a webhook refusing every pod
-  // costs one request, not hundreds (and at most max_creates_per_pass).
-  const size_t create_limit = std::min(plan.create.size(), options_.max_creates_per_pass);
-  size_t attempted = 0, created_now = 0;
+  // costs one request, not hundreds.
+  size_t created_now = 0;
   bool create_failed = false;
-  for (size_t batch = 1; attempted < create_limit && !create_failed; batch *= 2) {
-    const size_t end = std::min(attempted + batch, create_limit);
-    for (; attempted < end; ++attempted) {
-      const std::string& pod_name = plan.create[attempted];
+  for (size_t next = 0, batch = 1; next < plan.create.size() && !create_failed; batch *= 2) {
+    for (const size_t end = std::min(next + batch, plan.create.size()); next < end; ++next) {
+      const std::string& pod_name = plan.create[next];
       auto r = client_.Create(kube::resources::kPods, ns, BuildAgentPod(fleet, pod_name),
                               {.field_manager = std::string(api::kFieldManager)});
       if (r || r.error().code == ErrorCode::kAlreadyExists) {
@@ -430,7 +443,6 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
       }
     }
   }
-  const bool more_to_create = !create_failed && attempted < plan.create.size();
   std::set<std::string> removing;
   for (const auto& d : plan.remove) removing.insert(d.pod);
   const std::string now_text = api::FormatTime(wall_now);
@@ -477,13 +489,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   for (const auto& d : plan.remove) {
     auto it = cached.find(d.pod);
     if (it == cached.end() || it->second->meta.deleting) continue;
-    auto s = client_.Delete(kube::resources::kPods, ns, d.pod,
-                            {.precondition_uid = it->second->meta.uid});
-    if (!s && s.error().code != ErrorCode::kNotFound &&
-        s.error().code != ErrorCode::kFailedPrecondition &&
-        s.error().code != ErrorCode::kConflict) {
-      errors.push_back("deleting pod " + d.pod + ": " + s.error().message);
-    }
+    if (auto s = DeletePod(*it->second); !s) errors.push_back(s.error().message);
     state.written.erase(d.pod);
     state.marked.erase(d.pod);
   }
@@ -524,8 +530,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   }
   api::FleetStatus next = StatusFromPlan({&fleet, &plan, replicas, depth, wall_now});
   if (!faults.empty()) {
-    std::string message;
-    for (const auto& f : faults) message += (message.empty() ? "" : "; ") + f;
+    const std::string message = JoinMessages(faults);
     api::Condition degraded;
     degraded.type = std::string(api::kConditionDegraded);
     degraded.status = api::ConditionStatus::kTrue;
@@ -539,11 +544,8 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   }
 
   if (!errors.empty()) {
-    std::string message;
-    for (const auto& e : errors) message += (message.empty() ? "" : "; ") + e;
-    return MakeError(ErrorCode::kUnavailable, message);
+    return MakeError(ErrorCode::kUnavailable, JoinMessages(errors));
   }
-  if (more_to_create) return ReconcileResult::RequeueAfter(kMoreCreatesDelay);
   auto poll = fleet.spec.autoscaling ? fleet.spec.autoscaling->poll_interval : api::Seconds(5);
   return ReconcileResult::RequeueAfter(poll);
 }

@@ -6,7 +6,6 @@
 // and a converged fleet costs no API write.
 
 #include <chrono>
-#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,21 +37,12 @@ void AddFleetIndex(kube::Store<kube::PodRecord>& pods);
 // PricingAgentFleet, else its fleet label; nullopt for neither.
 std::optional<std::string> FleetKeyOfPod(const kube::PodRecord& pod);
 
-// After a pass that hit max_creates_per_pass: the next pass comes this soon.
-inline constexpr std::chrono::milliseconds kMoreCreatesDelay{100};
-
 struct ReconcilerOptions {
   // A created pod the cache has not shown after this long is created again.
   std::chrono::seconds expectation_timeout{300};
   // A deleted fleet's pods are deleted before its lease records; pods still
   // terminating after this long no longer hold the records back.
   std::chrono::seconds finalizer_pod_timeout{300};
-  // Pods created in one pass at most (in slow-start batches); a larger
-  // scale-up continues in the next pass, kMoreCreatesDelay later. Unbounded by
-  // default: each pass assigns shards over the Ready pods, so creating a big
-  // scale-up in slices moves shards again after every slice (measured at 1,000
-  // pods: 2.2 patches per pod instead of 1, and 60 % longer to converge).
-  size_t max_creates_per_pass = std::numeric_limits<size_t>::max();
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";
@@ -98,8 +88,9 @@ class Reconciler {
                                                    const FleetRecord& record, FleetState& state);
   kube::controller::ReconcileResult Invalid(const FleetRecord& record, const std::string& reason,
                                             const std::string& message);
-  kube::controller::ReconcileResult Finalize(const std::string& key, const api::Fleet& fleet,
-                                             FleetState& state);
+  kube::controller::ReconcileResult Finalize(const std::string& key, const FleetRecord& record,
+                                             const api::Fleet& fleet, FleetState& state);
+  Status DeletePod(const kube::PodRecord& pod);
   Status PatchFinalizers(const FleetRecord& record, bool add);
   Status WriteStatus(const std::string& ns, const std::string& name,
                      const api::FleetStatus& current, const api::FleetStatus& next);

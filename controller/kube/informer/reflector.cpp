@@ -95,10 +95,8 @@ bool Reflector::WatchOnce() {
   auto opened = client_.Watch(resource_, options_.namespace_name, wo);
   if (!opened) {
     ++stats_.watch_errors;
-    if (options_.on_error && opened.error().code != ErrorCode::kGone) {
-      options_.on_error("watch", opened.error());
-    }
     if (opened.error().code == ErrorCode::kGone) return false;
+    if (options_.on_error) options_.on_error("watch", opened.error());
     Sleep(std::chrono::duration_cast<std::chrono::milliseconds>(backoff_.Next()));
     return true;
   }

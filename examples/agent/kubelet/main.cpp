@@ -26,10 +26,10 @@
 #include <vector>
 
 #include "controller/base/base64.h"
-#include "controller/kube/config/rest_config.h"
 #include "controller/kube/rest/client.h"
 #include "controller/kube/rest/resource.h"
 #include "controller/obs/log.h"
+#include "examples/agent/api_client.h"
 #include "examples/agent/kubelet/pod_agents.h"
 
 extern char** environ;
@@ -149,15 +149,9 @@ pid_t Spawn(const Options& o, const agent::kubelet::AgentSpec& spec) {
 
 int Run(const Options& o) {
   obs::Logger log;
-  auto rest = kube::ResolveConfig(o.kubeconfig, kube::ProcessEnvironment());
-  if (!rest.ok()) {
-    log.Error("no Kubernetes configuration", {{"error", rest.error()}});
-    return 1;
-  }
-  log.AddSecret(rest->token);
-  auto client = kube::Client::Create(std::move(*rest), {.user_agent = "agent-kubelet"});
+  auto client = agent::ConnectToApi(o.kubeconfig, "agent-kubelet", log);
   if (!client.ok()) {
-    log.Error("cannot create the Kubernetes client", {{"error", client.error()}});
+    log.Error("cannot reach the API", {{"error", client.error()}});
     return 1;
   }
   ::mkdir(o.log_dir.c_str(), 0700);

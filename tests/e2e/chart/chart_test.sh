@@ -278,36 +278,11 @@ cannot "$sa" update customresourcedefinitions.apiextensions.k8s.io
 pass "can-i: the operator's calls allowed; Secrets get only (no delete/list/watch), leases only its own"
 
 # --------------------------------------- 4. the operator under the chart's RBAC
-# kubeconfig NAME SA NAMESPACE: a kubeconfig holding a token of the
-# ServiceAccount, for the cluster of $KUBECONFIG. The token sits in a file of
-# its own (tokenFile), never on a command line or in the output.
+# kubeconfig NAME SA NAMESPACE: $work/NAME.kubeconfig, holding a token of the
+# ServiceAccount (in a tokenFile), for the cluster of $KUBECONFIG.
 kubeconfig() {
-  local name=$1 sa_name=$2 n=$3
-  local server ca
-  server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-  ca=$(kubectl config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority}')
-  if [[ -z $ca ]]; then
-    ca=$work/$name-ca.crt
-    kubectl config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' |
-      base64 -d >"$ca"
-  fi
-  [[ -s $ca ]] || fail "no cluster CA in $KUBECONFIG"
-  (umask 077 && kubectl create token "$sa_name" -n "$n" --duration=1h >"$work/$name.token") ||
-    fail "kubectl create token $sa_name -n $n"
-  cat >"$work/$name.kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster: {server: "$server", certificate-authority: "$ca"}
-users:
-- name: $sa_name
-  user: {tokenFile: "$work/$name.token"}
-contexts:
-- name: test
-  context: {cluster: test, user: $sa_name, namespace: $n}
-current-context: test
-KC
+  "$src/tests/cluster/sa-kubeconfig.sh" "$2" "$3" "$work" "$1" >/dev/null ||
+    fail "no kubeconfig for the ServiceAccount $3/$2"
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -26,7 +26,6 @@
 #include <sstream>
 #include <thread>
 
-#include "controller/base/base64.h"
 #include "controller/fleet/api/names.h"
 #include "controller/kube/rest/client.h"
 #include "controller/sources/lease/store_config.h"
@@ -36,8 +35,8 @@
 #include "controller/sources/redis/client.h"
 #include "tests/integration/agent/fleet_checks.h"
 #include "tests/support/cluster.h"
+#include "tests/support/fleet_setup.h"
 #include "tests/support/wait.h"
-#include "tests/unit/fleet_api/yaml_json.h"
 
 namespace agentfleet {
 namespace {
@@ -220,16 +219,9 @@ class FleetE2E : public ::testing::Test {
   void SetUp() override {
     ASSERT_NE(RedisPort(), 0) << "AGENTFLEET_REDIS_DIR is not set (run through ctest)";
     client_ = testing::ClusterClient();
-    Json crd = testing::LoadYaml(testing::SourcePath("crds/agentfleet.io_pricingagentfleets.yaml"));
-    auto applied = client_->Patch(kube::resources::kCustomResourceDefinitions, "",
-                                  std::string(fleet::api::kCrdName), kube::PatchType::kApply, crd,
-                                  {.field_manager = "agentfleet-e2e", .force = true});
-    ASSERT_TRUE(applied.ok()) << applied.error().ToString();
-    ASSERT_TRUE(
-        Eventually([&] { return client_->List(kPricingAgentFleets, "default").ok(); }, 60s));
-    ASSERT_EQ(testing::Shell("redis-cli -p " + std::to_string(RedisPort()) + " ACL SETUSER " +
-                             kRedisUser + " on '>" + kPassword + "' '~*' '&*' +@all"),
-              0);
+    auto installed = testing::InstallFleetCrd(*client_, "agentfleet-e2e");
+    ASSERT_TRUE(installed.ok()) << installed.error().ToString();
+    ASSERT_EQ(testing::AddRedisUser(RedisPort(), kRedisUser, kPassword), 0);
     ns_ = std::make_unique<testing::ScopedNamespace>(*client_, "e2e-fleet");
     prefix_ = "e2e-" + ns() + ":";
     char tmpl[] = "/tmp/agentfleet-e2e-XXXXXX";
@@ -245,14 +237,10 @@ class FleetE2E : public ::testing::Test {
   }
 
   const std::string& ns() const { return ns_->name(); }
-  std::string Url() const {
-    return std::string("redis://") + kRedisUser + "@127.0.0.1:" + std::to_string(RedisPort()) +
-           "/0";
-  }
+  std::string Url() const { return testing::RedisUserUrl(RedisPort(), kRedisUser); }
 
   Json Fleet() const {
-    Json f = testing::LoadYaml(testing::SourcePath("examples/fleet-redis.yaml"));
-    f["metadata"]["namespace"] = ns();
+    Json f = testing::RedisFleet(ns(), Url(), prefix_ + "tasks", prefix_);
     f["spec"]["shards"] = kShards;
     f["spec"]["autoscaling"] = Json::parse(R"({
       "minReplicas": 1, "maxReplicas": 4, "targetQueueDepthPerAgent": 40,
@@ -260,10 +248,6 @@ class FleetE2E : public ::testing::Test {
       "behavior": {"scaleDown": {"stabilizationWindowSeconds": 8,
                                  "policies": [{"type": "Percent", "value": 100,
                                                "periodSeconds": 1}]}}})");
-    f["spec"]["queue"]["redisStreams"]["url"] = Url();
-    f["spec"]["queue"]["redisStreams"]["keyPrefix"] = prefix_ + "tasks";
-    f["spec"]["leases"]["redis"]["url"] = Url();
-    f["spec"]["leases"]["redis"]["keyPrefix"] = prefix_;
     f["spec"]["leases"]["leaseDurationSeconds"] = 3;
     f["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 10;
     f["spec"]["retirement"]["drainTimeoutSeconds"] = 600;
@@ -374,11 +358,8 @@ class FleetE2E : public ::testing::Test {
 };
 
 TEST_F(FleetE2E, ScalesWithItsQueueHandsOffSafelyAndCleansUp) {
-  Json secret = {{"apiVersion", "v1"},
-                 {"kind", "Secret"},
-                 {"metadata", {{"name", "pricing-redis"}, {"namespace", ns()}}},
-                 {"data", {{"password", Base64Encode(kPassword)}}}};
-  ASSERT_TRUE(client_->Create(kube::resources::kSecrets, ns(), secret).ok());
+  ASSERT_TRUE(
+      client_->Create(kube::resources::kSecrets, ns(), testing::RedisSecret(ns(), kPassword)).ok());
   auto created = client_->Create(kPricingAgentFleets, ns(), Fleet());
   ASSERT_TRUE(created.ok()) << created.error().ToString();
   Watchdog dog(OpenLeases(), ns());

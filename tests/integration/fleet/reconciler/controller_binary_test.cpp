@@ -15,13 +15,12 @@
 #include <sstream>
 #include <thread>
 
-#include "controller/base/base64.h"
 #include "controller/fleet/api/names.h"
 #include "controller/kube/rest/client.h"
 #include "controller/sources/protocol/shard_ranges.h"
 #include "tests/support/cluster.h"
+#include "tests/support/fleet_setup.h"
 #include "tests/support/wait.h"
-#include "tests/unit/fleet_api/yaml_json.h"
 
 namespace agentfleet {
 namespace {
@@ -61,33 +60,20 @@ std::string ReadFile(const std::string& path) {
 TEST(ControllerBinary, ReconcilesAFleetAndRunsItsFinalizer) {
   ASSERT_NE(RedisPort(), 0) << "AGENTFLEET_REDIS_DIR is not set (run through ctest)";
   auto client = testing::ClusterClient();
-  Json crd = testing::LoadYaml(testing::SourcePath("crds/agentfleet.io_pricingagentfleets.yaml"));
-  auto applied = client->Patch(kube::resources::kCustomResourceDefinitions, "",
-                               std::string(fleet::api::kCrdName), kube::PatchType::kApply, crd,
-                               {.field_manager = "agentfleet-binary-test", .force = true});
-  ASSERT_TRUE(applied.ok()) << applied.error().ToString();
-  ASSERT_TRUE(Eventually([&] { return client->List(kPricingAgentFleets, "default").ok(); }, 60s));
-  ASSERT_EQ(testing::Shell("redis-cli -p " + std::to_string(RedisPort()) + " ACL SETUSER " +
-                           kRedisUser + " on '>" + kPassword + "' '~*' '&*' +@all"),
-            0);
+  auto installed = testing::InstallFleetCrd(*client, "agentfleet-binary-test");
+  ASSERT_TRUE(installed.ok()) << installed.error().ToString();
+  ASSERT_EQ(testing::AddRedisUser(RedisPort(), kRedisUser, kPassword), 0);
 
   testing::ScopedNamespace ns(*client, "binary");
-  Json secret = {{"apiVersion", "v1"},
-                 {"kind", "Secret"},
-                 {"metadata", {{"name", "pricing-redis"}, {"namespace", ns.name()}}},
-                 {"data", {{"password", Base64Encode(kPassword)}}}};
-  ASSERT_TRUE(client->Create(kube::resources::kSecrets, ns.name(), secret).ok());
-  std::string url =
-      std::string("redis://") + kRedisUser + "@127.0.0.1:" + std::to_string(RedisPort()) + "/0";
-  Json fleet = testing::LoadYaml(testing::SourcePath("examples/fleet-redis.yaml"));
-  fleet["metadata"]["namespace"] = ns.name();
+  ASSERT_TRUE(
+      client
+          ->Create(kube::resources::kSecrets, ns.name(), testing::RedisSecret(ns.name(), kPassword))
+          .ok());
+  Json fleet = testing::RedisFleet(ns.name(), testing::RedisUserUrl(RedisPort(), kRedisUser),
+                                   "bt-" + ns.name() + ":tasks", "bt-" + ns.name() + ":leases:");
   fleet["spec"].erase("autoscaling");
   fleet["spec"]["replicas"] = 2;
   fleet["spec"]["shards"] = 12;
-  fleet["spec"]["queue"]["redisStreams"]["url"] = url;
-  fleet["spec"]["queue"]["redisStreams"]["keyPrefix"] = "bt-" + ns.name() + ":tasks";
-  fleet["spec"]["leases"]["redis"]["url"] = url;
-  fleet["spec"]["leases"]["redis"]["keyPrefix"] = "bt-" + ns.name() + ":leases:";
   auto created = client->Create(kPricingAgentFleets, ns.name(), fleet);
   ASSERT_TRUE(created.ok()) << created.error().ToString();
 

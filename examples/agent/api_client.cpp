@@ -1,0 +1,23 @@
+#include "examples/agent/api_client.h"
+
+#include "controller/kube/config/rest_config.h"
+
+namespace agentfleet::agent {
+
+Result<std::unique_ptr<kube::Client>> ConnectToApi(const std::string& kubeconfig,
+                                                   const std::string& user_agent,
+                                                   obs::Logger& log) {
+  auto rest = kube::ResolveConfig(kubeconfig, kube::ProcessEnvironment());
+  if (!rest.ok()) {
+    return MakeError(rest.error().code, "no Kubernetes configuration: " + rest.error().message);
+  }
+  log.AddSecret(rest->token);
+  auto client = kube::Client::Create(std::move(*rest), {.user_agent = user_agent});
+  if (!client.ok()) {
+    return MakeError(client.error().code,
+                     "cannot create the Kubernetes client: " + client.error().message);
+  }
+  return std::move(*client);
+}
+
+}  // namespace agentfleet::agent
