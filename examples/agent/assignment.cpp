@@ -7,25 +7,25 @@
 namespace agentfleet::agent {
 
 Result<Assignment> AssignmentFromAnnotations(const AnnotationLookup& lookup, uint32_t shard_count) {
-  const std::string* shards = lookup(protocol::kShardsAnnotation);
-  const std::string* generation = lookup(protocol::kAssignmentGenerationAnnotation);
+  const std::string* shards = lookup(sources::protocol::kShardsAnnotation);
+  const std::string* generation = lookup(sources::protocol::kAssignmentGenerationAnnotation);
   Assignment a;
   if (shards == nullptr) return a;
   if (generation == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(protocol::kShardsAnnotation) + " is set but " +
-                         std::string(protocol::kAssignmentGenerationAnnotation) + " is missing");
+                     std::string(sources::protocol::kShardsAnnotation) + " is set but " +
+                         std::string(sources::protocol::kAssignmentGenerationAnnotation) + " is missing");
   }
-  auto gen = protocol::ParseAssignmentGeneration(*generation);
+  auto gen = sources::protocol::ParseAssignmentGeneration(*generation);
   if (!gen.ok()) {
     return MakeError(
         ErrorCode::kInvalidArgument,
-        std::string(protocol::kAssignmentGenerationAnnotation) + ": " + gen.error().message);
+        std::string(sources::protocol::kAssignmentGenerationAnnotation) + ": " + gen.error().message);
   }
-  auto parsed = protocol::ParseShardRanges(*shards, shard_count);
+  auto parsed = sources::protocol::ParseShardRanges(*shards, shard_count);
   if (!parsed.ok()) {
     return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(protocol::kShardsAnnotation) + ": " + parsed.error().message);
+                     std::string(sources::protocol::kShardsAnnotation) + ": " + parsed.error().message);
   }
   a.present = true;
   a.generation = *gen;

@@ -4,7 +4,7 @@
 
 namespace agentfleet::agent {
 
-LeaseLoop::LeaseLoop(LeaseLoopConfig config, std::unique_ptr<lease::LeaseStore> store,
+LeaseLoop::LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store,
                      ShardTable& table, const AssignmentBox& box, AgentMetrics& metrics,
                      obs::Logger log)
     : config_(std::move(config)),
@@ -28,7 +28,7 @@ void LeaseLoop::ApplyAssignment() {
   metrics_.shards_desired.Set(static_cast<double>(desired_.size()));
   metrics_.assignment_generation.Set(static_cast<double>(applied_generation_));
   log_.Info("assignment applied", {{"generation", applied_generation_},
-                                   {"shards", protocol::FormatShardRanges(desired_)}});
+                                   {"shards", sources::protocol::FormatShardRanges(desired_)}});
 }
 
 void LeaseLoop::Step(SteadyTime now) {
@@ -61,7 +61,7 @@ void LeaseLoop::Renew(SteadyTime now) {
   std::vector<ActiveShard> held = table_.Held();
   next_renew_ = now + config_.lease_duration / 3;
   if (held.empty()) return;
-  std::vector<lease::ShardToken> leases;
+  std::vector<sources::lease::ShardToken> leases;
   for (const auto& h : held) leases.push_back({h.shard, h.token});
   const SteadyTime sent = std::chrono::steady_clock::now();
   auto results = store_->RenewMany(config_.fleet, leases, config_.holder, config_.lease_duration);
@@ -113,13 +113,13 @@ void LeaseLoop::Acquire(const std::vector<uint32_t>& shards) {
     }
   }
   if (!got.empty()) {
-    log_.Info("leases acquired", {{"shards", protocol::FormatShardRanges(got)}});
+    log_.Info("leases acquired", {{"shards", sources::protocol::FormatShardRanges(got)}});
   }
 }
 
 void LeaseLoop::Release(const std::vector<ActiveShard>& shards, const char* why) {
   if (shards.empty()) return;
-  std::vector<lease::ShardToken> leases;
+  std::vector<sources::lease::ShardToken> leases;
   std::vector<uint32_t> ids;
   for (const auto& s : shards) {
     leases.push_back({s.shard, s.token});
@@ -137,7 +137,7 @@ void LeaseLoop::Release(const std::vector<ActiveShard>& shards, const char* why)
   metrics_.shards_held.Set(static_cast<double>(table_.size()));
   log_.Info(
       "leases released",
-      {{"shards", protocol::FormatShardRanges(ids)}, {"reason", why}, {"released", released}});
+      {{"shards", sources::protocol::FormatShardRanges(ids)}, {"reason", why}, {"released", released}});
 }
 
 void LeaseLoop::ReleaseAll() {

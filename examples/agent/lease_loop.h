@@ -29,7 +29,7 @@ struct LeaseLoopConfig {
 
 class LeaseLoop {
  public:
-  LeaseLoop(LeaseLoopConfig config, std::unique_ptr<lease::LeaseStore> store, ShardTable& table,
+  LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store, ShardTable& table,
             const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log);
 
   // One pass; called every few tens of milliseconds.
@@ -54,7 +54,7 @@ class LeaseLoop {
   void Release(const std::vector<ActiveShard>& shards, const char* why);
 
   LeaseLoopConfig config_;
-  std::unique_ptr<lease::LeaseStore> store_;
+  std::unique_ptr<sources::lease::LeaseStore> store_;
   ShardTable& table_;
   const AssignmentBox& box_;
   AgentMetrics& metrics_;

@@ -47,14 +47,14 @@ int Run(const agent::AgentOptions& o) {
   log.AddSecret(o.result_store_password);
   log.AddSecret(o.queue_password);
 
-  auto lease_cfg = lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password);
+  auto lease_cfg = sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password);
   if (!lease_cfg.ok()) {
     log.Error("invalid --lease-store", {{"error", lease_cfg.error()}});
     return 2;
   }
   auto result_cfg = o.result_store_url.empty()
-                        ? lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password)
-                        : lease::ParseStoreUrl(o.result_store_url, o.result_store_password);
+                        ? sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password)
+                        : sources::lease::ParseStoreUrl(o.result_store_url, o.result_store_password);
   if (!result_cfg.ok()) {
     log.Error("invalid --result-store", {{"error", result_cfg.error()}});
     return 2;
@@ -62,7 +62,7 @@ int Run(const agent::AgentOptions& o) {
   // One prefix for both stores: the operator reads the lease table under it.
   lease_cfg->key_prefix = o.lease_key_prefix;
   result_cfg->key_prefix = o.lease_key_prefix;
-  auto queue_opts = redis::ParseUrl(o.queue_url);
+  auto queue_opts = sources::redis::ParseUrl(o.queue_url);
   if (!queue_opts.ok()) {
     log.Error("invalid --queue-url", {{"error", queue_opts.error()}});
     return 2;
@@ -79,17 +79,17 @@ int Run(const agent::AgentOptions& o) {
   const std::string holder = HolderId(o.pod_name);
   log = log.WithValues({{"fleet", o.fleet}, {"holder", holder}});
 
-  auto leases = lease::OpenLeaseStore(*lease_cfg);
+  auto leases = sources::lease::OpenLeaseStore(*lease_cfg);
   if (!leases.ok()) {
     log.Error("cannot open the lease store", {{"error", leases.error()}});
     return 1;
   }
-  auto results = lease::OpenResultStore(*result_cfg);
+  auto results = sources::lease::OpenResultStore(*result_cfg);
   if (!results.ok()) {
     log.Error("cannot open the result store", {{"error", results.error()}});
     return 1;
   }
-  auto queue = redis::Client::Connect(*queue_opts);
+  auto queue = sources::redis::Client::Connect(*queue_opts);
   if (!queue.ok()) {
     log.Error("cannot reach the task queue", {{"error", queue.error()}});
     return 1;

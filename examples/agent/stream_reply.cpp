@@ -3,13 +3,13 @@
 namespace agentfleet::agent {
 namespace {
 
-Error Unexpected(const char* command, const redis::Reply& r) {
+Error Unexpected(const char* command, const sources::redis::Reply& r) {
   return MakeError(ErrorCode::kInternal,
                    std::string(command) + " answered an unexpected reply: " + r.DebugString());
 }
 
 // [[id, [f, v, ...]], ...] → entries; nil field lists are skipped.
-Result<std::vector<StreamEntry>> ParseEntries(const redis::Reply& list, const char* command) {
+Result<std::vector<StreamEntry>> ParseEntries(const sources::redis::Reply& list, const char* command) {
   if (!list.IsArray()) return Unexpected(command, list);
   std::vector<StreamEntry> out;
   for (const auto& e : list.elements) {
@@ -34,7 +34,7 @@ Result<std::vector<StreamEntry>> ParseEntries(const redis::Reply& list, const ch
 
 }  // namespace
 
-Result<std::vector<StreamEntries>> ParseReadGroupReply(const redis::Reply& reply) {
+Result<std::vector<StreamEntries>> ParseReadGroupReply(const sources::redis::Reply& reply) {
   std::vector<StreamEntries> out;
   if (reply.IsNil()) return out;
   if (!reply.IsArray()) return Unexpected("XREADGROUP", reply);
@@ -49,7 +49,7 @@ Result<std::vector<StreamEntries>> ParseReadGroupReply(const redis::Reply& reply
   return out;
 }
 
-Result<AutoClaimPage> ParseAutoClaimReply(const redis::Reply& reply) {
+Result<AutoClaimPage> ParseAutoClaimReply(const sources::redis::Reply& reply) {
   if (!reply.IsArray() || reply.elements.size() < 2 || !reply.elements[0].IsString()) {
     return Unexpected("XAUTOCLAIM", reply);
   }

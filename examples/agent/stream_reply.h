@@ -23,7 +23,7 @@ struct StreamEntries {
 
 // XREADGROUP ... STREAMS k1 k2 ... > > ...: nil (the BLOCK timed out) is an
 // empty list. Entries whose fields are nil (deleted after delivery) are skipped.
-Result<std::vector<StreamEntries>> ParseReadGroupReply(const redis::Reply& reply);
+Result<std::vector<StreamEntries>> ParseReadGroupReply(const sources::redis::Reply& reply);
 
 struct AutoClaimPage {
   std::string next_cursor;  // "0-0" once the whole pending list was scanned
@@ -31,6 +31,6 @@ struct AutoClaimPage {
 };
 
 // XAUTOCLAIM key group consumer min-idle cursor COUNT n (Redis 7 reply shape).
-Result<AutoClaimPage> ParseAutoClaimReply(const redis::Reply& reply);
+Result<AutoClaimPage> ParseAutoClaimReply(const sources::redis::Reply& reply);
 
 }  // namespace agentfleet::agent

@@ -35,7 +35,7 @@ Result<Task> ParseTask(const std::vector<std::pair<std::string, std::string>>& f
 }
 
 Status CheckShard(const Task& task, uint32_t shard, uint32_t shard_count) {
-  uint32_t actual = protocol::ShardOf(task.product, shard_count);
+  uint32_t actual = sources::protocol::ShardOf(task.product, shard_count);
   if (actual != shard) {
     return MakeError(ErrorCode::kInvalidArgument,
                      "product of task " + task.id + " belongs to shard " + std::to_string(actual) +

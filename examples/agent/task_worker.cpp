@@ -14,8 +14,8 @@ SteadyTime Now() {
 
 }  // namespace
 
-TaskWorker::TaskWorker(WorkerConfig config, std::unique_ptr<redis::Client> queue,
-                       std::unique_ptr<lease::ResultStore> results, ShardTable& table,
+TaskWorker::TaskWorker(WorkerConfig config, std::unique_ptr<sources::redis::Client> queue,
+                       std::unique_ptr<sources::lease::ResultStore> results, ShardTable& table,
                        AgentMetrics& metrics, obs::Logger log)
     : config_(std::move(config)),
       queue_(std::move(queue)),
@@ -71,7 +71,7 @@ void TaskWorker::RunOnce() {
   }
   if (stop_) return;
 
-  redis::Client::Args cmd{"XREADGROUP",  "GROUP",
+  sources::redis::Client::Args cmd{"XREADGROUP",  "GROUP",
                           config_.group, config_.consumer,
                           "COUNT",       std::to_string(config_.batch_size),
                           "BLOCK",       std::to_string(config_.block.count()),
@@ -165,7 +165,7 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
     ~EndGuard() { t.EndBatch(s.shard, s.token); }
   } guard{table_, s};
 
-  std::vector<lease::PriceWrite> prices;
+  std::vector<sources::lease::PriceWrite> prices;
   std::unordered_map<std::string, size_t> index;  // product → position: the latest task wins
   std::vector<std::pair<const StreamEntry*, std::string>> invalid;
   for (const auto& e : entries) {
@@ -205,11 +205,11 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
     }
   }
 
-  std::vector<redis::Client::Args> pipeline;
+  std::vector<sources::redis::Client::Args> pipeline;
   for (const auto& [e, why] : invalid) {
     log_.Warn("invalid task moved to the dead-letter stream",
               {{"shard", s.shard}, {"id", e->id}, {"reason", why}});
-    redis::Client::Args dead{
+    sources::redis::Client::Args dead{
         "XADD", config_.prefix + ":dead", "*", "stream", key, "id", e->id, "reason", why};
     for (const auto& [f, v] : e->fields) {
       dead.push_back("task." + f);
@@ -217,7 +217,7 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
     }
     pipeline.push_back(std::move(dead));
   }
-  redis::Client::Args ack{"XACK", key, config_.group};
+  sources::redis::Client::Args ack{"XACK", key, config_.group};
   for (const auto& e : entries) ack.push_back(e.id);
   pipeline.push_back(std::move(ack));
   auto replies = queue_->Pipeline(pipeline);

@@ -36,8 +36,8 @@ struct WorkerConfig {
 
 class TaskWorker {
  public:
-  TaskWorker(WorkerConfig config, std::unique_ptr<redis::Client> queue,
-             std::unique_ptr<lease::ResultStore> results, ShardTable& table, AgentMetrics& metrics,
+  TaskWorker(WorkerConfig config, std::unique_ptr<sources::redis::Client> queue,
+             std::unique_ptr<sources::lease::ResultStore> results, ShardTable& table, AgentMetrics& metrics,
              obs::Logger log);
   ~TaskWorker();
 
@@ -56,8 +56,8 @@ class TaskWorker {
   std::string Key(uint32_t shard) const;
 
   WorkerConfig config_;
-  std::unique_ptr<redis::Client> queue_;
-  std::unique_ptr<lease::ResultStore> results_;
+  std::unique_ptr<sources::redis::Client> queue_;
+  std::unique_ptr<sources::lease::ResultStore> results_;
   ShardTable& table_;
   AgentMetrics& metrics_;
   obs::Logger log_;

@@ -4,7 +4,7 @@
 #include "controller/fleet/api/names.h"
 #include "tests/support/cluster.h"
 #include "tests/support/wait.h"
-#include "tests/unit/fleet_api/yaml_json.h"
+#include "tests/unit/fleet/api/yaml_json.h"
 
 namespace agentfleet::testing {
 

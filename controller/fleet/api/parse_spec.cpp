@@ -101,8 +101,8 @@ std::optional<AutoscalingSpec> ParseAutoscaling(JsonReader& r, const Json& spec)
 // Labels and annotations the operator writes on its pods: the template may not
 // preset them, or the selector and the assignment would be wrong.
 bool IsOperatorOwned(const std::string& key) {
-  return key == kFleetLabel || key == protocol::kShardsAnnotation ||
-         key == protocol::kAssignmentGenerationAnnotation || key == kRetiringAnnotation;
+  return key == kFleetLabel || key == sources::protocol::kShardsAnnotation ||
+         key == sources::protocol::kAssignmentGenerationAnnotation || key == kRetiringAnnotation;
 }
 
 Json ParseTemplate(JsonReader& r, const Json& spec) {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 uint64_t MinimumMoves(uint32_t shards, std::span<const uint64_t> current_counts) {
   const uint64_t m = current_counts.size();
@@ -97,4 +97,4 @@ ShardAssignment AssignShards(uint32_t shards, std::span<const AssignerPod> pods,
   return out;
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

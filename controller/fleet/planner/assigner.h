@@ -14,7 +14,7 @@
 #include <span>
 #include <vector>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 // Per shard: the pod index holding a valid lease on it, or one of these.
 inline constexpr int32_t kNoHolder = -1;
@@ -42,4 +42,4 @@ ShardAssignment AssignShards(uint32_t shards, std::span<const AssignerPod> pods,
 // counts c_i (disjoint, in range); 0 when there is no assignable pod.
 uint64_t MinimumMoves(uint32_t shards, std::span<const uint64_t> current_counts);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -5,7 +5,7 @@
 #include <limits>
 #include <sstream>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 using Rate = std::optional<ScaleReason>;
@@ -329,4 +329,4 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
   return {std::move(d), std::move(state)};
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

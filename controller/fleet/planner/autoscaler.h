@@ -16,7 +16,7 @@
 #include "controller/fleet/planner/autoscaling_policy.h"
 #include "controller/fleet/planner/time.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 // Why the desired count is what it is; names are stable (they become condition
 // and event reasons).
@@ -97,4 +97,4 @@ struct AutoscaleOutcome {
 
 AutoscaleOutcome Autoscale(const AutoscaleInput& input, AutoscalerState state);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

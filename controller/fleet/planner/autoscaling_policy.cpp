@@ -1,6 +1,6 @@
 #include "controller/fleet/planner/autoscaling_policy.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 ScalingRules ResolveScaleUp(const ScalingRules& rules) {
   ScalingRules out = rules;
@@ -20,4 +20,4 @@ ScalingRules ResolveScaleDown(const ScalingRules& rules) {
   return out;
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

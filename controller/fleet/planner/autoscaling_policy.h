@@ -9,7 +9,7 @@
 #include <optional>
 #include <vector>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 enum class ScalingPolicyType {
   kPods,     // change by at most `value` pods per period
@@ -74,4 +74,4 @@ struct AutoscalingPolicy {
 ScalingRules ResolveScaleUp(const ScalingRules& rules);
 ScalingRules ResolveScaleDown(const ScalingRules& rules);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

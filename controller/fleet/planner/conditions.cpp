@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 Condition Make(std::string type, ConditionStatus status, std::string reason, std::string message) {
@@ -104,4 +104,4 @@ std::vector<Condition> FleetConditions(const ConditionsInput& in) {
   return {Ready(in), Progressing(in), Degraded(in), ScalingLimited(in)};
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -11,7 +11,7 @@
 
 #include "controller/fleet/planner/autoscaler.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 enum class ConditionStatus { kTrue, kFalse, kUnknown };
 std::string_view ConditionStatusName(ConditionStatus status);  // "True", "False", "Unknown"
@@ -47,4 +47,4 @@ struct ConditionsInput {
 // Always four conditions, in the order Ready, Progressing, Degraded, ScalingLimited.
 std::vector<Condition> FleetConditions(const ConditionsInput& in);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

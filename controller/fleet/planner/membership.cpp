@@ -4,7 +4,7 @@
 
 #include "controller/fleet/planner/pod_names.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 bool RetireBefore(const MembershipInput& in, size_t a, size_t b) {
@@ -46,4 +46,4 @@ MembershipPlan PlanMembership(const MembershipInput& in) {
   return plan;
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -15,7 +15,7 @@
 
 #include "controller/fleet/planner/views.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 struct MembershipInput {
   std::string_view fleet;
@@ -35,4 +35,4 @@ struct MembershipPlan {
 
 MembershipPlan PlanMembership(const MembershipInput& in);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -10,7 +10,7 @@
 #include "controller/fleet/planner/membership.h"
 #include "controller/fleet/planner/pod_names.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 // Pods by index ("fleet-2" before "fleet-10"), names outside the scheme last,
@@ -206,4 +206,4 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   return plan;
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -22,7 +22,7 @@
 #include "controller/fleet/planner/time.h"
 #include "controller/fleet/planner/views.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 struct PlanInput {
   std::string fleet;                             // pods are named "<fleet>-<index>"
@@ -95,4 +95,4 @@ struct Plan {
 
 Plan MakePlan(const PlanInput& input, const PlannerState& state);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

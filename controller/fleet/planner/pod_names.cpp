@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 std::optional<uint64_t> PodIndex(std::string_view fleet, std::string_view name) {
   if (name.size() <= fleet.size() + 1 || name.substr(0, fleet.size()) != fleet ||
@@ -35,4 +35,4 @@ std::vector<std::string> NewPodNames(std::string_view fleet, size_t count,
   return names;
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

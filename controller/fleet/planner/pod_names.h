@@ -11,7 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 // The index of "<fleet>-<index>" (decimal, no leading zeros), if `name` has
 // that form.
@@ -23,4 +23,4 @@ std::string PodName(std::string_view fleet, uint64_t index);
 std::vector<std::string> NewPodNames(std::string_view fleet, size_t count,
                                      const std::unordered_set<std::string_view>& taken);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

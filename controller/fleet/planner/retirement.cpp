@@ -1,6 +1,6 @@
 #include "controller/fleet/planner/retirement.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 std::optional<DeletionReason> RetirementVerdict(Time retiring_since, uint64_t leases_held,
                                                 bool leases_known, Seconds drain_timeout,
@@ -40,4 +40,4 @@ StuckResult FindStuckAgents(const StuckInput& in) {
   return out;
 }
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -12,7 +12,7 @@
 #include "controller/fleet/planner/time.h"
 #include "controller/fleet/planner/views.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 enum class DeletionReason {
   kDrained,       // it holds no valid lease: its shards are free for their new owners
@@ -49,4 +49,4 @@ struct StuckResult {
 // from a store the operator cannot read either).
 StuckResult FindStuckAgents(const StuckInput& in);
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 // The planner never reads a clock: every decision takes `now` as a value. Wall
 // time, because the instants it compares (retirement marks, pod creation) are
@@ -10,4 +10,4 @@ namespace agentfleet::planner {
 using Time = std::chrono::system_clock::time_point;
 using Seconds = std::chrono::seconds;
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

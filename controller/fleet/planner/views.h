@@ -9,7 +9,7 @@
 
 #include "controller/fleet/planner/time.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 
 struct PodView {
   std::string name;
@@ -30,4 +30,4 @@ struct LeaseView {
   bool valid = false;
 };
 
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

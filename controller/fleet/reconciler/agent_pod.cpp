@@ -98,8 +98,8 @@ Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
   Json annotations = tmeta.contains("annotations") && tmeta["annotations"].is_object()
                          ? tmeta["annotations"]
                          : Json::object();
-  annotations[std::string(protocol::kShardsAnnotation)] = "";
-  annotations[std::string(protocol::kAssignmentGenerationAnnotation)] = "0";
+  annotations[std::string(sources::protocol::kShardsAnnotation)] = "";
+  annotations[std::string(sources::protocol::kAssignmentGenerationAnnotation)] = "0";
 
   Json volumes =
       spec.contains("volumes") && spec["volumes"].is_array() ? spec["volumes"] : Json::array();
@@ -137,8 +137,8 @@ Json AssignmentPatch(const std::string& shard_ranges, int64_t generation) {
   return {
       {"metadata",
        {{"annotations",
-         {{std::string(protocol::kShardsAnnotation), shard_ranges},
-          {std::string(protocol::kAssignmentGenerationAnnotation), std::to_string(generation)}}}}}};
+         {{std::string(sources::protocol::kShardsAnnotation), shard_ranges},
+          {std::string(sources::protocol::kAssignmentGenerationAnnotation), std::to_string(generation)}}}}}};
 }
 
 Json RetiringPatch(const std::string& since) {

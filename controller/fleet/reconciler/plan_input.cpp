@@ -75,8 +75,8 @@ planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards) {
     auto since = api::ParseTime(*mark);
     v.retiring_since = since ? *since : v.created_at;
   }
-  if (const std::string* text = pod.meta.Annotation(protocol::kShardsAnnotation)) {
-    if (auto parsed = protocol::ParseShardRanges(*text, shards)) v.assigned = std::move(*parsed);
+  if (const std::string* text = pod.meta.Annotation(sources::protocol::kShardsAnnotation)) {
+    if (auto parsed = sources::protocol::ParseShardRanges(*text, shards)) v.assigned = std::move(*parsed);
   }
   return v;
 }
@@ -85,7 +85,7 @@ std::string_view HolderPod(std::string_view holder) {
   return holder.substr(0, holder.find('/'));
 }
 
-std::vector<planner::LeaseView> ToLeaseViews(const lease::LeaseSnapshot& snapshot) {
+std::vector<planner::LeaseView> ToLeaseViews(const sources::lease::LeaseSnapshot& snapshot) {
   std::vector<planner::LeaseView> out;
   out.reserve(snapshot.records.size());
   for (const auto& r : snapshot.records) {
@@ -95,9 +95,9 @@ std::vector<planner::LeaseView> ToLeaseViews(const lease::LeaseSnapshot& snapsho
 }
 
 int64_t AssignmentGeneration(const kube::PodRecord& pod) {
-  const std::string* text = pod.meta.Annotation(protocol::kAssignmentGenerationAnnotation);
+  const std::string* text = pod.meta.Annotation(sources::protocol::kAssignmentGenerationAnnotation);
   if (!text) return 0;
-  auto g = protocol::ParseAssignmentGeneration(*text);
+  auto g = sources::protocol::ParseAssignmentGeneration(*text);
   return g ? *g : 0;
 }
 

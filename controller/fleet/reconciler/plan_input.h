@@ -31,7 +31,7 @@ planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards);
 std::string_view HolderPod(std::string_view holder);
 
 // The lease table at the store's own instant, holders mapped to their pods.
-std::vector<planner::LeaseView> ToLeaseViews(const lease::LeaseSnapshot& snapshot);
+std::vector<planner::LeaseView> ToLeaseViews(const sources::lease::LeaseSnapshot& snapshot);
 
 // The pod's agentfleet.io/assignment-generation, 0 when absent or malformed.
 int64_t AssignmentGeneration(const kube::PodRecord& pod);

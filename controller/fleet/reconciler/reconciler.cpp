@@ -335,7 +335,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
     fault_reason = "QueueSource" + ErrorReason(state.sources.queue_error);
     if (options_.metrics) options_.metrics->SourceError(ns, name, "queue");
   }
-  std::optional<lease::LeaseSnapshot> snapshot;
+  std::optional<sources::lease::LeaseSnapshot> snapshot;
   if (state.sources.leases_ok) {
     auto snap = state.sources.leases->Snapshot(api::LeaseFleetId(ns, name));
     if (snap) {
@@ -366,7 +366,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
     if (auto w = state.written.find(pod_name); w != state.written.end()) {
       if (w->second.resource_version_before == pod->meta.resource_version) {
         v.assigned.clear();
-        if (auto parsed_shards = protocol::ParseShardRanges(w->second.shards, in.shards)) {
+        if (auto parsed_shards = sources::protocol::ParseShardRanges(w->second.shards, in.shards)) {
           v.assigned = std::move(*parsed_shards);
         }
       } else {
@@ -464,7 +464,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
     if (!a.changed || removing.count(a.pod) > 0) continue;
     auto it = cached.find(a.pod);
     if (it == cached.end()) continue;  // created this pass or not yet cached
-    std::string ranges = protocol::FormatShardRanges(a.shards);
+    std::string ranges = sources::protocol::FormatShardRanges(a.shards);
     int64_t generation = AssignmentGeneration(*it->second);
     if (auto w = state.written.find(a.pod); w != state.written.end()) {
       if (w->second.shards == ranges) continue;
@@ -497,7 +497,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   // Hand-offs end when the new owner holds the shard's lease.
   if (snapshot) {
     for (auto it = state.handoffs.begin(); it != state.handoffs.end();) {
-      const lease::LeaseRecord* held = snapshot->Valid(it->first);
+      const sources::lease::LeaseRecord* held = snapshot->Valid(it->first);
       if (held && HolderPod(held->holder) == it->second.first) {
         if (options_.metrics) {
           options_.metrics->Handoff(

@@ -68,8 +68,8 @@ class Reconciler {
   };
   struct Sources {
     size_t fingerprint = 0;
-    std::unique_ptr<queue::QueueSource> queue;
-    std::unique_ptr<lease::LeaseStore> leases;
+    std::unique_ptr<sources::queue::QueueSource> queue;
+    std::unique_ptr<sources::lease::LeaseStore> leases;
     Error queue_error, lease_error;
     bool queue_ok = false, leases_ok = false;
   };

@@ -34,13 +34,13 @@ Result<std::string> CaFile(const api::TlsSpec& tls, const SecretLookup& secrets,
   return path;
 }
 
-Result<redis::Options> RedisServer(const std::string& url,
+Result<sources::redis::Options> RedisServer(const std::string& url,
                                    const std::optional<api::SecretKeyRef>& password,
                                    const api::TlsSpec& tls, const SecretLookup& secrets,
                                    const CaFileWriter& ca_files, const std::string& field) {
   auto ca = CaFile(tls, secrets, ca_files, field);
   if (!ca) return ca.error();
-  auto options = redis::ParseUrl(url);
+  auto options = sources::redis::ParseUrl(url);
   if (!options) return MakeError(options.error().code, field + ".url: " + options.error().message);
   if (password) {
     auto p = Lookup(secrets, *password, field + ".passwordSecretRef");
@@ -54,24 +54,24 @@ Result<redis::Options> RedisServer(const std::string& url,
 
 }  // namespace
 
-Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
+Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
                                                 const SecretLookup& secrets,
                                                 const CaFileWriter& ca_files) {
   if (const auto* q = std::get_if<api::RedisStreamsQueue>(&spec.queue)) {
     auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
                               "spec.queue.redisStreams");
     if (!server) return server.error();
-    return queue::QueueSourceConfig(queue::RedisShardedStreamsConfig{
+    return sources::queue::QueueSourceConfig(sources::queue::RedisShardedStreamsConfig{
         std::move(*server), q->key_prefix, spec.shards, q->consumer_group});
   }
   if (const auto* q = std::get_if<api::RedisListQueue>(&spec.queue)) {
     auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
                               "spec.queue.redisList");
     if (!server) return server.error();
-    return queue::QueueSourceConfig(queue::RedisListConfig{std::move(*server), q->key});
+    return sources::queue::QueueSourceConfig(sources::queue::RedisListConfig{std::move(*server), q->key});
   }
   if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) {
-    queue::SqsConfig c;
+    sources::queue::SqsConfig c;
     c.queue_url = q->queue_url;
     c.queue_name = q->queue_name;
     c.region = q->region;
@@ -92,7 +92,7 @@ Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
         c.credentials.session_token = std::move(*token);
       }
     } else {
-      auto env = queue::AwsEnvironmentFromEnv();
+      auto env = sources::queue::AwsEnvironmentFromEnv();
       if (!env) {
         return MakeError(env.error().code,
                          "spec.queue.sqs: no credentialsSecretRef and the operator has no AWS "
@@ -102,10 +102,10 @@ Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
       c.credentials = env->credentials;
       if (c.region.empty()) c.region = env->region;
     }
-    return queue::QueueSourceConfig(std::move(c));
+    return sources::queue::QueueSourceConfig(std::move(c));
   }
   const auto& q = std::get<api::RabbitMqQueue>(spec.queue);
-  queue::RabbitMqConfig c;
+  sources::queue::RabbitMqConfig c;
   c.endpoint = q.management_url;
   c.vhost = q.vhost;
   c.queue = q.queue;
@@ -118,10 +118,10 @@ Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
     if (!pass) return pass.error();
     c.credentials = {std::move(*user), std::move(*pass)};
   }
-  return queue::QueueSourceConfig(std::move(c));
+  return sources::queue::QueueSourceConfig(std::move(c));
 }
 
-Result<lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
+Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
                                                const SecretLookup& secrets,
                                                const CaFileWriter& ca_files) {
   std::string url, password, field;
@@ -146,7 +146,7 @@ Result<lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
     if (!p) return p.error();
     password = std::move(*p);
   }
-  auto config = lease::ParseStoreUrl(url, std::move(password));
+  auto config = sources::lease::ParseStoreUrl(url, std::move(password));
   if (!config) return MakeError(config.error().code, field + ".url: " + config.error().message);
   if (!prefix.empty()) config->key_prefix = prefix;
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {

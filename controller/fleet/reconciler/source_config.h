@@ -24,10 +24,10 @@ using SecretLookup =
 using CaFileWriter = std::function<Result<std::string>(const std::string& pem)>;
 
 // Errors name the spec field and never carry a Secret's value.
-Result<queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
+Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
                                                 const SecretLookup& secrets,
                                                 const CaFileWriter& ca_files = {});
-Result<lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
+Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
                                                const SecretLookup& secrets,
                                                const CaFileWriter& ca_files = {});
 

@@ -15,20 +15,20 @@ namespace agentfleet::fleet::reconciler {
 class SourceFactory {
  public:
   virtual ~SourceFactory() = default;
-  virtual Result<std::unique_ptr<queue::QueueSource>> MakeQueue(
-      queue::QueueSourceConfig config) = 0;
-  virtual Result<std::unique_ptr<lease::LeaseStore>> OpenLeases(
-      const lease::StoreConfig& config) = 0;
+  virtual Result<std::unique_ptr<sources::queue::QueueSource>> MakeQueue(
+      sources::queue::QueueSourceConfig config) = 0;
+  virtual Result<std::unique_ptr<sources::lease::LeaseStore>> OpenLeases(
+      const sources::lease::StoreConfig& config) = 0;
 };
 
-// The production factory: queue::MakeQueueSource and lease::OpenLeaseStore.
+// The production factory: sources::queue::MakeQueueSource and sources::lease::OpenLeaseStore.
 class DefaultSourceFactory final : public SourceFactory {
  public:
-  Result<std::unique_ptr<queue::QueueSource>> MakeQueue(queue::QueueSourceConfig config) override {
-    return queue::MakeQueueSource(std::move(config));
+  Result<std::unique_ptr<sources::queue::QueueSource>> MakeQueue(sources::queue::QueueSourceConfig config) override {
+    return sources::queue::MakeQueueSource(std::move(config));
   }
-  Result<std::unique_ptr<lease::LeaseStore>> OpenLeases(const lease::StoreConfig& config) override {
-    return lease::OpenLeaseStore(config);
+  Result<std::unique_ptr<sources::lease::LeaseStore>> OpenLeases(const sources::lease::StoreConfig& config) override {
+    return sources::lease::OpenLeaseStore(config);
   }
 };
 

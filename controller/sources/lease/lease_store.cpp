@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 template <typename T>
@@ -72,4 +72,4 @@ Status ValidateDistinct(std::vector<uint32_t> shards) {
   return Ok{};
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -33,7 +33,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 using Millis = std::chrono::milliseconds;
 
@@ -102,4 +102,4 @@ Status ValidateHolder(std::string_view holder);
 Status ValidateTtl(Millis ttl);
 Status ValidateDistinct(std::vector<uint32_t> shards);
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -1,6 +1,6 @@
 #include "controller/sources/lease/outcome.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 Result<Lease> ToLease(Op op, std::string_view fleet, std::string_view holder, int64_t token,
                       const Outcome& o) {
@@ -36,4 +36,4 @@ Result<Lease> ToLease(Op op, std::string_view fleet, std::string_view holder, in
   return MakeError(ErrorCode::kConflict, where + "the lease changed during the call; retry");
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -8,7 +8,7 @@
 
 #include "controller/sources/lease/lease_store.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 enum class Op { kAcquire, kRenew, kRelease };
 
@@ -25,4 +25,4 @@ struct Outcome {
 Result<Lease> ToLease(Op op, std::string_view fleet, std::string_view holder, int64_t token,
                       const Outcome& outcome);
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

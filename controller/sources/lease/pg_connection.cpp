@@ -11,7 +11,7 @@
 #include <mutex>
 #include <thread>
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 using Steady = std::chrono::steady_clock;
@@ -359,4 +359,4 @@ std::string PgTextArray(const std::vector<std::string>& values) {
   return s + "}";
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

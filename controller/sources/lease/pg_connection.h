@@ -17,7 +17,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 struct PgOptions {
   // libpq keyword/value form ("host=... port=... user=... dbname=...") or a
@@ -69,4 +69,4 @@ std::string PgIntArray(const std::vector<int64_t>& values);
 // Postgres text array literal of strings, every element quoted and escaped.
 std::string PgTextArray(const std::vector<std::string>& values);
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

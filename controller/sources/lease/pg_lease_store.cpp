@@ -6,7 +6,7 @@
 #include "controller/sources/lease/outcome.h"
 #include "controller/sources/lease/pg_schema.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 #define AGENTFLEET_MS(x) "floor(extract(epoch FROM " x ") * 1000)::bigint"
@@ -233,4 +233,4 @@ Status PgLeaseStore::DeleteFleet(std::string_view fleet) {
   return Ok{};
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -13,7 +13,7 @@
 #include "controller/sources/lease/lease_store.h"
 #include "controller/sources/lease/pg_connection.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 struct Outcome;
 
@@ -43,4 +43,4 @@ class PgLeaseStore final : public LeaseStore {
   std::unique_ptr<PgConnection> db_;
 };
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

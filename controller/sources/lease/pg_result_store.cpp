@@ -3,7 +3,7 @@
 #include "controller/sources/lease/lease_store.h"
 #include "controller/sources/lease/pg_schema.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 // $1 fleet, $2 shard, $3 token, $4 products, $5 prices. Answers: accepted
@@ -110,4 +110,4 @@ Status PgResultStore::DeleteFleet(std::string_view fleet) {
   return Ok{};
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

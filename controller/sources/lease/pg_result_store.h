@@ -12,7 +12,7 @@
 #include "controller/sources/lease/pg_connection.h"
 #include "controller/sources/lease/result_store.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 class PgResultStore final : public ResultStore {
  public:
@@ -31,4 +31,4 @@ class PgResultStore final : public ResultStore {
   std::unique_ptr<PgConnection> db_;
 };
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -2,7 +2,7 @@
 
 #include <string>
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 // BEGIN/COMMIT explicit: the advisory lock must cover the whole migration.
@@ -68,4 +68,4 @@ Result<int> SchemaVersion(PgConnection& db, std::string_view component) {
   return std::stoi(*r->rows[0][0]);
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

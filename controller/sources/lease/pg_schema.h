@@ -7,7 +7,7 @@
 
 #include "controller/sources/lease/pg_connection.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 inline constexpr int kLeaseSchemaVersion = 1;
 inline constexpr int kResultSchemaVersion = 1;
@@ -20,4 +20,4 @@ Status MigrateResultSchema(PgConnection& db);
 // The version recorded for `component`, 0 if none.
 Result<int> SchemaVersion(PgConnection& db, std::string_view component);
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -5,7 +5,7 @@
 // (after success the new lease; after failure the record in the way).
 // Numbers stay below 2^53, so Lua's doubles hold them exactly.
 
-namespace agentfleet::lease::scripts {
+namespace agentfleet::sources::lease::scripts {
 
 // Shared prologue: the server clock and the record codec.
 #define AGENTFLEET_LEASE_LUA_PRELUDE                                            \
@@ -78,4 +78,4 @@ inline constexpr const char* kRelease = AGENTFLEET_LEASE_LUA_PRELUDE
 
 #undef AGENTFLEET_LEASE_LUA_PRELUDE
 
-}  // namespace agentfleet::lease::scripts
+}  // namespace agentfleet::sources::lease::scripts

@@ -6,7 +6,7 @@
 #include "controller/sources/lease/outcome.h"
 #include "controller/sources/lease/redis_lease_scripts.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 const redis::Script& AcquireScript() {
@@ -216,4 +216,4 @@ Status RedisLeaseStore::DeleteFleet(std::string_view fleet) {
   return Ok{};
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -14,7 +14,7 @@
 #include "controller/sources/lease/lease_store.h"
 #include "controller/sources/redis/client.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 class RedisLeaseStore final : public LeaseStore {
  public:
@@ -45,4 +45,4 @@ class RedisLeaseStore final : public LeaseStore {
   std::string prefix_;
 };
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -4,7 +4,7 @@
 
 #include "controller/sources/lease/lease_store.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 // KEYS: fence, prices. ARGV: shard, token, (product, price)...
@@ -118,4 +118,4 @@ Status RedisResultStore::DeleteFleet(std::string_view fleet) {
   return Ok{};
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -11,7 +11,7 @@
 #include "controller/sources/lease/result_store.h"
 #include "controller/sources/redis/client.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 class RedisResultStore final : public ResultStore {
  public:
@@ -34,4 +34,4 @@ class RedisResultStore final : public ResultStore {
   std::string prefix_;
 };
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -4,7 +4,7 @@
 
 #include "controller/sources/lease/lease_store.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<PriceWrite>& prices) {
   if (auto s = ValidateFleet(fleet); !s.ok()) return s;
@@ -23,4 +23,4 @@ Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<Pr
   return Ok{};
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

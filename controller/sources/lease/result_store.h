@@ -23,7 +23,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 struct PriceWrite {
   std::string product;
@@ -55,4 +55,4 @@ class ResultStore {
 // Shared input checks.
 Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<PriceWrite>& prices);
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -5,7 +5,7 @@
 #include "controller/sources/lease/redis_lease_store.h"
 #include "controller/sources/lease/redis_result_store.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 Result<StoreConfig> ParseStoreUrl(std::string_view url, std::string password,
                                   std::chrono::milliseconds timeout) {
@@ -56,4 +56,4 @@ Result<std::unique_ptr<ResultStore>> OpenResultStore(const StoreConfig& config) 
   return std::unique_ptr<ResultStore>(std::move(*s));
 }
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

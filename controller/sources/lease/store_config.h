@@ -18,7 +18,7 @@
 #include "controller/sources/lease/result_store.h"
 #include "controller/sources/redis/options.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 
 struct StoreConfig {
   enum class Kind { kRedis, kPostgres };
@@ -36,4 +36,4 @@ Result<StoreConfig> ParseStoreUrl(std::string_view url, std::string password = "
 Result<std::unique_ptr<LeaseStore>> OpenLeaseStore(const StoreConfig& config);
 Result<std::unique_ptr<ResultStore>> OpenResultStore(const StoreConfig& config);
 
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

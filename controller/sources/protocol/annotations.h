@@ -7,7 +7,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::protocol {
+namespace agentfleet::sources::protocol {
 
 // The shards assigned to the pod, in compact ranges: "0-15,32,40-47".
 inline constexpr std::string_view kShardsAnnotation = "agentfleet.io/shards";
@@ -20,4 +20,4 @@ inline constexpr std::string_view kAssignmentGenerationAnnotation =
 // leading zeros.
 Result<int64_t> ParseAssignmentGeneration(std::string_view text);
 
-}  // namespace agentfleet::protocol
+}  // namespace agentfleet::sources::protocol

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace agentfleet::protocol {
+namespace agentfleet::sources::protocol {
 
 // FNV-1a, 64-bit, over the bytes as given (callers pass UTF-8).
 constexpr uint64_t Fnv1a64(std::string_view bytes) {
@@ -23,4 +23,4 @@ constexpr uint32_t ShardOf(std::string_view product, uint32_t shards) {
   return static_cast<uint32_t>(Fnv1a64(product) % shards);
 }
 
-}  // namespace agentfleet::protocol
+}  // namespace agentfleet::sources::protocol

@@ -6,7 +6,7 @@
 
 #include "controller/sources/protocol/annotations.h"
 
-namespace agentfleet::protocol {
+namespace agentfleet::sources::protocol {
 namespace {
 
 Error Bad(std::string_view item, const std::string& why) {
@@ -93,4 +93,4 @@ Result<int64_t> ParseAssignmentGeneration(std::string_view text) {
   return static_cast<int64_t>(*v);
 }
 
-}  // namespace agentfleet::protocol
+}  // namespace agentfleet::sources::protocol

@@ -11,7 +11,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::protocol {
+namespace agentfleet::sources::protocol {
 
 // Canonical form: runs of two or more consecutive shards become "a-b".
 // `shards` must be sorted ascending without duplicates.
@@ -23,4 +23,4 @@ std::string FormatShardRanges(const std::vector<uint32_t>& shards);
 // and items that are out of order or overlap an earlier item.
 Result<std::vector<uint32_t>> ParseShardRanges(std::string_view text, uint32_t shard_count);
 
-}  // namespace agentfleet::protocol
+}  // namespace agentfleet::sources::protocol

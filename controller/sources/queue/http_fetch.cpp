@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 namespace asio = boost::asio;
@@ -208,4 +208,4 @@ Result<HttpResponse> HttpFetch(const HttpRequest& request, const TlsConfig& tls,
   return Exchange(ioc, stream, request, t);
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -10,7 +10,7 @@
 #include "controller/sources/queue/source_config.h"
 #include "controller/sources/queue/url.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
 
@@ -40,4 +40,4 @@ struct HttpResponse {
 Result<HttpResponse> HttpFetch(const HttpRequest& request, const TlsConfig& tls,
                                std::chrono::milliseconds timeout);
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

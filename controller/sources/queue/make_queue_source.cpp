@@ -1,6 +1,6 @@
 #include "controller/sources/queue/make_queue_source.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 struct Maker {
@@ -27,4 +27,4 @@ Result<std::unique_ptr<QueueSource>> MakeQueueSource(QueueSourceConfig config) {
   return std::visit(Maker{}, std::move(config));
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

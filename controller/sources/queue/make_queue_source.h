@@ -8,7 +8,7 @@
 #include "controller/sources/queue/redis_source.h"
 #include "controller/sources/queue/sqs_source.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // Every kind of queue a fleet can scale on, as one value the fleet spec
 // translates into.
@@ -18,4 +18,4 @@ using QueueSourceConfig = std::variant<SqsConfig, RabbitMqConfig, RedisShardedSt
 // The source for a configuration; kInvalidArgument when it cannot work.
 Result<std::unique_ptr<QueueSource>> MakeQueueSource(QueueSourceConfig config);
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

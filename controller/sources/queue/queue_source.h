@@ -7,7 +7,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // The backlog a fleet scales on. `shards` is filled only by partitioned
 // sources (one entry per shard, index = shard number) and then sums to `total`.
@@ -36,4 +36,4 @@ class QueueSource {
   virtual std::string Describe() const = 0;
 };
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

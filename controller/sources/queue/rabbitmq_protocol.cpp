@@ -7,7 +7,7 @@
 #include "controller/sources/queue/redact.h"
 #include "controller/sources/queue/url.h"
 
-namespace agentfleet::queue::rabbitmq {
+namespace agentfleet::sources::queue::rabbitmq {
 namespace {
 
 using nlohmann::json;
@@ -95,4 +95,4 @@ Result<int64_t> DepthFromResponse(const HttpResponse& response, bool include_una
   return total;
 }
 
-}  // namespace agentfleet::queue::rabbitmq
+}  // namespace agentfleet::sources::queue::rabbitmq

@@ -8,7 +8,7 @@
 #include "controller/sources/queue/http_fetch.h"
 
 // The pure half of the RabbitMQ source.
-namespace agentfleet::queue::rabbitmq {
+namespace agentfleet::sources::queue::rabbitmq {
 
 // The request path for a queue under an endpoint path prefix; vhost and queue
 // are percent-encoded whole ("/" becomes %2F).
@@ -27,4 +27,4 @@ Result<int64_t> DepthFromResponse(const HttpResponse& response, bool include_una
 // management tag; the latter (told apart by the reason) are kForbidden.
 Error ErrorFromResponse(const HttpResponse& response, std::string_view what);
 
-}  // namespace agentfleet::queue::rabbitmq
+}  // namespace agentfleet::sources::queue::rabbitmq

@@ -5,7 +5,7 @@
 #include "controller/sources/queue/redact.h"
 #include "controller/sources/queue/url.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 class RabbitMqSource final : public QueueSource {
@@ -65,4 +65,4 @@ Result<std::unique_ptr<QueueSource>> MakeRabbitMqSource(RabbitMqConfig config) {
   return std::unique_ptr<QueueSource>(new RabbitMqSource(std::move(config), *endpoint));
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -7,7 +7,7 @@
 #include "controller/sources/queue/queue_source.h"
 #include "controller/sources/queue/source_config.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // A RabbitMQ queue through the management HTTP API
 // (GET /api/queues/{vhost}/{queue}). Depth = messages_ready, plus
@@ -26,4 +26,4 @@ struct RabbitMqConfig {
 // kInvalidArgument when the configuration cannot work.
 Result<std::unique_ptr<QueueSource>> MakeRabbitMqSource(RabbitMqConfig config);
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

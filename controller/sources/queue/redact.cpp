@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 Redactor::Redactor(std::vector<std::string> secrets) {
   for (auto& s : secrets) Add(std::move(s));
@@ -40,4 +40,4 @@ std::string Excerpt(std::string_view text, size_t max) {
   return out;
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -6,7 +6,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // The last line of defence against leaking credentials: every error a source
 // returns passes through here, so that even a server that echoes a request
@@ -32,4 +32,4 @@ class Redactor {
 // Keeps at most `max` bytes of text coming from a server, on one line.
 std::string Excerpt(std::string_view text, size_t max = 200);
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -6,7 +6,7 @@
 #include "controller/sources/queue/redis_stream_depth.h"
 #include "controller/sources/redis/client.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 using Args = redis::Client::Args;
@@ -167,4 +167,4 @@ Result<std::unique_ptr<QueueSource>> MakeRedisListSource(RedisListConfig c) {
   return std::unique_ptr<QueueSource>(new ListSource(std::move(c)));
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

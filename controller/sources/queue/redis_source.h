@@ -10,7 +10,7 @@
 // (controller/sources/redis). A reading takes at most
 // server.connect_timeout (only when it must reconnect) + server.command_timeout.
 // Stream depths follow the rules in redis_stream_depth.h.
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // One stream per shard, "<key_prefix>:<shard>" for shard 0..shards-1, read in
 // one pipelined round trip; depth per shard = the group's lag + pending.
@@ -41,4 +41,4 @@ Result<std::unique_ptr<QueueSource>> MakeRedisShardedStreamsSource(
 Result<std::unique_ptr<QueueSource>> MakeRedisStreamSource(RedisStreamConfig config);
 Result<std::unique_ptr<QueueSource>> MakeRedisListSource(RedisListConfig config);
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -4,7 +4,7 @@
 
 #include "controller/sources/redis/client.h"
 
-namespace agentfleet::queue::redis_stream {
+namespace agentfleet::sources::queue::redis_stream {
 namespace {
 
 bool StartsWith(const redis::Reply& r, std::string_view prefix) {
@@ -74,4 +74,4 @@ Result<int64_t> Depth(const redis::Reply& xinfo_groups, const redis::Reply& xlen
   return *length;  // no such group
 }
 
-}  // namespace agentfleet::queue::redis_stream
+}  // namespace agentfleet::sources::queue::redis_stream

@@ -20,7 +20,7 @@
 //   - a group whose lag Redis cannot compute (nil after XDEL or XSETID, or a
 //     server older than 7.0) counts XLEN too, an upper bound, for the same
 //     reason.
-namespace agentfleet::queue::redis_stream {
+namespace agentfleet::sources::queue::redis_stream {
 
 // {XINFO GROUPS key} and {XLEN key}: two commands per stream, so that every
 // case above is decided from one round trip.
@@ -34,4 +34,4 @@ Result<int64_t> Depth(const redis::Reply& xinfo_groups, const redis::Reply& xlen
 // LLEN's reply; WRONGTYPE is kInvalidArgument.
 Result<int64_t> Length(const redis::Reply& reply, const std::string& key, const char* command);
 
-}  // namespace agentfleet::queue::redis_stream
+}  // namespace agentfleet::sources::queue::redis_stream

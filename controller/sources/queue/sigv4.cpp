@@ -10,7 +10,7 @@
 
 #include "controller/sources/queue/url.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 std::string Lower(std::string_view s) {
@@ -132,4 +132,4 @@ SigV4Signature SignV4(const SigV4Request& request, const AwsCredentials& credent
   return s;
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -8,7 +8,7 @@
 
 #include "controller/sources/queue/source_config.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // AWS Signature Version 4 (header form), written out so that it can be checked
 // step by step against AWS's published test suite.
@@ -49,4 +49,4 @@ std::string SignedHeaders(const SigV4Request& request);
 SigV4Signature SignV4(const SigV4Request& request, const AwsCredentials& credentials,
                       const SigV4Scope& scope);
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -2,7 +2,7 @@
 
 #include <cstdlib>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 std::string Env(const char* name) {
@@ -34,4 +34,4 @@ Result<AwsEnvironment> AwsEnvironmentFromEnv() {
   return env;
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

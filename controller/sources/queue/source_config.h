@@ -6,7 +6,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 inline constexpr std::chrono::milliseconds kDefaultSourceTimeout{5000};
 
@@ -44,4 +44,4 @@ struct AwsEnvironment {
 // kInvalidArgument when only half of it is set.
 Result<AwsEnvironment> AwsEnvironmentFromEnv();
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -6,7 +6,7 @@
 #include "controller/sources/queue/redact.h"
 #include "controller/sources/queue/sigv4.h"
 
-namespace agentfleet::queue::sqs {
+namespace agentfleet::sources::queue::sqs {
 namespace {
 
 using nlohmann::json;
@@ -177,4 +177,4 @@ Result<std::string> QueueUrlFromResponse(const HttpResponse& response, std::stri
   return (*j)["QueueUrl"].get<std::string>();
 }
 
-}  // namespace agentfleet::queue::sqs
+}  // namespace agentfleet::sources::queue::sqs

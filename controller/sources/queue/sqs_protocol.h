@@ -10,7 +10,7 @@
 #include "controller/sources/queue/source_config.h"
 
 // The pure half of the SQS source: requests built and answers read without I/O.
-namespace agentfleet::queue::sqs {
+namespace agentfleet::sources::queue::sqs {
 
 inline constexpr std::string_view kVisible = "ApproximateNumberOfMessages";
 inline constexpr std::string_view kNotVisible = "ApproximateNumberOfMessagesNotVisible";
@@ -41,4 +41,4 @@ Result<int64_t> DepthFromResponse(const HttpResponse& response,
                                   std::string_view what);
 Result<std::string> QueueUrlFromResponse(const HttpResponse& response, std::string_view what);
 
-}  // namespace agentfleet::queue::sqs
+}  // namespace agentfleet::sources::queue::sqs

@@ -8,7 +8,7 @@
 #include "controller/sources/queue/sqs_protocol.h"
 #include "controller/sources/queue/url.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 class SqsSource final : public QueueSource {
@@ -121,4 +121,4 @@ Result<std::unique_ptr<QueueSource>> MakeSqsSource(SqsConfig config, const Clock
       new SqsSource(std::move(config), *endpoint, std::move(region), clock));
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

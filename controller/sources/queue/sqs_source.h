@@ -8,7 +8,7 @@
 #include "controller/sources/queue/queue_source.h"
 #include "controller/sources/queue/source_config.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // Amazon SQS (or a compatible server) through its JSON API, signed with
 // Signature V4. Depth = ApproximateNumberOfMessages, plus ...NotVisible when
@@ -35,4 +35,4 @@ struct SqsConfig {
 Result<std::unique_ptr<QueueSource>> MakeSqsSource(SqsConfig config,
                                                    const Clock& clock = RealClock::Instance());
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -3,7 +3,7 @@
 #include <cctype>
 #include <charconv>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 std::string Url::HostHeader() const {
   const bool bracket = host.find(':') != std::string::npos;
@@ -98,4 +98,4 @@ std::string PercentEncode(std::string_view text, bool keep_slash) {
   return out;
 }
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -6,7 +6,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 
 // An http(s) endpoint split into what a request needs.
 struct Url {
@@ -31,4 +31,4 @@ Result<Url> ParseUrl(std::string_view text);
 // '/' included unless keep_slash.
 std::string PercentEncode(std::string_view text, bool keep_slash = false);
 
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

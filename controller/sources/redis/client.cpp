@@ -6,7 +6,7 @@
 
 #include "controller/sources/redis/transport.h"
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -139,4 +139,4 @@ Result<Reply> Client::Eval(const Script& script, const Args& keys, const Args& a
   return std::move(r);
 }
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

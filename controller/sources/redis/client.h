@@ -27,7 +27,7 @@
 #include "controller/sources/redis/options.h"
 #include "controller/sources/redis/resp.h"
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 
 // A Lua script with its SHA1, computed once; pass it to Client::Eval.
 class Script {
@@ -81,4 +81,4 @@ class Client {
   std::unique_ptr<Connection> conn_;
 };
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

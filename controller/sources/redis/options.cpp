@@ -3,7 +3,7 @@
 #include <charconv>
 #include <optional>
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 namespace {
 
 Error Bad(std::string why) {
@@ -97,4 +97,4 @@ Result<Options> ParseUrl(std::string_view url) {
   return o;
 }
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

@@ -7,7 +7,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 
 // Where and how to reach one Redis server.
 struct Options {
@@ -41,4 +41,4 @@ struct Options {
 // it may carry a password.
 Result<Options> ParseUrl(std::string_view url);
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

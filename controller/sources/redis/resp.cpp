@@ -2,7 +2,7 @@
 
 #include <charconv>
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 namespace {
 
 std::string_view TypeName(Reply::Type t) {
@@ -212,4 +212,4 @@ Result<std::optional<Reply>> RespParser::Next() {
   return std::optional<Reply>();
 }
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

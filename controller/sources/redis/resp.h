@@ -11,7 +11,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 
 // One reply from the server. A value type: easy to copy, compare and print.
 struct Reply {
@@ -81,4 +81,4 @@ class RespParser {
   std::optional<Error> failed_;
 };
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

@@ -13,7 +13,7 @@
 #include <optional>
 #include <thread>
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -222,4 +222,4 @@ Result<std::vector<Reply>> Transport::RoundTrip(const std::string& request, size
   return out;
 }
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

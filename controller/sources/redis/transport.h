@@ -12,7 +12,7 @@
 #include "controller/sources/redis/options.h"
 #include "controller/sources/redis/resp.h"
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 
 class Transport {
  public:
@@ -35,4 +35,4 @@ class Transport {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

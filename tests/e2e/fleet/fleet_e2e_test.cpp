@@ -93,7 +93,7 @@ struct Child {
 class Watchdog {
  public:
   // Its own API client: the test's threads never share one.
-  Watchdog(std::unique_ptr<lease::LeaseStore> store, std::string ns)
+  Watchdog(std::unique_ptr<sources::lease::LeaseStore> store, std::string ns)
       : store_(std::move(store)), client_(testing::ClusterClient()), ns_(std::move(ns)) {
     leases_ = std::thread([this] { SampleLeases(); });
     pods_ = std::thread([this] { SamplePods(); });
@@ -199,7 +199,7 @@ class Watchdog {
     }
   }
 
-  std::unique_ptr<lease::LeaseStore> store_;
+  std::unique_ptr<sources::lease::LeaseStore> store_;
   std::unique_ptr<kube::Client> client_;
   std::string ns_;
   std::atomic<bool> stop_{false};
@@ -254,24 +254,24 @@ class FleetE2E : public ::testing::Test {
     return f;
   }
 
-  std::unique_ptr<lease::LeaseStore> OpenLeases() {
-    auto config = lease::ParseStoreUrl(Url(), kPassword);
+  std::unique_ptr<sources::lease::LeaseStore> OpenLeases() {
+    auto config = sources::lease::ParseStoreUrl(Url(), kPassword);
     EXPECT_TRUE(config.ok());
     config->key_prefix = prefix_;
-    auto store = lease::OpenLeaseStore(*config);
+    auto store = sources::lease::OpenLeaseStore(*config);
     EXPECT_TRUE(store.ok()) << store.error().ToString();
     return std::move(*store);
   }
 
-  redis::Options RedisOptions() const {
-    redis::Options o{.port = static_cast<uint16_t>(RedisPort())};
+  sources::redis::Options RedisOptions() const {
+    sources::redis::Options o{.port = static_cast<uint16_t>(RedisPort())};
     o.username = kRedisUser;
     o.password = kPassword;
     return o;
   }
-  std::unique_ptr<redis::Client> Redis() {
-    redis::Options o = RedisOptions();
-    auto c = redis::Client::Connect(o);
+  std::unique_ptr<sources::redis::Client> Redis() {
+    sources::redis::Options o = RedisOptions();
+    auto c = sources::redis::Client::Connect(o);
     EXPECT_TRUE(c.ok());
     return std::move(*c);
   }
@@ -309,7 +309,7 @@ class FleetE2E : public ::testing::Test {
     for (const auto& p : list->items) {
       if (p["metadata"].contains("deletionTimestamp")) continue;
       PodState s{p["metadata"]["name"], p["metadata"]["uid"], {}};
-      auto shards = protocol::ParseShardRanges(
+      auto shards = sources::protocol::ParseShardRanges(
           p["metadata"]["annotations"].value("agentfleet.io/shards", ""), kShards);
       if (shards) s.shards = std::move(*shards);
       out.push_back(std::move(s));
@@ -345,7 +345,7 @@ class FleetE2E : public ::testing::Test {
   std::string Diagnostics() {
     std::string pods;
     for (const auto& p : LivePods()) {
-      pods += " " + p.name + "=" + protocol::FormatShardRanges(p.shards);
+      pods += " " + p.name + "=" + sources::protocol::FormatShardRanges(p.shards);
     }
     return "pods:" + pods + "\nstatus: " + Status().dump() + "\nlogs in " + dir_;
   }
@@ -378,10 +378,10 @@ TEST_F(FleetE2E, ScalesWithItsQueueHandsOffSafelyAndCleansUp) {
   {
     auto redis = Redis();
     std::mt19937 rng(5);
-    std::vector<redis::Client::Args> cmds;
+    std::vector<sources::redis::Client::Args> cmds;
     for (int i = 0; i < kTasks; ++i) {
       std::string product = "e2e-" + std::to_string(i);
-      uint32_t shard = protocol::ShardOf(product, kShards);
+      uint32_t shard = sources::protocol::ShardOf(product, kShards);
       cmds.push_back({"XADD", prefix_ + "tasks:" + std::to_string(shard), "*", "task", product,
                       "product", product, "price",
                       std::to_string(std::uniform_int_distribution<int>(100, 99'999)(rng))});
@@ -396,7 +396,7 @@ TEST_F(FleetE2E, ScalesWithItsQueueHandsOffSafelyAndCleansUp) {
            << " s after the backlog)\n";
 
   // --- 3. drained: back to 1 pod, every task priced once ---
-  auto source = queue::MakeRedisShardedStreamsSource({.server = RedisOptions(),
+  auto source = sources::queue::MakeRedisShardedStreamsSource({.server = RedisOptions(),
                                                       .key_prefix = prefix_ + "tasks",
                                                       .shards = static_cast<int>(kShards),
                                                       .group = "pricing-agents"});

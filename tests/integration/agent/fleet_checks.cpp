@@ -9,7 +9,7 @@ void LeaseChecker::Violation(std::string v) {
   if (violations_.size() < kMaxKept) violations_.push_back(std::move(v));
 }
 
-void LeaseChecker::Observe(const lease::LeaseSnapshot& snap) {
+void LeaseChecker::Observe(const sources::lease::LeaseSnapshot& snap) {
   ++snapshots_;
   std::map<uint32_t, int> valid;
   for (const auto& r : snap.records) {

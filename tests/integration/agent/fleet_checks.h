@@ -35,7 +35,7 @@ namespace agentfleet::agent::testing {
 
 class LeaseChecker {
  public:
-  void Observe(const lease::LeaseSnapshot& snapshot);
+  void Observe(const sources::lease::LeaseSnapshot& snapshot);
   const std::vector<std::string>& violations() const { return violations_; }
   int64_t snapshots() const { return snapshots_; }
   int64_t handoffs() const { return handoffs_; }

@@ -38,11 +38,11 @@ int RunSeconds() {
   return v == nullptr ? 35 : std::max(5, std::atoi(v));
 }
 
-std::unique_ptr<redis::Client> Connect(int port) {
-  redis::Options o;
+std::unique_ptr<sources::redis::Client> Connect(int port) {
+  sources::redis::Options o;
   o.port = static_cast<uint16_t>(port);
   o.command_timeout = 5s;
-  auto c = redis::Client::Connect(o);
+  auto c = sources::redis::Client::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.error().ToString());
   return std::move(c).value();
 }
@@ -55,7 +55,7 @@ std::optional<int64_t> ToInt(std::string_view s) {
 }
 
 // Fence marks and stored prices at one instant (MULTI/EXEC).
-Result<ResultSample> ReadResults(redis::Client& c, const std::string& fleet) {
+Result<ResultSample> ReadResults(sources::redis::Client& c, const std::string& fleet) {
   const std::string base = "agentfleet:results:{" + fleet + "}:";
   auto r =
       c.Pipeline({{"MULTI"}, {"HGETALL", base + "fence"}, {"HGETALL", base + "prices"}, {"EXEC"}});
@@ -119,7 +119,7 @@ class MultiAgentRun : public ::testing::Test {
       }
       std::sort(shards.begin(), shards.end());
       WriteFileAtomically(File(i),
-                          AnnotationsFile(generation, protocol::FormatShardRanges(shards)));
+                          AnnotationsFile(generation, sources::protocol::FormatShardRanges(shards)));
     }
   }
 
@@ -148,12 +148,12 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
     std::mt19937 rng(7);
     int64_t n = 0;
     while (!stop_load) {
-      std::vector<redis::Client::Args> cmds;
+      std::vector<sources::redis::Client::Args> cmds;
       std::map<std::string, ExpectedTask> batch;
       for (int k = 0; k < 4; ++k, ++n) {
         std::string id = "m-" + std::to_string(n);
         int64_t price = std::uniform_int_distribution<int64_t>(1, 1'000'000)(rng);
-        uint32_t shard = protocol::ShardOf(id, kShards);
+        uint32_t shard = sources::protocol::ShardOf(id, kShards);
         batch[id] = ExpectedTask{shard, Reprice(price)};
         cmds.push_back({"XADD", prefix_ + ":" + std::to_string(shard), "*", "task", id, "product",
                         id, "price", std::to_string(price)});
@@ -203,7 +203,7 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   });
   std::thread lease_sampler([&] {
     auto store =
-        lease::RedisLeaseStore::Connect(redis::Options{.port = static_cast<uint16_t>(port_)});
+        sources::lease::RedisLeaseStore::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port_)});
     while (!stop_checks) {
       auto snap = (*store)->Snapshot(fleet_);
       if (snap.ok()) lease_checker.Observe(*snap);
@@ -233,8 +233,8 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   for (int i = 0; i < kAgents; ++i) {
     if (!agents_[i]->running()) Start(i);
   }
-  auto source = queue::MakeRedisShardedStreamsSource(
-      {.server = redis::Options{.port = static_cast<uint16_t>(port_)},
+  auto source = sources::queue::MakeRedisShardedStreamsSource(
+      {.server = sources::redis::Options{.port = static_cast<uint16_t>(port_)},
        .key_prefix = prefix_,
        .shards = static_cast<int>(kShards),
        .group = "pricing-agents"});
@@ -259,7 +259,7 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   int clean_exits = 0;
   for (int i = 0; i < kAgents; ++i) clean_exits += agents_[i]->Wait(10s) == 0 ? 1 : 0;
   auto store =
-      lease::RedisLeaseStore::Connect(redis::Options{.port = static_cast<uint16_t>(port_)});
+      sources::lease::RedisLeaseStore::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port_)});
   auto snap = (*store)->Snapshot(fleet_);
   ASSERT_TRUE(snap.ok());
   int still_held = 0;

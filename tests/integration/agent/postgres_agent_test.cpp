@@ -32,10 +32,10 @@ TEST(PostgresStores, HoldsProcessesFencedAndReleases) {
   const std::string conninfo = ReadLine(std::string(pg_dir) + "/conninfo");
   const std::string password = ReadLine(std::string(pg_dir) + "/password");
   ASSERT_FALSE(password.empty());
-  auto config = lease::ParseStoreUrl(conninfo, password);
+  auto config = sources::lease::ParseStoreUrl(conninfo, password);
   ASSERT_TRUE(config.ok());
-  auto leases = lease::OpenLeaseStore(*config);
-  auto results = lease::OpenResultStore(*config);
+  auto leases = sources::lease::OpenLeaseStore(*config);
+  auto results = sources::lease::OpenResultStore(*config);
   ASSERT_TRUE(leases.ok() && results.ok());
 
   const int port = RedisPort();
@@ -68,12 +68,12 @@ TEST(PostgresStores, HoldsProcessesFencedAndReleases) {
       15s))
       << agent.Log();
 
-  auto redis = redis::Client::Connect(redis::Options{.port = static_cast<uint16_t>(port)});
+  auto redis = sources::redis::Client::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port)});
   ASSERT_TRUE(redis.ok());
   std::map<std::string, uint32_t> tasks;
   for (int i = 0; i < 60; ++i) {
     std::string id = "pg-" + std::to_string(i);
-    uint32_t shard = protocol::ShardOf(id, 8);
+    uint32_t shard = sources::protocol::ShardOf(id, 8);
     if (shard >= 4) continue;
     tasks[id] = shard;
     ASSERT_TRUE((*redis)

@@ -28,11 +28,11 @@ class SingleAgentTest : public ::testing::Test {
     fleet_ = "single-" + std::to_string(getpid()) + "-" +
              ::testing::UnitTest::GetInstance()->current_test_info()->name();
     prefix_ = "tasks:" + fleet_;
-    redis::Options o;
+    sources::redis::Options o;
     o.port = static_cast<uint16_t>(port_);
-    redis_ = std::move(redis::Client::Connect(o).value());
-    leases_ = std::move(lease::RedisLeaseStore::Connect(o).value());
-    results_ = std::move(lease::RedisResultStore::Connect(o).value());
+    redis_ = std::move(sources::redis::Client::Connect(o).value());
+    leases_ = std::move(sources::lease::RedisLeaseStore::Connect(o).value());
+    results_ = std::move(sources::lease::RedisResultStore::Connect(o).value());
     file_ = dir_ + "/annotations";
   }
   void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
@@ -56,10 +56,10 @@ class SingleAgentTest : public ::testing::Test {
   // Pushes `n` tasks "<tag>-<i>" (product = task id) and returns product → shard.
   std::map<std::string, uint32_t> Push(const std::string& tag, int n) {
     std::map<std::string, uint32_t> out;
-    std::vector<redis::Client::Args> cmds;
+    std::vector<sources::redis::Client::Args> cmds;
     for (int i = 0; i < n; ++i) {
       std::string id = tag + "-" + std::to_string(i);
-      uint32_t shard = protocol::ShardOf(id, kShards);
+      uint32_t shard = sources::protocol::ShardOf(id, kShards);
       out[id] = shard;
       cmds.push_back({"XADD", prefix_ + ":" + std::to_string(shard), "*", "task", id, "product", id,
                       "price", std::to_string(100 + i)});
@@ -95,9 +95,9 @@ class SingleAgentTest : public ::testing::Test {
 
   int port_ = 0;
   std::string url_, dir_, fleet_, prefix_, file_;
-  std::unique_ptr<redis::Client> redis_;
-  std::unique_ptr<lease::RedisLeaseStore> leases_;
-  std::unique_ptr<lease::RedisResultStore> results_;
+  std::unique_ptr<sources::redis::Client> redis_;
+  std::unique_ptr<sources::lease::RedisLeaseStore> leases_;
+  std::unique_ptr<sources::lease::RedisResultStore> results_;
 };
 
 TEST_F(SingleAgentTest, HoldsItsShardsProcessesFencedAndReleasesOnSigterm) {
@@ -125,7 +125,7 @@ TEST_F(SingleAgentTest, HoldsItsShardsProcessesFencedAndReleasesOnSigterm) {
       continue;
     }
     ++mine;
-    const lease::StoredPrice& p = **r;
+    const sources::lease::StoredPrice& p = **r;
     int i = std::stoi(product.substr(2));
     EXPECT_EQ(p.price, Reprice(100 + i));
     EXPECT_EQ(p.shard, shard);
@@ -220,7 +220,7 @@ TEST_F(SingleAgentTest, FencedWriteDropsTheShardAndLeavesTasksPending) {
   std::vector<std::string> shard1;
   for (int i = 0; shard1.size() < 5; ++i) {
     std::string id = "c-" + std::to_string(i);
-    if (protocol::ShardOf(id, kShards) != 1) continue;
+    if (sources::protocol::ShardOf(id, kShards) != 1) continue;
     shard1.push_back(id);
     ASSERT_TRUE(
         redis_->Command({"XADD", prefix_ + ":1", "*", "task", id, "product", id, "price", "1000"})
@@ -262,7 +262,7 @@ TEST_F(SingleAgentTest, InvalidTasksGoToTheDeadLetterStream) {
   AgentProcess agent(Args(), dir_ + "/agent.log");
   ASSERT_TRUE(Eventually([&] { return ValidHolders().size() == kShards; }, 10s));
   // "sku-1" is shard 12 of 64 but shard 4 of 8; push it to shard 0.
-  ASSERT_EQ(protocol::ShardOf("sku-1", kShards), 4u);
+  ASSERT_EQ(sources::protocol::ShardOf("sku-1", kShards), 4u);
   ASSERT_TRUE(redis_
                   ->Command({"XADD", prefix_ + ":0", "*", "task", "misrouted", "product", "sku-1",
                              "price", "5"})

@@ -5,8 +5,8 @@
 namespace agentfleet::agent::testing {
 namespace {
 
-using lease::LeaseRecord;
-using lease::LeaseSnapshot;
+using sources::lease::LeaseRecord;
+using sources::lease::LeaseSnapshot;
 
 TEST(LeaseChecker, CleanHandOffCountsAndPasses) {
   LeaseChecker c;

@@ -5,7 +5,7 @@
 namespace agentfleet::agent {
 namespace {
 
-using redis::Reply;
+using sources::redis::Reply;
 
 Reply Entry(const std::string& id, std::vector<std::string> kv) {
   std::vector<Reply> fields;

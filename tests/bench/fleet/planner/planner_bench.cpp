@@ -13,7 +13,7 @@
 #include "controller/fleet/planner/assigner.h"
 #include "controller/fleet/planner/planner.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 constexpr uint32_t kShards = 100'000;
@@ -170,6 +170,6 @@ BENCHMARK(BM_PlanCreate1000Pods)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_MovesOverMinimum)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner
 
 BENCHMARK_MAIN();

@@ -13,7 +13,7 @@
 #include "controller/sources/lease/pg_lease_store.h"
 #include "controller/sources/lease/redis_lease_store.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 using namespace std::chrono_literals;
@@ -31,7 +31,7 @@ enum class Kind { kRedis, kPostgres };
 
 std::unique_ptr<LeaseStore> Open(Kind kind) {
   if (kind == Kind::kRedis) {
-    redis::Options o;
+    sources::redis::Options o;
     o.port = static_cast<uint16_t>(std::stoi(FixtureLine("AGENTFLEET_REDIS_DIR", "port")));
     o.command_timeout = 30s;
     auto s = RedisLeaseStore::Connect(o);
@@ -146,6 +146,6 @@ BENCHMARK_CAPTURE(BM_RenewBatch, postgres, Kind::kPostgres)
     ->UseRealTime();
 
 }  // namespace
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease
 
 BENCHMARK_MAIN();

@@ -12,16 +12,16 @@
 #include "controller/sources/queue/redis_source.h"
 #include "controller/sources/redis/client.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
-redis::Options Server() {
+sources::redis::Options Server() {
   const char* dir = std::getenv("AGENTFLEET_REDIS_DIR");
   if (dir == nullptr) throw std::runtime_error("AGENTFLEET_REDIS_DIR is not set (run via ctest)");
   std::ifstream in(std::string(dir) + "/port");
   int port = 0;
   in >> port;
-  redis::Options o;
+  sources::redis::Options o;
   o.host = "127.0.0.1";
   o.port = static_cast<uint16_t>(port);
   o.command_timeout = std::chrono::seconds(5);
@@ -30,8 +30,8 @@ redis::Options Server() {
 
 // Shard s holds s % 5 entries; when it has any, one is delivered (pending).
 // Returns the expected total depth.
-int64_t Populate(redis::Client& c, const std::string& prefix, int shards) {
-  std::vector<redis::Client::Args> batch;
+int64_t Populate(sources::redis::Client& c, const std::string& prefix, int shards) {
+  std::vector<sources::redis::Client::Args> batch;
   int64_t total = 0;
   for (int s = 0; s < shards; ++s) {
     const std::string key = prefix + ":" + std::to_string(s);
@@ -50,8 +50,8 @@ int64_t Populate(redis::Client& c, const std::string& prefix, int shards) {
 
 void BM_ShardedStreamsDepth(benchmark::State& state) {
   const int shards = static_cast<int>(state.range(0));
-  const redis::Options server = Server();
-  auto admin = redis::Client::Connect(server);
+  const sources::redis::Options server = Server();
+  auto admin = sources::redis::Client::Connect(server);
   if (!admin.ok()) {
     state.SkipWithError(admin.error().ToString().c_str());
     return;
@@ -76,6 +76,6 @@ void BM_ShardedStreamsDepth(benchmark::State& state) {
 BENCHMARK(BM_ShardedStreamsDepth)->Arg(64)->Arg(1024)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue
 
 BENCHMARK_MAIN();

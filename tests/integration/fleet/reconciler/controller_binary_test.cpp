@@ -96,7 +96,7 @@ TEST(ControllerBinary, ReconcilesAFleetAndRunsItsFinalizer) {
     auto list = client->List(kPods, ns.name(), {.label_selector = "agentfleet.io/fleet=pricing"});
     if (!list || list->items.size() != 2) return false;
     for (const auto& p : list->items) {
-      auto shards = protocol::ParseShardRanges(
+      auto shards = sources::protocol::ParseShardRanges(
           p["metadata"]["annotations"].value("agentfleet.io/shards", ""), 12);
       if (!shards || shards->size() != 6) return false;
     }

@@ -144,7 +144,7 @@ class ReconcilerTest : public ::testing::Test {
     for (const auto& p : pods) {
       if (p["metadata"].contains("deletionTimestamp")) return {};
       auto text = p["metadata"]["annotations"].value("agentfleet.io/shards", "");
-      auto shards = protocol::ParseShardRanges(text, 12);
+      auto shards = sources::protocol::ParseShardRanges(text, 12);
       if (!shards) return {};
       for (uint32_t s : *shards) ++owners[s];
       counts.push_back(shards->size());
@@ -156,12 +156,12 @@ class ReconcilerTest : public ::testing::Test {
     return counts;
   }
 
-  lease::LeaseStore& Leases() {
+  sources::lease::LeaseStore& Leases() {
     if (!leases_) {
-      auto config = lease::ParseStoreUrl(RedisUrl(), kPassword);
+      auto config = sources::lease::ParseStoreUrl(RedisUrl(), kPassword);
       EXPECT_TRUE(config.ok());
       config->key_prefix = prefix_ + "leases:";
-      auto store = lease::OpenLeaseStore(*config);
+      auto store = sources::lease::OpenLeaseStore(*config);
       EXPECT_TRUE(store.ok());
       leases_ = std::move(*store);
     }
@@ -176,7 +176,7 @@ class ReconcilerTest : public ::testing::Test {
   std::unique_ptr<kube::Informer<kube::PodRecord>> pods_;
   std::unique_ptr<kube::EventRecorder> events_;
   std::unique_ptr<Reconciler> reconciler_;
-  std::unique_ptr<lease::LeaseStore> leases_;
+  std::unique_ptr<sources::lease::LeaseStore> leases_;
   kube::controller::ReconcileResult last_ = kube::controller::ReconcileResult::Done();
 };
 
@@ -257,10 +257,10 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
 
   // --- scale to 2: every agent holds one of its shards' leases, so the
   // three retiring pods are marked and drained but kept until they let go ---
-  std::map<std::string, lease::Lease> held;
+  std::map<std::string, sources::lease::Lease> held;
   for (const auto& p : Pods()) {
     std::string pod = p["metadata"]["name"];
-    auto shards = protocol::ParseShardRanges(
+    auto shards = sources::protocol::ParseShardRanges(
         p["metadata"]["annotations"].value("agentfleet.io/shards", ""), 12);
     ASSERT_TRUE(shards.ok() && !shards->empty());
     auto l = Leases().Acquire(fleet_id(), shards->front(), pod, std::chrono::seconds(120));
@@ -477,7 +477,7 @@ TEST_F(ReconcilerTest, HandoffsStuckAgentsAndTheDrainTimeout) {
   auto shards_of = [&](const std::string& pod) {
     for (const auto& p : Pods()) {
       if (p["metadata"]["name"] == pod) {
-        auto s = protocol::ParseShardRanges(
+        auto s = sources::protocol::ParseShardRanges(
             p["metadata"]["annotations"].value("agentfleet.io/shards", ""), 12);
         if (s) return *s;
       }

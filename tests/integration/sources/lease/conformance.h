@@ -10,7 +10,7 @@
 
 #include "tests/integration/sources/lease/store_harness.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 
 // A store's harness and its name (which GoogleTest prints).
 struct HarnessParam {
@@ -38,4 +38,4 @@ class ConformanceBase : public ::testing::TestWithParam<HarnessParam> {
 class LeaseConformance : public ConformanceBase {};
 class ResultConformance : public ConformanceBase {};
 
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

@@ -16,7 +16,7 @@
 
 #include "tests/integration/sources/lease/conformance.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -522,4 +522,4 @@ TEST_P(LeaseConformance, StoreRestart) {
 }
 
 }  // namespace
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

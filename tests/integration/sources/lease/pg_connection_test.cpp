@@ -11,7 +11,7 @@
 #include "tests/integration/sources/lease/postgres_fixture.h"
 #include "tests/integration/sources/redis/silent_server.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -209,4 +209,4 @@ TEST(PgSecrets, NoErrorMessageCarriesThePassword) {
 }
 
 }  // namespace
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

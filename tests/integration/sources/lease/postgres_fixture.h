@@ -10,7 +10,7 @@
 #include "controller/sources/lease/pg_connection.h"
 #include "tests/integration/sources/lease/store_harness.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 
 inline PgOptions PostgresOptionsIn(const std::string& dir) {
   PgOptions o;
@@ -28,4 +28,4 @@ inline PgOptions PostgresFixture() {
   return PostgresOptionsIn(dir);
 }
 
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

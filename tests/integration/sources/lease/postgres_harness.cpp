@@ -10,7 +10,7 @@
 #include "tests/integration/sources/lease/conformance.h"
 #include "tests/integration/sources/lease/postgres_fixture.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 namespace {
 
 template <typename T>
@@ -76,4 +76,4 @@ INSTANTIATE_TEST_SUITE_P(Postgres, ResultConformance,
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

@@ -10,7 +10,7 @@
 #include "tests/integration/sources/lease/conformance.h"
 #include "tests/integration/sources/redis/test_servers.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 namespace {
 
 template <typename T>
@@ -19,8 +19,8 @@ std::unique_ptr<T> Must(Result<std::unique_ptr<T>> r) {
   return std::move(*r);
 }
 
-redis::Options At(uint16_t port) {
-  redis::Options o;
+sources::redis::Options At(uint16_t port) {
+  sources::redis::Options o;
   o.port = port;
   o.command_timeout = std::chrono::milliseconds(5000);
   return o;
@@ -84,4 +84,4 @@ INSTANTIATE_TEST_SUITE_P(Redis, ResultConformance,
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

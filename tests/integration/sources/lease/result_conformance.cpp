@@ -8,7 +8,7 @@
 
 #include "tests/integration/sources/lease/conformance.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -182,4 +182,4 @@ TEST_P(ResultConformance, ConcurrentWritersNeverGoBackwards) {
 }
 
 }  // namespace
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

@@ -8,7 +8,7 @@
 #include <random>
 #include <stdexcept>
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 
 void RunFixtureScript(const std::string& script, const std::string& verb, const std::string& dir) {
   const std::string cmd = std::string(AGENTFLEET_SOURCE_DIR) + "/tests/servers/" + script + " " +
@@ -35,4 +35,4 @@ std::string UniqueName(const std::string& base) {
   return base + "-" + std::to_string(::getpid()) + "-" + std::to_string(rng() % 1000000000);
 }
 
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

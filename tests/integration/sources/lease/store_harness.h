@@ -11,7 +11,7 @@
 #include "controller/sources/lease/lease_store.h"
 #include "controller/sources/lease/result_store.h"
 
-namespace agentfleet::lease::testing {
+namespace agentfleet::sources::lease::testing {
 
 // A server started by the project's fixture script into its own directory;
 // stopped (and the directory removed) when destroyed.
@@ -47,4 +47,4 @@ std::string ReadLine(const std::string& path);
 // A name no other test run uses.
 std::string UniqueName(const std::string& base);
 
-}  // namespace agentfleet::lease::testing
+}  // namespace agentfleet::sources::lease::testing

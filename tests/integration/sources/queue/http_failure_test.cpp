@@ -11,7 +11,7 @@
 #include "controller/sources/queue/sqs_source.h"
 #include "tests/integration/sources/queue/test_support.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 using namespace std::chrono_literals;
@@ -147,4 +147,4 @@ INSTANTIATE_TEST_SUITE_P(Sources, HttpFailureTest, ::testing::Values(&Sqs, &Rabb
                          [](const auto& info) { return info.index == 0 ? "Sqs" : "RabbitMq"; });
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -15,7 +15,7 @@
 #include "controller/sources/queue/rabbitmq_protocol.h"
 #include "tests/integration/sources/queue/test_support.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 using nlohmann::json;
@@ -323,4 +323,4 @@ TEST_F(RabbitMqTlsTest, PlainHttpToTheTlsPortFailsTyped) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

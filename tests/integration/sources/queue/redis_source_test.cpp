@@ -8,7 +8,7 @@
 #include "controller/sources/redis/client.h"
 #include "tests/integration/sources/queue/test_support.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 using namespace std::chrono_literals;
@@ -26,16 +26,16 @@ class RedisSourceTest : public ::testing::Test {
     ASSERT_FALSE(port.empty());
     server_.host = "127.0.0.1";
     server_.port = static_cast<uint16_t>(std::stoi(port));
-    auto client = redis::Client::Connect(server_);
+    auto client = sources::redis::Client::Connect(server_);
     ASSERT_TRUE(client.ok()) << client.error().ToString();
     admin_ = std::move(client).value();
     prefix_ = UniqueToken("tasks");
   }
 
-  redis::Reply Do(const redis::Client::Args& args) {
+  sources::redis::Reply Do(const sources::redis::Client::Args& args) {
     auto r = admin_->Command(args);
     EXPECT_TRUE(r.ok()) << args[0] << ": " << r.error().ToString();
-    return r.ok() ? *r : redis::Reply::Nil();
+    return r.ok() ? *r : sources::redis::Reply::Nil();
   }
   std::string Key(int shard) const { return prefix_ + ":" + std::to_string(shard); }
   void Add(const std::string& key, int n) {
@@ -55,7 +55,7 @@ class RedisSourceTest : public ::testing::Test {
     return ids;
   }
   void Ack(const std::string& key, const std::string& group, const std::vector<std::string>& ids) {
-    redis::Client::Args args{"XACK", key, group};
+    sources::redis::Client::Args args{"XACK", key, group};
     args.insert(args.end(), ids.begin(), ids.end());
     Do(args);
   }
@@ -66,8 +66,8 @@ class RedisSourceTest : public ::testing::Test {
     return std::move(s).value();
   }
 
-  redis::Options server_;
-  std::unique_ptr<redis::Client> admin_;
+  sources::redis::Options server_;
+  std::unique_ptr<sources::redis::Client> admin_;
   std::string prefix_;
 };
 
@@ -162,7 +162,7 @@ TEST_F(RedisSourceTest, AclFailuresAreTypedAndLeakNoPassword) {
   const std::string user = UniqueToken("depth-reader");
   const std::string password = UniqueToken("redis-password");
   Do({"ACL", "SETUSER", user, "on", ">" + password, "~*", "-@all"});
-  redis::Options as_user = server_;
+  sources::redis::Options as_user = server_;
   as_user.username = user;
 
   as_user.password = UniqueToken("redis-wrong-password");
@@ -193,7 +193,7 @@ TEST(RedisSourceUnreachableTest, ClosedAndSilentPortsFailTypedWithinTheTimeout) 
   for (const Case& c :
        {Case{ClosedPort(), ErrorCode::kUnavailable}, Case{hole.port(), ErrorCode::kTimeout}}) {
     for (bool with_password : {false, true}) {
-      redis::Options o;
+      sources::redis::Options o;
       o.host = "127.0.0.1";
       o.port = c.port;
       o.connect_timeout = 1000ms;
@@ -211,7 +211,7 @@ TEST(RedisSourceUnreachableTest, ClosedAndSilentPortsFailTypedWithinTheTimeout) 
 }
 
 TEST(RedisSourceConfigTest, RejectsConfigurationsThatCannotWork) {
-  redis::Options o;
+  sources::redis::Options o;
   EXPECT_EQ(MakeRedisShardedStreamsSource({o, "", 4, "g"}).error().code,
             ErrorCode::kInvalidArgument);
   EXPECT_EQ(MakeRedisShardedStreamsSource({o, "p", 0, "g"}).error().code,
@@ -223,7 +223,7 @@ TEST(RedisSourceConfigTest, RejectsConfigurationsThatCannotWork) {
   o.command_timeout = 0ms;
   EXPECT_EQ(MakeRedisListSource({o, "k"}).error().code, ErrorCode::kInvalidArgument);
   // Making a source does not connect: Redis may be down at start-up.
-  redis::Options down;
+  sources::redis::Options down;
   down.port = ClosedPort();
   auto s = MakeRedisShardedStreamsSource({down, "p", 4, "g"});
   ASSERT_TRUE(s.ok());
@@ -232,4 +232,4 @@ TEST(RedisSourceConfigTest, RejectsConfigurationsThatCannotWork) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

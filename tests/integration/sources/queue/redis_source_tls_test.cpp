@@ -9,7 +9,7 @@
 #include "controller/sources/redis/client.h"
 #include "tests/integration/sources/queue/test_support.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 using namespace std::chrono_literals;
@@ -21,8 +21,8 @@ using testing::UniqueToken;
 
 constexpr const char* kDir = "AGENTFLEET_REDIS_TLS_DIR";
 
-redis::Options TlsServer() {
-  redis::Options o;
+sources::redis::Options TlsServer() {
+  sources::redis::Options o;
   o.host = "127.0.0.1";
   o.port = static_cast<uint16_t>(std::stoi(FixtureFile(kDir, "port")));
   o.tls = true;
@@ -34,8 +34,8 @@ redis::Options TlsServer() {
 }
 
 TEST(RedisSourceTlsTest, ShardedDepthOverTlsWithPassword) {
-  const redis::Options server = TlsServer();
-  auto admin = redis::Client::Connect(server);
+  const sources::redis::Options server = TlsServer();
+  auto admin = sources::redis::Client::Connect(server);
   ASSERT_TRUE(admin.ok()) << admin.error().ToString();
   const std::string prefix = UniqueToken("tls-tasks");
   for (int shard = 0; shard < 3; ++shard) {
@@ -52,19 +52,19 @@ TEST(RedisSourceTlsTest, ShardedDepthOverTlsWithPassword) {
 }
 
 TEST(RedisSourceTlsTest, FailuresAreTypedAndCarryNoPassword) {
-  const redis::Options good = TlsServer();
+  const sources::redis::Options good = TlsServer();
   const std::string real_password = good.password;
   ASSERT_GE(real_password.size(), 16u);
 
-  redis::Options wrong_password = good;
+  sources::redis::Options wrong_password = good;
   wrong_password.password = UniqueToken("redis-tls-wrong-password");
-  redis::Options untrusted = good;
+  sources::redis::Options untrusted = good;
   untrusted.tls_ca_file = FixturePath(kDir, "other-ca.crt");
-  redis::Options plain = good;
+  sources::redis::Options plain = good;
   plain.tls = false;  // a plaintext client on a TLS-only port
 
   struct Case {
-    redis::Options server;
+    sources::redis::Options server;
     std::vector<ErrorCode> want;
   };
   for (const Case& c : {Case{wrong_password, {ErrorCode::kUnauthorized}},
@@ -84,4 +84,4 @@ TEST(RedisSourceTlsTest, FailuresAreTypedAndCarryNoPassword) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -11,7 +11,7 @@
 #include "controller/sources/queue/sqs_protocol.h"
 #include "tests/integration/sources/queue/test_support.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 using nlohmann::json;
@@ -168,4 +168,4 @@ TEST_F(SqsSourceTest, TlsToAPlainHttpServerFailsTypedAndQuickly) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -24,7 +24,7 @@
 
 #include "controller/sources/queue/queue_source.h"
 
-namespace agentfleet::queue::testing {
+namespace agentfleet::sources::queue::testing {
 
 // DIR/<file> of a fixture whose directory is in the environment variable `env`.
 inline std::string FixtureFile(const char* env, const std::string& file) {
@@ -221,4 +221,4 @@ inline Error ExpectFailureWithin(
   return d.error();
 }
 
-}  // namespace agentfleet::queue::testing
+}  // namespace agentfleet::sources::queue::testing

@@ -10,7 +10,7 @@
 #include "tests/integration/sources/redis/silent_server.h"
 #include "tests/integration/sources/redis/test_servers.h"
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 namespace {
 
 using namespace std::chrono_literals;
@@ -222,4 +222,4 @@ TEST(RedisClient, AclUserAuthAndWrongPassword) {
 }
 
 }  // namespace
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

@@ -11,7 +11,7 @@
 #include "tests/integration/sources/redis/silent_server.h"
 #include "tests/integration/sources/redis/test_servers.h"
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 namespace {
 
 using namespace std::chrono_literals;
@@ -147,4 +147,4 @@ TEST(RedisClientSecrets, NoErrorMessageCarriesThePassword) {
 }
 
 }  // namespace
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

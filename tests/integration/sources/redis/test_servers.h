@@ -30,8 +30,8 @@ inline std::string FixturePath(const char* env, const std::string& name) {
 }
 
 // The shared plain redis-server (fixture `redis`).
-inline redis::Options RedisFixture() {
-  redis::Options o;
+inline sources::redis::Options RedisFixture() {
+  sources::redis::Options o;
   o.host = "127.0.0.1";
   o.port = static_cast<uint16_t>(std::stoi(FixtureFile("AGENTFLEET_REDIS_DIR", "port")));
   return o;

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <random>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 using Shards = std::vector<uint32_t>;
@@ -191,4 +191,4 @@ TEST(AssignerProperty, RandomInputsAreBalancedCompleteAndMinimal) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

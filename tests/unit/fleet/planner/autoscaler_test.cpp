@@ -13,7 +13,7 @@
 
 #include <random>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 constexpr int64_t kTarget = 100;
@@ -390,4 +390,4 @@ TEST(Autoscaler, StateStaysSmall) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 ConditionsInput Converged() {
@@ -86,4 +86,4 @@ TEST(Conditions, ScaledToZeroIsReady) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

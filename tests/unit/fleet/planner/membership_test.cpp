@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 Time At(int seconds) {
@@ -88,4 +88,4 @@ TEST(Membership, StuckPodsAreRetiredAndReplaced) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -22,7 +22,7 @@
 #include "controller/fleet/planner/assigner.h"
 #include "controller/fleet/planner/planner.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 constexpr Seconds kLeaseDuration(15);
@@ -293,4 +293,4 @@ TEST(PlannerProperty, PlansAreDeterministic) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 Time At(int seconds) {
@@ -276,4 +276,4 @@ TEST(Planner, FailedDepthReadsSurfaceInDegraded) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

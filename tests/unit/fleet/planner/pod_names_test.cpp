@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 TEST(PodNames, IndexOfNamesInTheScheme) {
@@ -23,4 +23,4 @@ TEST(PodNames, LowestFreeIndexesAvoidingTakenNames) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

@@ -4,7 +4,7 @@
 
 #include "controller/fleet/planner/assigner.h"
 
-namespace agentfleet::planner {
+namespace agentfleet::fleet::planner {
 namespace {
 
 Time At(int seconds) {
@@ -84,4 +84,4 @@ TEST(StuckAgents, NothingIsJudgedWithoutALeaseSnapshot) {
 }
 
 }  // namespace
-}  // namespace agentfleet::planner
+}  // namespace agentfleet::fleet::planner

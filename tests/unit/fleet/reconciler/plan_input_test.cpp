@@ -95,7 +95,7 @@ TEST(PlanInputTest, MalformedAnnotationsDegradeSafely) {
 }
 
 TEST(PlanInputTest, LeaseViewsJudgeValidityAtTheStoreInstant) {
-  lease::LeaseSnapshot s;
+  sources::lease::LeaseSnapshot s;
   s.now_ms = 1000;
   s.records = {{0, "pricing-0", 5, 2000}, {1, "pricing-1", 6, 1000}, {2, "", 7, 5000}};
   auto views = ToLeaseViews(s);
@@ -112,7 +112,7 @@ TEST(PlanInputTest, LeaseHoldersMapToTheirPods) {
   EXPECT_EQ(HolderPod("pricing-0/3f9a0c2b7e1d4a65"), "pricing-0");
   EXPECT_EQ(HolderPod("pricing-0"), "pricing-0");
   EXPECT_EQ(HolderPod(""), "");
-  lease::LeaseSnapshot s;
+  sources::lease::LeaseSnapshot s;
   s.now_ms = 1000;
   s.records = {{4, "pricing-2/00aa11bb22cc33dd", 9, 9000}};
   auto views = ToLeaseViews(s);

@@ -28,7 +28,7 @@ TEST(SourceConfigTest, RedisStreamsQueueWithPasswordFromSecret) {
   api::Fleet f = testing::TestFleet();
   auto c = QueueConfigFor(f.spec, Secrets({{{"pricing-redis", "password"}, kPlanted}}));
   ASSERT_TRUE(c.ok()) << c.error().ToString();
-  const auto* r = std::get_if<queue::RedisShardedStreamsConfig>(&*c);
+  const auto* r = std::get_if<sources::queue::RedisShardedStreamsConfig>(&*c);
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->server.host, "10.0.0.1");
   EXPECT_EQ(r->server.port, 6380);
@@ -43,7 +43,7 @@ TEST(SourceConfigTest, RedisLeaseStore) {
   api::Fleet f = testing::TestFleet();
   auto c = LeaseStoreConfigFor(f.spec, Secrets({{{"pricing-redis", "password"}, kPlanted}}));
   ASSERT_TRUE(c.ok()) << c.error().ToString();
-  EXPECT_EQ(c->kind, lease::StoreConfig::Kind::kRedis);
+  EXPECT_EQ(c->kind, sources::lease::StoreConfig::Kind::kRedis);
   EXPECT_EQ(c->redis.port, 6380);
   EXPECT_EQ(c->redis.password, kPlanted);
   EXPECT_EQ(c->key_prefix, "agentfleet:pricing:");
@@ -85,7 +85,7 @@ TEST(SourceConfigTest, RabbitMqCredentials) {
   f.spec.queue = q;
   auto c = QueueConfigFor(f.spec, Secrets({{{"rmq", "user"}, "u"}, {{"rmq", "pass"}, kPlanted}}));
   ASSERT_TRUE(c.ok()) << c.error().ToString();
-  const auto& r = std::get<queue::RabbitMqConfig>(*c);
+  const auto& r = std::get<sources::queue::RabbitMqConfig>(*c);
   EXPECT_EQ(r.endpoint, "http://10.0.0.5:15672");
   EXPECT_EQ(r.queue, "orders");
   EXPECT_EQ(r.vhost, "/");
@@ -105,7 +105,7 @@ TEST(SourceConfigTest, SqsCredentialsFromSecret) {
       f.spec,
       Secrets({{{"aws", "id"}, "AKID"}, {{"aws", "key"}, kPlanted}, {{"aws", "tok"}, "T"}}));
   ASSERT_TRUE(c.ok()) << c.error().ToString();
-  const auto& s = std::get<queue::SqsConfig>(*c);
+  const auto& s = std::get<sources::queue::SqsConfig>(*c);
   EXPECT_EQ(s.queue_url, q.queue_url);
   EXPECT_EQ(s.region, "eu-west-1");
   EXPECT_EQ(s.credentials.access_key_id, "AKID");
@@ -140,7 +140,7 @@ TEST(SourceConfigTest, TlsCaFromSecretBecomesACaFile) {
   auto secrets = Secrets({{{"ca", "ca.crt"}, "-----BEGIN CERTIFICATE-----"}});
   auto q = QueueConfigFor(f.spec, secrets, writer);
   ASSERT_TRUE(q.ok()) << q.error().ToString();
-  const auto& r = std::get<queue::RedisShardedStreamsConfig>(*q);
+  const auto& r = std::get<sources::queue::RedisShardedStreamsConfig>(*q);
   EXPECT_TRUE(r.server.tls);
   EXPECT_EQ(r.server.tls_ca_file, "/run/ca.pem");
   EXPECT_EQ(r.server.tls_server_name, "redis.internal");

@@ -5,7 +5,7 @@
 #include "controller/sources/lease/pg_connection.h"
 #include "controller/sources/lease/result_store.h"
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 using namespace std::chrono_literals;
@@ -97,4 +97,4 @@ TEST(PgArrays, LiteralsQuoteAndEscape) {
 }
 
 }  // namespace
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 Outcome Failed(std::optional<LeaseRecord> record, int64_t now_ms = 1000) {
@@ -54,4 +54,4 @@ TEST(LeaseOutcome, ReleaseOfExpiredLeaseIsNotAnExpiryFailure) {
 }
 
 }  // namespace
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

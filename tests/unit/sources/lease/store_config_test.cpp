@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::lease {
+namespace agentfleet::sources::lease {
 namespace {
 
 using namespace std::chrono_literals;
@@ -48,4 +48,4 @@ TEST(StoreUrl, UnknownSchemeIsRejectedWithoutEchoingTheUrl) {
 }
 
 }  // namespace
-}  // namespace agentfleet::lease
+}  // namespace agentfleet::sources::lease

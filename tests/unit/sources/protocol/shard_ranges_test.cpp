@@ -8,7 +8,7 @@
 
 #include "controller/sources/protocol/annotations.h"
 
-namespace agentfleet::protocol {
+namespace agentfleet::sources::protocol {
 namespace {
 
 std::vector<uint32_t> Range(uint32_t lo, uint32_t hi) {
@@ -111,4 +111,4 @@ TEST(AssignmentGeneration, Parses) {
 }
 
 }  // namespace
-}  // namespace agentfleet::protocol
+}  // namespace agentfleet::sources::protocol

@@ -5,7 +5,7 @@
 #include <array>
 #include <string>
 
-namespace agentfleet::protocol {
+namespace agentfleet::sources::protocol {
 namespace {
 
 // The reference vectors of FNV-1a 64 (Fowler, Noll, Vo).
@@ -76,4 +76,4 @@ TEST(ShardOf, SpreadsProductsEvenly) {
 }
 
 }  // namespace
-}  // namespace agentfleet::protocol
+}  // namespace agentfleet::sources::protocol

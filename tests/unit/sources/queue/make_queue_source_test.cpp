@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 TEST(MakeQueueSourceTest, BuildsTheSourceOfEachKind) {
@@ -13,7 +13,7 @@ TEST(MakeQueueSourceTest, BuildsTheSourceOfEachKind) {
   rabbit.endpoint = "http://127.0.0.1:15672";
   rabbit.queue = "orders";
   rabbit.credentials = {"user", "secret-make-test-2"};
-  redis::Options server;
+  sources::redis::Options server;
   server.password = "secret-make-test-3";
 
   const std::vector<std::pair<QueueSourceConfig, std::string>> cases = {
@@ -39,4 +39,4 @@ TEST(MakeQueueSourceTest, PassesConfigurationErrorsThrough) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -4,7 +4,7 @@
 
 #include "controller/sources/queue/rabbitmq_source.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 HttpResponse Answer(int status, std::string body) {
@@ -110,4 +110,4 @@ TEST(RabbitMqSourceConfigTest, DescribeNamesQueueVhostAndEndpointOnly) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

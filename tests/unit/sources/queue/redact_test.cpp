@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 TEST(RedactorTest, RemovesEveryOccurrence) {
@@ -35,4 +35,4 @@ TEST(ExcerptTest, CutsAndFlattens) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -2,10 +2,10 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
-using redis::Reply;
+using sources::redis::Reply;
 
 // One group as Redis 7 describes it in XINFO GROUPS (RESP2: a flat array).
 Reply Group(const std::string& name, int64_t pending, Reply lag) {
@@ -80,4 +80,4 @@ TEST(RedisStreamDepthTest, OtherFailuresAreTyped) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

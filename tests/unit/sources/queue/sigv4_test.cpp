@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 // AWS's published Signature V4 test suite (aws-sig-v4-test-suite): its
@@ -88,4 +88,4 @@ TEST(SigV4Test, AmzDateIsUtcBasicFormat) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

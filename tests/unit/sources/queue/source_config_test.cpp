@@ -4,7 +4,7 @@
 
 #include <cstdlib>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 class AwsEnvTest : public ::testing::Test {
@@ -58,4 +58,4 @@ TEST_F(AwsEnvTest, HalfAPairIsInvalidAndNotEchoed) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

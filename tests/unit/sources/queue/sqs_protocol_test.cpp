@@ -7,7 +7,7 @@
 #include "controller/base/clock.h"
 #include "controller/sources/queue/sqs_source.h"
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 HttpResponse Answer(int status, std::string body, HttpHeaders headers = {}) {
@@ -219,4 +219,4 @@ TEST(SqsSourceConfigTest, RejectsConfigurationsThatCannotWork) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::queue {
+namespace agentfleet::sources::queue {
 namespace {
 
 TEST(UrlTest, ParsesSchemeHostPortPathQuery) {
@@ -63,4 +63,4 @@ TEST(UrlTest, PercentEncodesEverythingButUnreserved) {
 }
 
 }  // namespace
-}  // namespace agentfleet::queue
+}  // namespace agentfleet::sources::queue

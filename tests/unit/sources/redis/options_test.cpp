@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 namespace {
 
 TEST(RedisUrl, HostPortDb) {
@@ -65,4 +65,4 @@ TEST(RedisUrl, ErrorsNameTheProblemButNotTheSecret) {
 }
 
 }  // namespace
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

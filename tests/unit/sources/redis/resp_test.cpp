@@ -4,7 +4,7 @@
 
 #include <string>
 
-namespace agentfleet::redis {
+namespace agentfleet::sources::redis {
 namespace {
 
 // Feeds `wire` in chunks of `chunk` bytes and collects every complete reply.
@@ -139,4 +139,4 @@ TEST(Reply, DebugStringElidesLongValues) {
 }
 
 }  // namespace
-}  // namespace agentfleet::redis
+}  // namespace agentfleet::sources::redis

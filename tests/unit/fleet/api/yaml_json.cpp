@@ -1,4 +1,4 @@
-#include "tests/unit/fleet_api/yaml_json.h"
+#include "tests/unit/fleet/api/yaml_json.h"
 
 #include <yaml-cpp/yaml.h>
 

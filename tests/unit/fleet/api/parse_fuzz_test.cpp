@@ -6,7 +6,7 @@
 
 #include "controller/fleet/api/parse.h"
 #include "controller/fleet/api/status_json.h"
-#include "tests/unit/fleet_api/yaml_json.h"
+#include "tests/unit/fleet/api/yaml_json.h"
 
 namespace agentfleet::fleet::api {
 namespace {

@@ -1,8 +1,8 @@
-#include "examples/agent/kubelet/pod_agents.h"
+#include "tools/agent-kubelet/pod_agents.h"
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::agent::kubelet {
+namespace agentfleet::tools::agent_kubelet {
 namespace {
 
 using Json = nlohmann::json;
@@ -78,4 +78,4 @@ TEST(PodAgentsTest, UnresolvableEntriesAreErrorsNamingTheVariable) {
 }
 
 }  // namespace
-}  // namespace agentfleet::agent::kubelet
+}  // namespace agentfleet::tools::agent_kubelet

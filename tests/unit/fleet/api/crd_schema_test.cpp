@@ -4,7 +4,7 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/types.h"
-#include "tests/unit/fleet_api/yaml_json.h"
+#include "tests/unit/fleet/api/yaml_json.h"
 
 namespace agentfleet::fleet::api {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::agent::kubelet {
+namespace agentfleet::tools::agent_kubelet {
 
 // Reads one key of a Secret in the pod's namespace (decoded).
 using SecretReader =
@@ -35,4 +35,4 @@ bool ShouldRun(const nlohmann::json& pod);
 // function cannot resolve is an error naming the variable.
 Result<AgentSpec> AgentSpecFor(const nlohmann::json& pod, const SecretReader& secrets);
 
-}  // namespace agentfleet::agent::kubelet
+}  // namespace agentfleet::tools::agent_kubelet

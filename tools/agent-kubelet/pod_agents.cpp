@@ -1,6 +1,6 @@
-#include "examples/agent/kubelet/pod_agents.h"
+#include "tools/agent-kubelet/pod_agents.h"
 
-namespace agentfleet::agent::kubelet {
+namespace agentfleet::tools::agent_kubelet {
 namespace {
 
 using Json = nlohmann::json;
@@ -77,4 +77,4 @@ Result<AgentSpec> AgentSpecFor(const Json& pod, const SecretReader& secrets) {
   return spec;
 }
 
-}  // namespace agentfleet::agent::kubelet
+}  // namespace agentfleet::tools::agent_kubelet

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "controller/fleet/api/names.h"
-#include "tests/unit/fleet_api/yaml_json.h"
+#include "tests/unit/fleet/api/yaml_json.h"
 
 namespace agentfleet::fleet::api {
 namespace {

@@ -14,7 +14,7 @@
 #include "controller/fleet/api/time_format.h"
 #include "controller/kube/rest/client.h"
 #include "tests/support/cluster.h"
-#include "tests/unit/fleet_api/yaml_json.h"
+#include "tests/unit/fleet/api/yaml_json.h"
 
 namespace agentfleet::fleet::api {
 namespace {

@@ -30,7 +30,7 @@
 #include "controller/kube/rest/resource.h"
 #include "controller/obs/log.h"
 #include "examples/agent/api_client.h"
-#include "examples/agent/kubelet/pod_agents.h"
+#include "tools/agent-kubelet/pod_agents.h"
 
 extern char** environ;
 
@@ -112,7 +112,7 @@ bool Parse(int argc, char** argv, Options& o, std::string& error) {
   return true;
 }
 
-pid_t Spawn(const Options& o, const agent::kubelet::AgentSpec& spec) {
+pid_t Spawn(const Options& o, const tools::agent_kubelet::AgentSpec& spec) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv = *e;
@@ -195,7 +195,7 @@ int Run(const Options& o) {
         std::string name = pod.value("metadata", Json::object()).value("name", "");
         Json g = pod.value("spec", Json::object()).value("terminationGracePeriodSeconds", Json(30));
         grace[name] = std::chrono::seconds(g.is_number_integer() ? g.get<int64_t>() : 30);
-        if (agent::kubelet::ShouldRun(pod)) runnable[name] = &pod;
+        if (tools::agent_kubelet::ShouldRun(pod)) runnable[name] = &pod;
       }
       for (auto& [pod, a] : agents) {
         auto it = runnable.find(pod);
@@ -212,7 +212,7 @@ int Run(const Options& o) {
           continue;
         }
         const std::string ns = o.namespace_name;
-        auto spec = agent::kubelet::AgentSpecFor(
+        auto spec = tools::agent_kubelet::AgentSpecFor(
             *json, [&](const std::string& name, const std::string& key) -> Result<std::string> {
               auto s = (*client)->Get(kube::resources::kSecrets, ns, name);
               if (!s.ok())
