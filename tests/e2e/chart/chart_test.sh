@@ -5,7 +5,8 @@
 #     the schema's message; every object of the schema with named keys is
 #     closed; every value is commented in values.yaml and has a row in
 #     docs/helm.md; the rendered CRD equals crds/ but for the keep annotation;
-#     crds.enabled=false renders no CRD; the PDB only with replicas > 1.
+#     crds.enabled=false renders no CRD; the PDB only with replicas > 1;
+#     Kubernetes 1.27 is refused (kubeVersion), the fixture cluster's accepted.
 #  2. `helm template | kubectl apply --dry-run=server` passes for the
 #     cluster-wide and the scoped variant, in namespaces that enforce the
 #     restricted Pod Security Standard, without a PodSecurity warning.
@@ -57,6 +58,13 @@ chart=$src/charts/agentfleet
 crd_source=$src/crds/agentfleet.io_pricingagentfleets.yaml
 crd_name=pricingagentfleets.agentfleet.io
 checks() { python3 "$here/chart_checks.py" "$@"; }
+# `helm template` checks the chart's kubeVersion against --kube-version, whose
+# default is the Kubernetes version helm was built against (v1.20.0 for a helm
+# built without the release's ldflags, as tests/cluster builds it): render for
+# the fixture cluster's version, as `helm install` does.
+kube_version=$(kubectl get --raw /version | python3 -c 'import json,sys; print(json.load(sys.stdin)["gitVersion"])') ||
+  fail "cannot read the API server's version"
+helm_template() { helm template "$@" --kube-version "$kube_version"; }
 
 id=ch$$$RANDOM
 release=$id            # cluster-wide release, in namespace $ns
@@ -157,31 +165,34 @@ pass "helm lint"
 expect_fail "helm lint --set replicaCountt=2" "additional properties 'replicaCountt' not allowed" \
   helm lint "$chart" --set replicaCountt=2
 expect_fail "helm template --set replicaCountt=2" "additional properties 'replicaCountt' not allowed" \
-  helm template x "$chart" --set replicaCountt=2
+  helm_template x "$chart" --set replicaCountt=2
 expect_fail "helm template --set replicaCount=x" "at '/replicaCount': got string, want integer" \
-  helm template x "$chart" --set replicaCount=x
+  helm_template x "$chart" --set replicaCount=x
 expect_fail "helm lint --set image.pullPolicy=Sometimes" "/image/pullPolicy" \
   helm lint "$chart" --set image.pullPolicy=Sometimes
 expect_fail "helm template --set metrics.servicemonitor.enabled=true" \
   "additional properties 'servicemonitor' not allowed" \
-  helm template x "$chart" --set metrics.servicemonitor.enabled=true
+  helm_template x "$chart" --set metrics.servicemonitor.enabled=true
 expect_fail "helm template replicaCount=2 without leader election" "needs leaderElection.enabled=true" \
-  helm template x "$chart" --set leaderElection.enabled=false
+  helm_template x "$chart" --set leaderElection.enabled=false
+# Chart.yaml's kubeVersion (the CRD's CEL rules need 1.28): an older cluster is refused.
+expect_fail "helm template for Kubernetes v1.27.16" "requires kubeVersion" \
+  helm template x "$chart" --kube-version v1.27.16
 checks schema-closed "$chart/values.schema.json" || fail "values.schema.json is not closed"
 checks values-documented "$chart/values.yaml" "$src/docs/helm.md" || fail "values are not all documented"
 pass "values.schema.json rejects a mistyped key and a wrong type; every value documented"
 
-helm template "$release" "$chart" -n "$ns" --show-only templates/crd.yaml >"$work/crd.yaml" ||
+helm_template "$release" "$chart" -n "$ns" --show-only templates/crd.yaml >"$work/crd.yaml" ||
   fail "helm template --show-only templates/crd.yaml"
 checks crd-equal "$work/crd.yaml" "$crd_source" || fail "the chart's CRD is not the one in crds/"
-helm template x "$chart" --set crds.enabled=false >"$work/no-crd.yaml" || fail "helm template crds.enabled=false"
+helm_template x "$chart" --set crds.enabled=false >"$work/no-crd.yaml" || fail "helm template crds.enabled=false"
 ! grep -q '^kind: CustomResourceDefinition' "$work/no-crd.yaml" || fail "crds.enabled=false still renders the CRD"
 pass "the rendered CRD equals crds/ (plus helm.sh/resource-policy: keep); crds.enabled=false drops it"
 
 has_kind() { # has_kind KIND HELM_ARGS...: the chart renders an object of KIND
   local kind=$1
   shift
-  helm template x "$chart" "$@" | sed -n 's/^kind: //p' | grep -x "$kind" >/dev/null
+  helm_template x "$chart" "$@" | sed -n 's/^kind: //p' | grep -x "$kind" >/dev/null
 }
 has_kind PodDisruptionBudget || fail "no PodDisruptionBudget with 2 replicas"
 ! has_kind PodDisruptionBudget --set replicaCount=1 || fail "a PodDisruptionBudget with 1 replica"
@@ -207,7 +218,7 @@ done
 dry_run() { # dry_run NAME RELEASE NAMESPACE HELM_ARGS...
   local name=$1 rel=$2 n=$3
   shift 3
-  helm template "$rel" "$chart" -n "$n" "$@" >"$work/$name.yaml" || fail "helm template ($name)"
+  helm_template "$rel" "$chart" -n "$n" "$@" >"$work/$name.yaml" || fail "helm template ($name)"
   kubectl apply --dry-run=server -f "$work/$name.yaml" >"$work/$name.out" 2>&1 ||
     fail "kubectl apply --dry-run=server ($name): $(cat "$work/$name.out")"
   ! grep -qi "podsecurity\|would violate" "$work/$name.out" ||
@@ -234,6 +245,8 @@ kubectl wait --for condition=Established "crd/$crd_name" --timeout=60s >/dev/nul
 sa_name=$release-agentfleet
 sa=system:serviceaccount:$ns:$sa_name
 kubectl get deployment "$sa_name" -n "$ns" -o json >"$work/deployment.json" || fail "no Deployment $sa_name"
+grep -q "one leader (Lease $sa_name in $ns)" "$work/install.out" ||
+  fail "NOTES.txt does not name the leader Lease $sa_name: $(cat "$work/install.out")"
 checks deployment "$work/deployment.json" "$ns" "$sa_name" 2 || fail "the Deployment"
 [[ $(kubectl get deployment "$sa_name" -n "$ns" -o jsonpath='{.status.readyReplicas}') == 2 ]] ||
   fail "the Deployment's 2 pods are not Ready (the restricted profile admitted them? see kubectl -n $ns get events)"
