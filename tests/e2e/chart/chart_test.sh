@@ -27,6 +27,14 @@
 #     namespace, and the operator reconciles a fleet there under that RBAC.
 #  6. `helm uninstall` removes the release's objects (cluster-scoped ones too)
 #     and keeps the CRD (helm.sh/resource-policy: keep).
+# The suggested alerts of docs/operations.md (alert_checks.py): `promtool
+# check rules` accepts them (1.); in 4. and 5., every metric selector of every
+# alert expression matches a series the running operator exposes (or one that
+# appears only with a fault or a first sample: checked against the label
+# values such a series can have), and `promtool test rules` on the scraped
+# series shows that the leading operator fires none of the operator's alerts
+# (AgentfleetNoLeader among them) while a leader gauge at 0, or none at all,
+# fires AgentfleetNoLeader.
 # Everything it creates (releases, namespaces, the Redis ACL user and keys, the
 # operator processes) is removed on exit, also on failure.
 # Run through ctest (ctest -R e2e_chart), which starts the cluster and redis
@@ -49,7 +57,7 @@ done
 controller=$AGENTFLEET_BIN_DIR/agentfleet-controller
 [[ -x $controller ]] || fail "$controller is not built"
 PATH=$("$AGENTFLEET_TOOLS" --path):$PATH
-for tool in kubectl helm redis-cli curl python3 openssl; do
+for tool in kubectl helm redis-cli curl python3 openssl promtool; do
   command -v "$tool" >/dev/null || fail "$tool is not on PATH"
 done
 python3 -c 'import yaml' 2>/dev/null || fail "python3 has no yaml module (python3-yaml)"
@@ -65,6 +73,7 @@ checks() { python3 "$here/chart_checks.py" "$@"; }
 kube_version=$(kubectl get --raw /version | python3 -c 'import json,sys; print(json.load(sys.stdin)["gitVersion"])') ||
   fail "cannot read the API server's version"
 helm_template() { helm template "$@" --kube-version "$kube_version"; }
+alerts() { python3 "$here/alert_checks.py" "$@"; }
 
 id=ch$$$RANDOM
 release=$id            # cluster-wide release, in namespace $ns
@@ -204,6 +213,11 @@ has_kind ServiceMonitor --set metrics.serviceMonitor.enabled=true || fail "no Se
 ! has_kind Role --set leaderElection.enabled=false --set replicaCount=1 ||
   fail "a leader-election Role without leader election"
 pass "PodDisruptionBudget only with replicas > 1, ServiceMonitor off by default, scoped RBAC has no Cluster* object"
+
+alerts rules "$src/docs/operations.md" "$work/alerts.yaml" || fail "no alert rules in docs/operations.md"
+promtool check rules "$work/alerts.yaml" >"$work/promtool.out" 2>&1 ||
+  fail "promtool check rules (the alerts of docs/operations.md): $(cat "$work/promtool.out")"
+pass "the suggested alerts of docs/operations.md pass promtool check rules"
 
 # ---------------------------------------------------------- 2. server dry run
 for n in "${namespaces[@]}"; do
@@ -351,6 +365,7 @@ run_fleet() {
       checks fleet-status "$work/$name-fleet.json" 2
   }
   until_ok 30 "the fleet's status" status
+  check_alerts "$name" "$sa_name" "$mport"
   fleet_event() {
     kubectl get events.events.k8s.io -n "$fns" -o jsonpath='{range .items[*]}{.regarding.kind}{"\n"}{end}' |
       grep -x PricingAgentFleet >/dev/null
@@ -381,11 +396,26 @@ run_fleet() {
   grep -q "fleet controller started" "$logf" || fail "the fleet controller never started ($name)"
 }
 
+# check_alerts NAME LEASE METRICS_PORT: the alerts of docs/operations.md against
+# the leading operator's /metrics. No agent runs in this test (kwok's pods run
+# no container), so the fleet's shards are assigned but held by no one: the
+# two shard alerts must fire, and every other alert must not.
+check_alerts() {
+  local name=$1 lease=$2 mport=$3
+  curl -sf "http://127.0.0.1:$mport/metrics" >"$work/$name-alert-metrics.txt" || fail "no /metrics ($name)"
+  alerts selectors "$work/alerts.yaml" "$work/$name-alert-metrics.txt" "$src" >"$work/$name-selectors.out" ||
+    fail "the alerts of docs/operations.md do not fit the operator's metrics ($name)"
+  alerts unit-tests "$work/alerts.yaml" "$work/$name-alert-metrics.txt" "$lease" "$work/$name-alert-tests.yaml" \
+    AgentfleetShardsNotHeld AgentfleetNoShardHeld || fail "cannot build the alert unit tests ($name)"
+  promtool test rules "$work/$name-alert-tests.yaml" >"$work/$name-alert-tests.out" 2>&1 ||
+    fail "promtool test rules: the alerts of docs/operations.md on the operator's series ($name): $(cat "$work/$name-alert-tests.out")"
+}
+
 # The Deployment's args manage every namespace; --namespace keeps this run off
 # the fleets of other tests that share the cluster. The ClusterRole grants the
 # same verbs everywhere (can-i above checked --all-namespaces).
 run_fleet cluster "$sa_name" "$ns" "$fleet_ns" "$work/deployment.json" --namespace="$fleet_ns"
-pass "the operator as $sa: leader Lease (won, renewed, released), 2 pods x 6 shards, status written (Degraded=False), Events, finalizer; no request refused (403), no 'forbidden' in its log"
+pass "the operator as $sa: leader Lease (won, renewed, released), 2 pods x 6 shards, status written (Degraded=False), Events, finalizer; no request refused (403), no 'forbidden' in its log; the documented alerts select its series, none of its own fires, AgentfleetNoLeader fires without a leader"
 
 # -------------------------------------------------------------- 5. scoped
 log "helm install $s_release -n $s_ns --set watchNamespace=$watch_ns"
