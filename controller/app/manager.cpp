@@ -84,14 +84,14 @@ class ManagerImpl final : public Manager {
     fleet_metrics_ = std::make_unique<fleet::reconciler::FleetMetrics>(registry_);
     reconciler_ = std::make_unique<fleet::reconciler::Reconciler>(
         *client_, fleets_->store(), pods_->store(), *events_, RealClock::Instance(), sources_,
-        fleet::reconciler::ReconcilerOptions{.metrics = fleet_metrics_.get(), .log = log_});
+        fleet::reconciler::ReconcilerOptions{.metrics = fleet_metrics_.get()});
     controller_ = std::make_unique<kube::controller::Controller>(
         kube::controller::ControllerOptions{.name = "pricingagentfleet",
                                             .max_concurrent_reconciles = 2,
                                             .metrics = &registry_,
                                             .log = log_},
         [this](const kube::controller::ReconcileRequest& req) {
-          return reconciler_->Reconcile(req.key);
+          return reconciler_->Reconcile(req.key, req.log);
         });
     using FleetPtr = std::shared_ptr<const fleet::reconciler::FleetRecord>;
     using PodPtr = std::shared_ptr<const kube::PodRecord>;

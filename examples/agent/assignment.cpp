@@ -14,18 +14,20 @@ Result<Assignment> AssignmentFromAnnotations(const AnnotationLookup& lookup, uin
   if (generation == nullptr) {
     return MakeError(ErrorCode::kInvalidArgument,
                      std::string(sources::protocol::kShardsAnnotation) + " is set but " +
-                         std::string(sources::protocol::kAssignmentGenerationAnnotation) + " is missing");
+                         std::string(sources::protocol::kAssignmentGenerationAnnotation) +
+                         " is missing");
   }
   auto gen = sources::protocol::ParseAssignmentGeneration(*generation);
   if (!gen.ok()) {
-    return MakeError(
-        ErrorCode::kInvalidArgument,
-        std::string(sources::protocol::kAssignmentGenerationAnnotation) + ": " + gen.error().message);
+    return MakeError(ErrorCode::kInvalidArgument,
+                     std::string(sources::protocol::kAssignmentGenerationAnnotation) + ": " +
+                         gen.error().message);
   }
   auto parsed = sources::protocol::ParseShardRanges(*shards, shard_count);
   if (!parsed.ok()) {
-    return MakeError(ErrorCode::kInvalidArgument,
-                     std::string(sources::protocol::kShardsAnnotation) + ": " + parsed.error().message);
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        std::string(sources::protocol::kShardsAnnotation) + ": " + parsed.error().message);
   }
   a.present = true;
   a.generation = *gen;

@@ -135,9 +135,9 @@ void LeaseLoop::Release(const std::vector<ActiveShard>& shards, const char* why)
   for (const auto& r : *results) released += r.ok() ? 1 : 0;
   metrics_.leases_released.Inc(released);
   metrics_.shards_held.Set(static_cast<double>(table_.size()));
-  log_.Info(
-      "leases released",
-      {{"shards", sources::protocol::FormatShardRanges(ids)}, {"reason", why}, {"released", released}});
+  log_.Info("leases released", {{"shards", sources::protocol::FormatShardRanges(ids)},
+                                {"reason", why},
+                                {"released", released}});
 }
 
 void LeaseLoop::ReleaseAll() {

@@ -29,8 +29,8 @@ struct LeaseLoopConfig {
 
 class LeaseLoop {
  public:
-  LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store, ShardTable& table,
-            const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log);
+  LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store,
+            ShardTable& table, const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log);
 
   // One pass; called every few tens of milliseconds.
   void Step(SteadyTime now);

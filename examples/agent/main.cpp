@@ -52,9 +52,10 @@ int Run(const agent::AgentOptions& o) {
     log.Error("invalid --lease-store", {{"error", lease_cfg.error()}});
     return 2;
   }
-  auto result_cfg = o.result_store_url.empty()
-                        ? sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password)
-                        : sources::lease::ParseStoreUrl(o.result_store_url, o.result_store_password);
+  auto result_cfg =
+      o.result_store_url.empty()
+          ? sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password)
+          : sources::lease::ParseStoreUrl(o.result_store_url, o.result_store_password);
   if (!result_cfg.ok()) {
     log.Error("invalid --result-store", {{"error", result_cfg.error()}});
     return 2;

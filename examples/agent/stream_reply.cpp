@@ -9,7 +9,8 @@ Error Unexpected(const char* command, const sources::redis::Reply& r) {
 }
 
 // [[id, [f, v, ...]], ...] → entries; nil field lists are skipped.
-Result<std::vector<StreamEntry>> ParseEntries(const sources::redis::Reply& list, const char* command) {
+Result<std::vector<StreamEntry>> ParseEntries(const sources::redis::Reply& list,
+                                              const char* command) {
   if (!list.IsArray()) return Unexpected(command, list);
   std::vector<StreamEntry> out;
   for (const auto& e : list.elements) {

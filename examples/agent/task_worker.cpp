@@ -72,10 +72,10 @@ void TaskWorker::RunOnce() {
   if (stop_) return;
 
   sources::redis::Client::Args cmd{"XREADGROUP",  "GROUP",
-                          config_.group, config_.consumer,
-                          "COUNT",       std::to_string(config_.batch_size),
-                          "BLOCK",       std::to_string(config_.block.count()),
-                          "STREAMS"};
+                                   config_.group, config_.consumer,
+                                   "COUNT",       std::to_string(config_.batch_size),
+                                   "BLOCK",       std::to_string(config_.block.count()),
+                                   "STREAMS"};
   std::vector<ActiveShard> reading;
   for (const auto& a : active) {
     if (prepared_.count(a.shard) == 0) continue;  // its group could not be created yet

@@ -37,8 +37,8 @@ struct WorkerConfig {
 class TaskWorker {
  public:
   TaskWorker(WorkerConfig config, std::unique_ptr<sources::redis::Client> queue,
-             std::unique_ptr<sources::lease::ResultStore> results, ShardTable& table, AgentMetrics& metrics,
-             obs::Logger log);
+             std::unique_ptr<sources::lease::ResultStore> results, ShardTable& table,
+             AgentMetrics& metrics, obs::Logger log);
   ~TaskWorker();
 
   void Start();

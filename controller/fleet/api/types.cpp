@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "controller/fleet/api/names.h"
+#include "controller/fleet/planner/hpa_defaults.h"
 
 namespace agentfleet::fleet::api {
 
@@ -12,16 +13,18 @@ std::string_view QueueKindName(const QueueSpec& queue) {
 }
 
 ScalingRules DefaultScaleUpRules() {
-  return {
-      .stabilization_window = Seconds{0},
-      .select_policy = SelectPolicy::kMax,
-      .policies = {{PolicyType::kPercent, 100, Seconds{15}}, {PolicyType::kPods, 4, Seconds{15}}}};
+  using namespace planner::hpa_defaults;
+  return {.stabilization_window = Seconds{kScaleUpWindowSeconds},
+          .select_policy = SelectPolicy::kMax,
+          .policies = {{PolicyType::kPercent, kScaleUpPercent, Seconds{kPeriodSeconds}},
+                       {PolicyType::kPods, kScaleUpPods, Seconds{kPeriodSeconds}}}};
 }
 
 ScalingRules DefaultScaleDownRules() {
-  return {.stabilization_window = Seconds{300},
+  using namespace planner::hpa_defaults;
+  return {.stabilization_window = Seconds{kScaleDownWindowSeconds},
           .select_policy = SelectPolicy::kMax,
-          .policies = {{PolicyType::kPercent, 100, Seconds{15}}}};
+          .policies = {{PolicyType::kPercent, kScaleDownPercent, Seconds{kPeriodSeconds}}}};
 }
 
 std::string_view ConditionStatusName(ConditionStatus s) {

@@ -1,12 +1,17 @@
 #include "controller/fleet/planner/autoscaling_policy.h"
 
+#include "controller/fleet/planner/hpa_defaults.h"
+
 namespace agentfleet::fleet::planner {
+
+using namespace hpa_defaults;
 
 ScalingRules ResolveScaleUp(const ScalingRules& rules) {
   ScalingRules out = rules;
-  if (!out.stabilization_window_seconds) out.stabilization_window_seconds = 0;
+  if (!out.stabilization_window_seconds) out.stabilization_window_seconds = kScaleUpWindowSeconds;
   if (out.policies.empty()) {
-    out.policies = {{ScalingPolicyType::kPercent, 100, 15}, {ScalingPolicyType::kPods, 4, 15}};
+    out.policies = {{ScalingPolicyType::kPercent, kScaleUpPercent, kPeriodSeconds},
+                    {ScalingPolicyType::kPods, kScaleUpPods, kPeriodSeconds}};
   }
   if (!out.select_policy) out.select_policy = SelectPolicy::kMax;
   return out;
@@ -14,8 +19,12 @@ ScalingRules ResolveScaleUp(const ScalingRules& rules) {
 
 ScalingRules ResolveScaleDown(const ScalingRules& rules) {
   ScalingRules out = rules;
-  if (!out.stabilization_window_seconds) out.stabilization_window_seconds = 300;
-  if (out.policies.empty()) out.policies = {{ScalingPolicyType::kPercent, 100, 15}};
+  if (!out.stabilization_window_seconds) {
+    out.stabilization_window_seconds = kScaleDownWindowSeconds;
+  }
+  if (out.policies.empty()) {
+    out.policies = {{ScalingPolicyType::kPercent, kScaleDownPercent, kPeriodSeconds}};
+  }
   if (!out.select_policy) out.select_policy = SelectPolicy::kMax;
   return out;
 }

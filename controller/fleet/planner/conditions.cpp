@@ -63,6 +63,13 @@ Condition Progressing(const ConditionsInput& in) {
 
 Condition Degraded(const ConditionsInput& in) {
   std::ostringstream msg;
+  if (in.queue_fault || in.lease_fault) {
+    const bool queue = in.queue_fault.has_value();
+    const SourceFault& first = queue ? *in.queue_fault : *in.lease_fault;
+    std::string message = first.message;
+    if (queue && in.lease_fault) message += "; " + in.lease_fault->message;
+    return Make("Degraded", ConditionStatus::kTrue, FaultReason(queue, first.kind), message);
+  }
   if (in.stuck > 0) {
     msg << in.stuck << " agents hold none of their shards' leases; replacing them";
     return Make("Degraded", ConditionStatus::kTrue, "AgentStuck", msg.str());
@@ -88,16 +95,20 @@ Condition ScalingLimited(const ConditionsInput& in) {
 
 }  // namespace
 
-std::string_view ConditionStatusName(ConditionStatus status) {
-  switch (status) {
-    case ConditionStatus::kTrue:
-      return "True";
-    case ConditionStatus::kFalse:
-      return "False";
-    case ConditionStatus::kUnknown:
-      return "Unknown";
+std::string FaultReason(bool queue, FaultKind kind) {
+  switch (kind) {
+    case FaultKind::kUnreadable:
+      return queue ? "QueueDepthUnavailable" : "LeasesUnavailable";
+    case FaultKind::kNotFound:
+      return queue ? "QueueSourceNotFound" : "LeaseStoreNotFound";
+    case FaultKind::kAccessDenied:
+      return queue ? "QueueSourceAccessDenied" : "LeaseStoreAccessDenied";
+    case FaultKind::kInvalidConfiguration:
+      return queue ? "QueueSourceInvalidConfiguration" : "LeaseStoreInvalidConfiguration";
+    case FaultKind::kUnavailable:
+      return queue ? "QueueSourceUnavailable" : "LeaseStoreUnavailable";
   }
-  return "Unknown";
+  return queue ? "QueueSourceUnavailable" : "LeaseStoreUnavailable";
 }
 
 std::vector<Condition> FleetConditions(const ConditionsInput& in) {

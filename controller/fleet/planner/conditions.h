@@ -5,16 +5,19 @@
 // condition's status changes.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "controller/fleet/planner/autoscaler.h"
+#include "controller/fleet/planner/views.h"
 
 namespace agentfleet::fleet::planner {
 
+// The API's condition statuses, mirrored (fleet/reconciler/enum_mirror.h);
+// their names are the API's (api::ConditionStatusName).
 enum class ConditionStatus { kTrue, kFalse, kUnknown };
-std::string_view ConditionStatusName(ConditionStatus status);  // "True", "False", "Unknown"
 
 struct Condition {
   std::string type;
@@ -42,7 +45,17 @@ struct ConditionsInput {
   uint64_t moves = 0;
   ShardCounts shards;
   int32_t source_failures = 0;  // consecutive failed queue-depth reads
+  // Why the queue depth or the lease table is missing this pass: these decide
+  // Degraded before anything else.
+  std::optional<SourceFault> queue_fault;
+  std::optional<SourceFault> lease_fault;
 };
+
+// The Degraded reason of a source fault: "QueueDepthUnavailable" or
+// "LeasesUnavailable" for a failed read, else "QueueSource<Kind>" or
+// "LeaseStore<Kind>" (NotFound, AccessDenied, InvalidConfiguration,
+// Unavailable) for a source that could not be opened.
+std::string FaultReason(bool queue, FaultKind kind);
 
 // Always four conditions, in the order Ready, Progressing, Degraded, ScalingLimited.
 std::vector<Condition> FleetConditions(const ConditionsInput& in);

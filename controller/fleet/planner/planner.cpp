@@ -202,7 +202,9 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
                        .stuck = plan.stuck.size(),
                        .moves = plan.moves,
                        .shards = counts,
-                       .source_failures = plan.next_state.autoscaler.consecutive_failures});
+                       .source_failures = plan.next_state.autoscaler.consecutive_failures,
+                       .queue_fault = in.queue_fault,
+                       .lease_fault = in.lease_fault});
   return plan;
 }
 

@@ -32,8 +32,10 @@ struct PlanInput {
   int32_t current_replicas = 0;                  // see AutoscaleInput::current_replicas
   bool paused = false;                           // agentfleet.io/paused
   std::optional<int64_t> queue_depth;            // absent: the read failed
+  std::optional<SourceFault> queue_fault;        // why queue_depth is absent, when known
   std::vector<PodView> pods;                     // the fleet's pods, any order
   std::optional<std::vector<LeaseView>> leases;  // absent: the snapshot failed
+  std::optional<SourceFault> lease_fault;        // why leases are absent, when known
   Seconds lease_duration{15};
   Seconds drain_timeout{300};
   Time now;
@@ -51,7 +53,7 @@ struct PlannerState {
 
 struct PodAssignment {
   std::string pod;
-  std::vector<uint32_t> shards;  // ascending; format with protocol::FormatShardRanges
+  std::vector<uint32_t> shards;  // ascending; format with sources::protocol::FormatShardRanges
   bool changed = false;          // differs from the pod's current annotation
 };
 

@@ -30,4 +30,19 @@ struct LeaseView {
   bool valid = false;
 };
 
+// Why a source's reading is absent, in the planner's words: the reconciler
+// maps its error model onto these, the planner names the Degraded reason.
+enum class FaultKind {
+  kUnreadable,            // the source was opened, the read failed
+  kNotFound,              // a referenced Secret or key, or the queue, does not exist
+  kAccessDenied,          // the credentials were refused
+  kInvalidConfiguration,  // the settings cannot work
+  kUnavailable,           // the source could not be opened
+};
+
+struct SourceFault {
+  FaultKind kind = FaultKind::kUnreadable;
+  std::string message;  // never a credential
+};
+
 }  // namespace agentfleet::fleet::planner

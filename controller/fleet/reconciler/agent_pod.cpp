@@ -134,11 +134,11 @@ Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
 }
 
 Json AssignmentPatch(const std::string& shard_ranges, int64_t generation) {
-  return {
-      {"metadata",
-       {{"annotations",
-         {{std::string(sources::protocol::kShardsAnnotation), shard_ranges},
-          {std::string(sources::protocol::kAssignmentGenerationAnnotation), std::to_string(generation)}}}}}};
+  return {{"metadata",
+           {{"annotations",
+             {{std::string(sources::protocol::kShardsAnnotation), shard_ranges},
+              {std::string(sources::protocol::kAssignmentGenerationAnnotation),
+               std::to_string(generation)}}}}}};
 }
 
 Json RetiringPatch(const std::string& since) {

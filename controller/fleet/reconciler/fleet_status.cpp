@@ -4,23 +4,14 @@
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/status_json.h"
 #include "controller/fleet/api/time_format.h"
+#include "controller/fleet/reconciler/enum_mirror.h"
 
 namespace agentfleet::fleet::reconciler {
 
 api::Condition ToApiCondition(const planner::Condition& c, int64_t generation) {
   api::Condition out;
   out.type = c.type;
-  switch (c.status) {
-    case planner::ConditionStatus::kTrue:
-      out.status = api::ConditionStatus::kTrue;
-      break;
-    case planner::ConditionStatus::kFalse:
-      out.status = api::ConditionStatus::kFalse;
-      break;
-    case planner::ConditionStatus::kUnknown:
-      out.status = api::ConditionStatus::kUnknown;
-      break;
-  }
+  out.status = ToApi(c.status, kConditionStatuses);
   out.observed_generation = generation;
   out.reason = c.reason;
   out.message = c.message;

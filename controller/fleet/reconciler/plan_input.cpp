@@ -2,6 +2,7 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/time_format.h"
+#include "controller/fleet/reconciler/enum_mirror.h"
 #include "controller/sources/protocol/annotations.h"
 #include "controller/sources/protocol/shard_ranges.h"
 
@@ -12,21 +13,10 @@ planner::ScalingRules ToRules(const api::ScalingRules& r) {
   planner::ScalingRules out;
   out.stabilization_window_seconds = static_cast<int32_t>(r.stabilization_window.count());
   for (const auto& p : r.policies) {
-    out.policies.push_back({p.type == api::PolicyType::kPods ? planner::ScalingPolicyType::kPods
-                                                             : planner::ScalingPolicyType::kPercent,
-                            p.value, static_cast<int32_t>(p.period.count())});
+    out.policies.push_back(
+        {ToPlanner(p.type, kPolicyTypes), p.value, static_cast<int32_t>(p.period.count())});
   }
-  switch (r.select_policy) {
-    case api::SelectPolicy::kMax:
-      out.select_policy = planner::SelectPolicy::kMax;
-      break;
-    case api::SelectPolicy::kMin:
-      out.select_policy = planner::SelectPolicy::kMin;
-      break;
-    case api::SelectPolicy::kDisabled:
-      out.select_policy = planner::SelectPolicy::kDisabled;
-      break;
-  }
+  out.select_policy = ToPlanner(r.select_policy, kSelectPolicies);
   return out;
 }
 
@@ -76,7 +66,8 @@ planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards) {
     v.retiring_since = since ? *since : v.created_at;
   }
   if (const std::string* text = pod.meta.Annotation(sources::protocol::kShardsAnnotation)) {
-    if (auto parsed = sources::protocol::ParseShardRanges(*text, shards)) v.assigned = std::move(*parsed);
+    if (auto parsed = sources::protocol::ParseShardRanges(*text, shards))
+      v.assigned = std::move(*parsed);
   }
   return v;
 }
@@ -99,6 +90,68 @@ int64_t AssignmentGeneration(const kube::PodRecord& pod) {
   if (!text) return 0;
   auto g = sources::protocol::ParseAssignmentGeneration(*text);
   return g ? *g : 0;
+}
+
+planner::SourceFault ToSourceFault(const Error& error, bool opened) {
+  planner::SourceFault fault{planner::FaultKind::kUnreadable, error.message};
+  if (opened) return fault;
+  switch (error.code) {
+    case ErrorCode::kNotFound:
+      fault.kind = planner::FaultKind::kNotFound;
+      break;
+    case ErrorCode::kInvalidArgument:
+      fault.kind = planner::FaultKind::kInvalidConfiguration;
+      break;
+    case ErrorCode::kUnauthorized:
+    case ErrorCode::kForbidden:
+      fault.kind = planner::FaultKind::kAccessDenied;
+      break;
+    default:
+      fault.kind = planner::FaultKind::kUnavailable;
+  }
+  return fault;
+}
+
+int32_t CurrentReplicas(std::optional<int32_t> last_desired, const api::Fleet& fleet,
+                        int32_t present) {
+  if (last_desired) return *last_desired;
+  if (!fleet.status.conditions.empty()) return fleet.status.desired_replicas;
+  return present;
+}
+
+PassInput BuildPlanInput(const api::Fleet& fleet, const Observation& seen,
+                         const Expectations& expectations, std::optional<int32_t> last_desired) {
+  PassInput out;
+  planner::PlanInput& in = out.plan;
+  in = PlanInputFromFleet(fleet);
+  in.queue_depth = seen.depth;
+  in.queue_fault = seen.queue_fault;
+  if (seen.leases) in.leases = ToLeaseViews(*seen.leases);
+  in.lease_fault = seen.lease_fault;
+  in.now = seen.wall_now;
+  int32_t present = 0;
+  for (const auto& [name, pod] : seen.pods) {
+    planner::PodView v = ToPodView(*pod, in.shards);
+    expectations.Correct(v, in.shards, seen.wall_now);
+    const bool ended = pod->phase == "Failed" || pod->phase == "Succeeded";
+    if (ended && !v.retiring && !pod->meta.deleting) out.newly_ended.push_back(name);
+    if (pod->meta.deleting || ended) {
+      v.ready = false;
+      if (!v.retiring) v.retiring_since = seen.wall_now;
+      v.retiring = true;
+    }
+    if (!v.retiring) ++present;
+    in.pods.push_back(std::move(v));
+  }
+  for (const auto& name : expectations.PendingCreates()) {
+    planner::PodView v;
+    v.name = name;
+    v.created_at = seen.wall_now;
+    in.pods.push_back(std::move(v));
+    ++present;
+  }
+  in.current_replicas = CurrentReplicas(last_desired, fleet, present);
+  return out;
 }
 
 }  // namespace agentfleet::fleet::reconciler

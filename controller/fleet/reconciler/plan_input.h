@@ -8,6 +8,8 @@
 
 #include "controller/fleet/api/types.h"
 #include "controller/fleet/planner/planner.h"
+#include "controller/fleet/reconciler/expectations.h"
+#include "controller/fleet/reconciler/observe.h"
 #include "controller/kube/informer/pod.h"
 #include "controller/sources/lease/lease_store.h"
 
@@ -32,6 +34,27 @@ std::string_view HolderPod(std::string_view holder);
 
 // The lease table at the store's own instant, holders mapped to their pods.
 std::vector<planner::LeaseView> ToLeaseViews(const sources::lease::LeaseSnapshot& snapshot);
+
+// A source's error in the planner's words. `opened`: the source was opened and
+// a read failed (else opening it failed).
+planner::SourceFault ToSourceFault(const Error& error, bool opened);
+
+// The replica count the autoscaler starts from: the last plan's; after a
+// restart, the desired count the stored status reports; for a fleet never
+// reconciled, the pods present (`present`, retiring ones not counted).
+int32_t CurrentReplicas(std::optional<int32_t> last_desired, const api::Fleet& fleet,
+                        int32_t present);
+
+// Everything the planner takes for one pass: the spec, the observation and the
+// cached pods corrected by this process's expectations, plus the pods created
+// and not yet cached. Terminating and ended (Failed, Succeeded) pods count as
+// retiring and not Ready, so that their replacements are created at once.
+struct PassInput {
+  planner::PlanInput plan;
+  std::vector<std::string> newly_ended;  // ended pods not yet retiring: a PodEnded event each
+};
+PassInput BuildPlanInput(const api::Fleet& fleet, const Observation& seen,
+                         const Expectations& expectations, std::optional<int32_t> last_desired);
 
 // The pod's agentfleet.io/assignment-generation, 0 when absent or malformed.
 int64_t AssignmentGeneration(const kube::PodRecord& pod);

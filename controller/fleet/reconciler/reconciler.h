@@ -1,23 +1,32 @@
 #pragma once
 
-// The fleet reconciler: observes a fleet (spec, cached pods, queue depth,
-// lease table, now), asks the planner, and applies the plan idempotently.
-// Level-triggered: every pass re-derives its actions from what it observes,
-// and a converged fleet costs no API write.
+// The fleet reconciler: one pass observes a fleet (spec, cached pods, queue
+// depth, lease table, now), asks the planner, applies the plan and writes the
+// status. Level-triggered: every pass re-derives its actions from what it
+// observes, and a converged fleet costs no API write.
+//
+//   Observe (observe.h) -> BuildPlanInput (plan_input.h) -> planner::MakePlan
+//     -> Act (act.h) -> NextStatus, WriteStatus (write_status.h)
+//
+// A fleet being deleted goes through Finalize (finalizer.cpp) instead.
 
 #include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 
 #include "controller/base/clock.h"
 #include "controller/fleet/api/types.h"
 #include "controller/fleet/planner/planner.h"
+#include "controller/fleet/reconciler/expectations.h"
+#include "controller/fleet/reconciler/fleet_keys.h"
 #include "controller/fleet/reconciler/fleet_metrics.h"
 #include "controller/fleet/reconciler/fleet_record.h"
+#include "controller/fleet/reconciler/fleet_sources.h"
+#include "controller/fleet/reconciler/handoffs.h"
+#include "controller/fleet/reconciler/observe.h"
 #include "controller/fleet/reconciler/sources.h"
 #include "controller/kube/controller/reconcile_result.h"
 #include "controller/kube/events/recorder.h"
@@ -28,15 +37,6 @@
 
 namespace agentfleet::fleet::reconciler {
 
-// The pod store's index of the fleet a pod belongs to: "namespace/fleet" from
-// the agentfleet.io/fleet label.
-inline constexpr const char* kFleetIndex = "fleet";
-void AddFleetIndex(kube::Store<kube::PodRecord>& pods);
-
-// The key of the fleet a pod belongs to: its controller owner when that is a
-// PricingAgentFleet, else its fleet label; nullopt for neither.
-std::optional<std::string> FleetKeyOfPod(const kube::PodRecord& pod);
-
 struct ReconcilerOptions {
   // A created pod the cache has not shown after this long is created again.
   std::chrono::seconds expectation_timeout{300};
@@ -46,7 +46,6 @@ struct ReconcilerOptions {
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";
-  obs::Logger log{};
 };
 
 class Reconciler {
@@ -56,46 +55,40 @@ class Reconciler {
              const kube::Store<kube::PodRecord>& pods, kube::EventRecorder& events,
              const Clock& clock, SourceFactory& sources, ReconcilerOptions options = {});
 
-  // Thread-safe for distinct keys (the workqueue never hands one key to two
-  // workers at once).
-  kube::controller::ReconcileResult Reconcile(const std::string& key);
+  // One pass over the fleet `key` ("namespace/name"), logging to `log` (the
+  // controller's per-request logger). Thread-safe for distinct keys (the
+  // workqueue never hands one key to two workers at once).
+  kube::controller::ReconcileResult Reconcile(const std::string& key,
+                                              const obs::Logger& log = obs::Logger());
 
  private:
-  struct WrittenAssignment {
-    std::string resource_version_before;  // the cached version our patch replaced
-    std::string shards;
-    int64_t generation = 0;
-  };
-  struct Sources {
-    size_t fingerprint = 0;
-    std::unique_ptr<sources::queue::QueueSource> queue;
-    std::unique_ptr<sources::lease::LeaseStore> leases;
-    Error queue_error, lease_error;
-    bool queue_ok = false, leases_ok = false;
-  };
+  // What the reconciler remembers of a fleet between passes.
   struct FleetState {
+    explicit FleetState(std::chrono::seconds expectation_timeout)
+        : expectations(expectation_timeout) {}
     planner::PlannerState planner;
-    std::optional<int32_t> desired;                    // the last plan's count
-    std::map<std::string, Clock::Monotonic> created;   // expectations: created, not yet cached
-    std::map<std::string, WrittenAssignment> written;  // assignments not yet cached
-    std::map<std::string, std::string> marked;  // pod -> cached version the retiring mark replaced
-    std::map<uint32_t, std::pair<std::string, Clock::Monotonic>> handoffs;  // shard -> new owner
-    Sources sources;
+    std::optional<int32_t> desired;  // the last plan's count
+    Expectations expectations;
+    Handoffs handoffs;
+    FleetSources sources;
     std::optional<Clock::Monotonic> finalizing_since;
   };
 
   kube::controller::ReconcileResult ReconcileFleet(const std::string& key,
-                                                   const FleetRecord& record, FleetState& state);
+                                                   const FleetRecord& record, FleetState& state,
+                                                   const obs::Logger& log);
   kube::controller::ReconcileResult Invalid(const FleetRecord& record, const std::string& reason,
-                                            const std::string& message);
+                                            const std::string& message, const obs::Logger& log);
+  void RefreshSources(const api::Fleet& fleet, const FleetRecord& record, FleetState& state);
+  void Measure(const api::Fleet& fleet, const Observation& seen, const planner::Plan& plan,
+               FleetState& state);
+  // finalizer.cpp
+  kube::controller::ReconcileResult Abandon(const FleetRecord& record, const Error& invalid,
+                                            const obs::Logger& log);
   kube::controller::ReconcileResult Finalize(const std::string& key, const FleetRecord& record,
-                                             const api::Fleet& fleet, FleetState& state);
-  Status DeletePod(const kube::PodRecord& pod);
+                                             const api::Fleet& fleet, FleetState& state,
+                                             const obs::Logger& log);
   Status PatchFinalizers(const FleetRecord& record, bool add);
-  Status WriteStatus(const std::string& ns, const std::string& name,
-                     const api::FleetStatus& current, const api::FleetStatus& next);
-  void RefreshSources(const api::Fleet& fleet, const nlohmann::json& object, FleetState& state);
-  kube::ObjectReference FleetRef(const kube::ObjectMeta& meta) const;
 
   kube::Client& client_;
   const kube::Store<FleetRecord>& fleets_;

@@ -8,6 +8,8 @@
 #include <functional>
 #include <variant>
 
+#include "controller/base/base64.h"
+
 namespace agentfleet::fleet::reconciler {
 namespace {
 
@@ -35,9 +37,10 @@ Result<std::string> CaFile(const api::TlsSpec& tls, const SecretLookup& secrets,
 }
 
 Result<sources::redis::Options> RedisServer(const std::string& url,
-                                   const std::optional<api::SecretKeyRef>& password,
-                                   const api::TlsSpec& tls, const SecretLookup& secrets,
-                                   const CaFileWriter& ca_files, const std::string& field) {
+                                            const std::optional<api::SecretKeyRef>& password,
+                                            const api::TlsSpec& tls, const SecretLookup& secrets,
+                                            const CaFileWriter& ca_files,
+                                            const std::string& field) {
   auto ca = CaFile(tls, secrets, ca_files, field);
   if (!ca) return ca.error();
   auto options = sources::redis::ParseUrl(url);
@@ -55,8 +58,8 @@ Result<sources::redis::Options> RedisServer(const std::string& url,
 }  // namespace
 
 Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
-                                                const SecretLookup& secrets,
-                                                const CaFileWriter& ca_files) {
+                                                         const SecretLookup& secrets,
+                                                         const CaFileWriter& ca_files) {
   if (const auto* q = std::get_if<api::RedisStreamsQueue>(&spec.queue)) {
     auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
                               "spec.queue.redisStreams");
@@ -68,7 +71,8 @@ Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& s
     auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
                               "spec.queue.redisList");
     if (!server) return server.error();
-    return sources::queue::QueueSourceConfig(sources::queue::RedisListConfig{std::move(*server), q->key});
+    return sources::queue::QueueSourceConfig(
+        sources::queue::RedisListConfig{std::move(*server), q->key});
   }
   if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) {
     sources::queue::SqsConfig c;
@@ -122,8 +126,8 @@ Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& s
 }
 
 Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
-                                               const SecretLookup& secrets,
-                                               const CaFileWriter& ca_files) {
+                                                        const SecretLookup& secrets,
+                                                        const CaFileWriter& ca_files) {
   std::string url, password, field;
   std::optional<api::SecretKeyRef> ref;
   std::string prefix, ca_file;
@@ -154,6 +158,31 @@ Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& sp
     if (!ca_file.empty()) config->redis.tls_ca_file = ca_file;
   }
   return config;
+}
+
+Result<std::string> ApiSecrets::Get(const std::string& name, const std::string& key) {
+  auto it = secrets_.find(name);
+  if (it == secrets_.end()) {
+    it = secrets_.emplace(name, client_.Get(kube::resources::kSecrets, ns_, name)).first;
+  }
+  const std::string what = "Secret " + ns_ + "/" + name;
+  const auto& got = it->second;
+  if (!got) {
+    if (got.error().code == ErrorCode::kNotFound) {
+      return MakeError(ErrorCode::kNotFound, what + " not found");
+    }
+    return MakeError(got.error().code, "reading " + what + ": " + got.error().message);
+  }
+  const nlohmann::json& data = got->contains("data") ? (*got)["data"] : nlohmann::json::object();
+  if (!data.is_object() || !data.contains(key) || !data[key].is_string()) {
+    return MakeError(ErrorCode::kNotFound, what + " has no key " + key);
+  }
+  auto value = Base64Decode(data[key].get<std::string>());
+  if (!value) {
+    return MakeError(ErrorCode::kInvalidArgument, what + " key " + key + " is not valid base64");
+  }
+  read_ += name + "\n" + key + "\n" + *value + "\n";
+  return *value;
 }
 
 CaFileWriter DirectoryCaFiles(std::string dir) {

@@ -5,10 +5,12 @@
 // reconciler reads the Secrets through the API, tests pass a map.
 
 #include <functional>
+#include <map>
 #include <string>
 
 #include "controller/base/result.h"
 #include "controller/fleet/api/types.h"
+#include "controller/kube/rest/client.h"
 #include "controller/sources/lease/store_config.h"
 #include "controller/sources/queue/make_queue_source.h"
 
@@ -19,17 +21,37 @@ namespace agentfleet::fleet::reconciler {
 using SecretLookup =
     std::function<Result<std::string>(const std::string& secret, const std::string& key)>;
 
+// The SecretLookup of a reconcile pass: reads each referenced Secret of the
+// namespace through the API at most once, and keeps what it handed out so
+// that the caller can tell a rotated value from an unchanged one.
+class ApiSecrets {
+ public:
+  ApiSecrets(kube::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
+  Result<std::string> Get(const std::string& secret, const std::string& key);
+  SecretLookup AsLookup() {
+    return [this](const std::string& secret, const std::string& key) { return Get(secret, key); };
+  }
+  // Every secret, key and value handed out, in order: hash it, never log it.
+  const std::string& values_read() const { return read_; }
+
+ private:
+  kube::Client& client_;
+  std::string ns_;
+  std::map<std::string, Result<nlohmann::json>> secrets_;
+  std::string read_;
+};
+
 // The TLS stack reads a CA bundle from a file: this puts a PEM from a Secret
 // into one and returns its path. Empty: caSecretRef is reported as unsupported.
 using CaFileWriter = std::function<Result<std::string>(const std::string& pem)>;
 
 // Errors name the spec field and never carry a Secret's value.
 Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
-                                                const SecretLookup& secrets,
-                                                const CaFileWriter& ca_files = {});
+                                                         const SecretLookup& secrets,
+                                                         const CaFileWriter& ca_files = {});
 Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
-                                               const SecretLookup& secrets,
-                                               const CaFileWriter& ca_files = {});
+                                                        const SecretLookup& secrets,
+                                                        const CaFileWriter& ca_files = {});
 
 // A CaFileWriter keeping files in `dir` (created 0700), named by a hash of
 // their content so that equal bundles share a file and a rotated one gets a

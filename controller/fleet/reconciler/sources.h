@@ -24,10 +24,12 @@ class SourceFactory {
 // The production factory: sources::queue::MakeQueueSource and sources::lease::OpenLeaseStore.
 class DefaultSourceFactory final : public SourceFactory {
  public:
-  Result<std::unique_ptr<sources::queue::QueueSource>> MakeQueue(sources::queue::QueueSourceConfig config) override {
+  Result<std::unique_ptr<sources::queue::QueueSource>> MakeQueue(
+      sources::queue::QueueSourceConfig config) override {
     return sources::queue::MakeQueueSource(std::move(config));
   }
-  Result<std::unique_ptr<sources::lease::LeaseStore>> OpenLeases(const sources::lease::StoreConfig& config) override {
+  Result<std::unique_ptr<sources::lease::LeaseStore>> OpenLeases(
+      const sources::lease::StoreConfig& config) override {
     return sources::lease::OpenLeaseStore(config);
   }
 };

@@ -397,9 +397,9 @@ TEST_F(FleetE2E, ScalesWithItsQueueHandsOffSafelyAndCleansUp) {
 
   // --- 3. drained: back to 1 pod, every task priced once ---
   auto source = sources::queue::MakeRedisShardedStreamsSource({.server = RedisOptions(),
-                                                      .key_prefix = prefix_ + "tasks",
-                                                      .shards = static_cast<int>(kShards),
-                                                      .group = "pricing-agents"});
+                                                               .key_prefix = prefix_ + "tasks",
+                                                               .shards = static_cast<int>(kShards),
+                                                               .group = "pricing-agents"});
   ASSERT_TRUE(source.ok());
   auto redis = Redis();
   auto results = [&] {

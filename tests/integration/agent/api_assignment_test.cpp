@@ -47,7 +47,8 @@ TEST(ApiAssignment, FollowsItsOwnPodAnnotations) {
        "--assignment-from-api", "--lease-duration=3s", "--tick=200ms", "--block=100ms",
        "--metrics-bind-address=0"},
       dir + "/agent.log");
-  auto store = sources::lease::RedisLeaseStore::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port)});
+  auto store = sources::lease::RedisLeaseStore::Connect(
+      sources::redis::Options{.port = static_cast<uint16_t>(port)});
   ASSERT_TRUE(store.ok());
   auto holds = [&](std::set<uint32_t> want) {
     auto snap = (*store)->Snapshot(fleet);

@@ -68,7 +68,8 @@ TEST(PostgresStores, HoldsProcessesFencedAndReleases) {
       15s))
       << agent.Log();
 
-  auto redis = sources::redis::Client::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port)});
+  auto redis =
+      sources::redis::Client::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port)});
   ASSERT_TRUE(redis.ok());
   std::map<std::string, uint32_t> tasks;
   for (int i = 0; i < 60; ++i) {

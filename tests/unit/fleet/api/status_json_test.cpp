@@ -34,6 +34,12 @@ FleetStatus Sample() {
   return s;
 }
 
+TEST(StatusJson, ConditionStatusNamesAreTheApis) {
+  EXPECT_EQ(ConditionStatusName(ConditionStatus::kTrue), "True");
+  EXPECT_EQ(ConditionStatusName(ConditionStatus::kFalse), "False");
+  EXPECT_EQ(ConditionStatusName(ConditionStatus::kUnknown), "Unknown");
+}
+
 TEST(StatusJson, ShapeMatchesTheCrd) {
   Json j = StatusToJson(Sample());
   EXPECT_EQ(j["observedGeneration"], 3);

@@ -30,7 +30,6 @@ TEST(Conditions, ConvergedFleet) {
   EXPECT_EQ(Get(all, "Progressing").status, ConditionStatus::kFalse);
   EXPECT_EQ(Get(all, "Degraded").status, ConditionStatus::kFalse);
   EXPECT_EQ(Get(all, "ScalingLimited").status, ConditionStatus::kFalse);
-  EXPECT_EQ(ConditionStatusName(ConditionStatus::kTrue), "True");
 }
 
 TEST(Conditions, NotReadyWhileShardsAreMovingOrPodsStarting) {

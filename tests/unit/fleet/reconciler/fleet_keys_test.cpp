@@ -1,8 +1,9 @@
+#include "controller/fleet/reconciler/fleet_keys.h"
+
 #include <gtest/gtest.h>
 
 #include "controller/fleet/reconciler/fleet_metrics.h"
 #include "controller/fleet/reconciler/fleet_record.h"
-#include "controller/fleet/reconciler/reconciler.h"
 
 namespace agentfleet::fleet::reconciler {
 namespace {

@@ -1,0 +1,169 @@
+#include "controller/fleet/reconciler/act.h"
+
+#include <algorithm>
+#include <set>
+
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/api/time_format.h"
+#include "controller/fleet/reconciler/agent_pod.h"
+#include "controller/fleet/reconciler/plan_input.h"
+#include "controller/sources/protocol/shard_ranges.h"
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+const kube::PodRecord* Cached(const ActContext& ctx, const std::string& pod) {
+  auto it = ctx.seen.pods.find(pod);
+  return it == ctx.seen.pods.end() ? nullptr : it->second.get();
+}
+
+kube::ObjectReference PodRef(const ActContext& ctx, const std::string& pod) {
+  const kube::PodRecord* p = Cached(ctx, pod);
+  return {"v1", "Pod", ctx.fleet.meta.namespace_name, pod, p ? p->meta.uid : ""};
+}
+
+// Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ... that
+// stop at the first failure, so that a quota or a webhook refusing every pod
+// costs one request, not hundreds.
+void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, ActOutcome& out) {
+  const std::string& ns = ctx.fleet.meta.namespace_name;
+  for (size_t next = 0, batch = 1; next < names.size(); batch *= 2) {
+    for (const size_t end = std::min(next + batch, names.size()); next < end; ++next) {
+      auto r = ctx.client.Create(kube::resources::kPods, ns, BuildAgentPod(ctx.fleet, names[next]),
+                                 {.field_manager = std::string(api::kFieldManager)});
+      if (!r && r.error().code != ErrorCode::kAlreadyExists) {
+        out.errors.push_back("creating pod " + names[next] + ": " + r.error().message);
+        return;
+      }
+      ctx.expectations.Created(names[next], ctx.seen.mono_now);
+      ++out.created;
+    }
+  }
+}
+
+void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
+                  const std::set<std::string>& removing, ActOutcome& out) {
+  const std::string now = api::FormatTime(ctx.seen.wall_now);
+  for (const auto& r : plan.retire) {
+    const kube::PodRecord* pod = Cached(ctx, r.pod);
+    if (removing.count(r.pod) > 0 || !pod || pod->meta.Annotation(api::kRetiringAnnotation) ||
+        ctx.expectations.Marked(r.pod)) {
+      continue;
+    }
+    auto p = ctx.client.Patch(kube::resources::kPods, ctx.fleet.meta.namespace_name, r.pod,
+                              kube::PatchType::kJsonMerge, RetiringPatch(now),
+                              {.field_manager = std::string(api::kFieldManager)});
+    if (p) {
+      ctx.expectations.MarkedRetiring(r.pod, pod->meta.resource_version);
+      ctx.log.Info("pod retiring", {{"pod", r.pod}, {"stuck", r.stuck}});
+    } else if (p.error().code != ErrorCode::kNotFound) {
+      out.errors.push_back("marking pod " + r.pod + " retiring: " + p.error().message);
+    }
+  }
+}
+
+// The shards of `next` that `pod` did not own before: only those move. A
+// shrinking assignment rewrites the shards a pod keeps, which are no hand-off.
+std::vector<uint32_t> Gained(const ActContext& ctx, const kube::PodRecord& pod,
+                             const std::vector<uint32_t>& next) {
+  const uint32_t shards = static_cast<uint32_t>(ctx.fleet.spec.shards);
+  planner::PodView before = ToPodView(pod, shards);
+  ctx.expectations.Correct(before, shards, ctx.seen.wall_now);
+  const std::set<uint32_t> had(before.assigned.begin(), before.assigned.end());
+  std::vector<uint32_t> gained;
+  for (uint32_t s : next) {
+    if (had.count(s) == 0) gained.push_back(s);
+  }
+  return gained;
+}
+
+void AssignShards(const ActContext& ctx, const planner::Plan& plan,
+                  const std::set<std::string>& removing, ActOutcome& out) {
+  for (const auto& a : plan.assignments) {
+    const kube::PodRecord* pod = Cached(ctx, a.pod);
+    // A pod created this pass, or not cached yet, gets its shards next pass.
+    if (!a.changed || removing.count(a.pod) > 0 || !pod) continue;
+    const std::string ranges = sources::protocol::FormatShardRanges(a.shards);
+    int64_t generation = AssignmentGeneration(*pod);
+    if (const auto* written = ctx.expectations.Written(a.pod)) {
+      if (written->shards == ranges) continue;
+      generation = std::max(generation, written->generation);
+    }
+    ++generation;
+    auto p = ctx.client.Patch(kube::resources::kPods, ctx.fleet.meta.namespace_name, a.pod,
+                              kube::PatchType::kJsonMerge, AssignmentPatch(ranges, generation),
+                              {.field_manager = std::string(api::kFieldManager)});
+    if (p) {
+      ctx.handoffs.Started(a.pod, Gained(ctx, *pod, a.shards), ctx.seen.mono_now);
+      ctx.expectations.Assigned(a.pod, {pod->meta.resource_version, ranges, generation});
+    } else if (p.error().code != ErrorCode::kNotFound) {
+      out.errors.push_back("assigning shards to pod " + a.pod + ": " + p.error().message);
+    }
+  }
+}
+
+void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome& out) {
+  for (const auto& d : plan.remove) {
+    const kube::PodRecord* pod = Cached(ctx, d.pod);
+    if (!pod || pod->meta.deleting) continue;
+    ctx.expectations.Forget(d.pod);
+    if (auto s = DeletePod(ctx.client, *pod); !s) {
+      out.errors.push_back(s.error().message);
+      continue;
+    }
+    const bool drained = d.reason == planner::DeletionReason::kDrained;
+    ctx.log.Info("pod deleted", {{"pod", d.pod},
+                                 {"reason", drained ? "Drained" : "DrainTimeout"},
+                                 {"leasesHeld", d.leases_held}});
+  }
+}
+
+void RecordEvents(const ActContext& ctx, const planner::Plan& plan,
+                  const std::vector<std::string>& newly_ended) {
+  for (const auto& name : newly_ended) {
+    const kube::PodRecord* pod = Cached(ctx, name);
+    ctx.events.Warning(PodRef(ctx, name), "PodEnded", "Reconcile",
+                       "the agent pod ended (phase " + (pod ? pod->phase : std::string("?")) +
+                           "); it is retired once its leases are released or expired, and "
+                           "replaced");
+  }
+  for (const auto& e : plan.events) {
+    const kube::ObjectReference ref = e.pod.empty() ? FleetRef(ctx.fleet.meta) : PodRef(ctx, e.pod);
+    ctx.events.Record(ref, e.warning ? "Warning" : "Normal", e.reason, "Reconcile", e.message);
+  }
+}
+
+}  // namespace
+
+kube::ObjectReference FleetRef(const kube::ObjectMeta& meta) {
+  return {std::string(api::kApiVersion), std::string(api::kKind), meta.namespace_name, meta.name,
+          meta.uid};
+}
+
+Status DeletePod(kube::Client& client, const kube::PodRecord& pod) {
+  auto s = client.Delete(kube::resources::kPods, pod.meta.namespace_name, pod.meta.name,
+                         {.precondition_uid = pod.meta.uid});
+  if (s || s.error().code == ErrorCode::kNotFound ||
+      s.error().code == ErrorCode::kFailedPrecondition || s.error().code == ErrorCode::kConflict) {
+    return Ok{};
+  }
+  return MakeError(s.error().code, "deleting pod " + pod.meta.name + ": " + s.error().message);
+}
+
+ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
+               const std::vector<std::string>& newly_ended) {
+  ActOutcome out;
+  if (!plan.create.empty()) {
+    ctx.log.Info("creating pods", {{"count", plan.create.size()}, {"first", plan.create.front()}});
+  }
+  CreatePods(ctx, plan.create, out);
+  std::set<std::string> removing;
+  for (const auto& d : plan.remove) removing.insert(d.pod);
+  MarkRetiring(ctx, plan, removing, out);
+  AssignShards(ctx, plan, removing, out);
+  DeleteDrained(ctx, plan, out);
+  RecordEvents(ctx, plan, newly_ended);
+  return out;
+}
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,49 @@
+#pragma once
+
+// The third phase of a pass: the plan applied to the API server. Every step
+// tolerates having been done already (a pod that exists, a pod already gone)
+// and records what it wrote in the expectations, so that the next pass does
+// not write it again while the cache lags. Failures are collected, not
+// returned early: one refused patch does not stop the deletes of drained pods.
+
+#include <string>
+#include <vector>
+
+#include "controller/fleet/api/types.h"
+#include "controller/fleet/planner/planner.h"
+#include "controller/fleet/reconciler/expectations.h"
+#include "controller/fleet/reconciler/handoffs.h"
+#include "controller/fleet/reconciler/observe.h"
+#include "controller/kube/events/recorder.h"
+#include "controller/kube/rest/client.h"
+#include "controller/obs/log.h"
+
+namespace agentfleet::fleet::reconciler {
+
+struct ActContext {
+  kube::Client& client;
+  kube::EventRecorder& events;
+  const obs::Logger& log;
+  const api::Fleet& fleet;
+  const Observation& seen;
+  Expectations& expectations;
+  Handoffs& handoffs;
+};
+
+struct ActOutcome {
+  size_t created = 0;               // pods created (or found existing) this pass
+  std::vector<std::string> errors;  // one line per failed write
+};
+
+// Creates, marks retiring, assigns shards, deletes drained pods and records
+// the plan's events and a PodEnded event for each of `newly_ended`.
+ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
+               const std::vector<std::string>& newly_ended);
+
+// Deletes a pod with a precondition on its uid, so that a pod recreated under
+// the same name is never deleted; a pod already gone or replaced is no error.
+Status DeletePod(kube::Client& client, const kube::PodRecord& pod);
+
+kube::ObjectReference FleetRef(const kube::ObjectMeta& meta);
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,94 @@
+// The fleet's deletion: the agentfleet.io/lease-cleanup finalizer holds the
+// fleet until its pods are gone and its lease records deleted.
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/reconciler/act.h"
+#include "controller/fleet/reconciler/reconciler.h"
+
+namespace agentfleet::fleet::reconciler {
+
+using kube::controller::ReconcileResult;
+using Json = nlohmann::json;
+
+Status Reconciler::PatchFinalizers(const FleetRecord& record, bool add) {
+  Json finalizers = Json::array();
+  for (const auto& f : record.meta.finalizers) {
+    if (f != api::kLeaseCleanupFinalizer) finalizers.push_back(f);
+  }
+  if (add) finalizers.push_back(api::kLeaseCleanupFinalizer);
+  // The resourceVersion makes the list replacement conditional: another
+  // writer's finalizer is never lost.
+  Json patch = {
+      {"metadata",
+       {{"finalizers", std::move(finalizers)}, {"resourceVersion", record.meta.resource_version}}}};
+  auto r = client_.Patch(kube::resources::kPricingAgentFleets, record.meta.namespace_name,
+                         record.meta.name, kube::PatchType::kJsonMerge, patch,
+                         {.field_manager = std::string(api::kFieldManager)});
+  if (!r) return r.error();
+  return Ok{};
+}
+
+// An unparsable fleet: reported as InvalidSpec; being deleted, it is let go,
+// since without a usable spec there is no lease store to clean and holding the
+// deletion forever would help no one.
+ReconcileResult Reconciler::Abandon(const FleetRecord& record, const Error& invalid,
+                                    const obs::Logger& log) {
+  if (!record.meta.deleting) return Invalid(record, "InvalidSpec", invalid.message, log);
+  const auto& f = record.meta.finalizers;
+  if (std::find(f.begin(), f.end(), api::kLeaseCleanupFinalizer) == f.end()) {
+    return ReconcileResult::Done();
+  }
+  events_.Warning(
+      FleetRef(record.meta), "LeaseCleanupSkipped", "Finalize",
+      "the spec is invalid, so its lease records cannot be located: " + invalid.message);
+  log.Info("finalizer removed without lease cleanup", {{"error", invalid.message}});
+  return ReconcileResult::FromStatus(PatchFinalizers(record, false));
+}
+
+// The agents go first: deleting the lease records while they still run would
+// only let them take their shards again. Their pods would be garbage-collected
+// anyway, but only once the fleet is gone.
+ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& record,
+                                     const api::Fleet& fleet, FleetState& state,
+                                     const obs::Logger& log) {
+  const auto now = clock_.Now();
+  if (!state.finalizing_since) state.finalizing_since = now;
+  size_t remaining = 0;
+  std::string errors;
+  for (const auto& p : pods_.ByIndex(kFleetIndex, key)) {
+    ++remaining;
+    if (p->meta.deleting) continue;
+    if (auto s = DeletePod(client_, *p); !s)
+      errors += (errors.empty() ? "" : "; ") + s.error().message;
+  }
+  if (!errors.empty()) return MakeError(ErrorCode::kUnavailable, errors);
+  if (remaining > 0) {
+    if (now - *state.finalizing_since < options_.finalizer_pod_timeout) {
+      return ReconcileResult::RequeueAfter(std::chrono::seconds(1));
+    }
+    events_.Warning(FleetRef(fleet.meta), "PodsStillTerminating", "Finalize",
+                    std::to_string(remaining) +
+                        " agent pods are still terminating; deleting the lease records anyway");
+  }
+  // Only now: the Secrets are read once the lease store is needed, not on
+  // every pass while the pods terminate.
+  RefreshSources(fleet, record, state);
+  sources::lease::LeaseStore* leases = state.sources.leases();
+  if (!leases) {
+    const Error& e = state.sources.lease_error();
+    return MakeError(e.code, "cannot delete the fleet's lease records: " + e.message);
+  }
+  if (auto s = leases->DeleteFleet(api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name));
+      !s) {
+    return MakeError(s.error().code, "deleting the fleet's lease records: " + s.error().message);
+  }
+  events_.Normal(FleetRef(fleet.meta), "LeasesDeleted", "Finalize",
+                 "deleted the fleet's lease records");
+  log.Info("lease records deleted");
+  // The newest cached version: the finalizer patch is conditional on it.
+  auto latest = fleets_.Get(fleet.meta.Key());
+  if (!latest) return ReconcileResult::Done();
+  if (auto s = PatchFinalizers(*latest, false); !s) return s.error();
+  return ReconcileResult::Done();
+}
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,38 @@
+#include "controller/fleet/reconciler/observe.h"
+
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/reconciler/fleet_keys.h"
+#include "controller/fleet/reconciler/plan_input.h"
+
+namespace agentfleet::fleet::reconciler {
+
+Observation Observe(const std::string& key, const api::Fleet& fleet,
+                    const kube::Store<kube::PodRecord>& pods, const FleetSources& sources,
+                    const Clock& clock) {
+  Observation seen;
+  seen.mono_now = clock.Now();
+  seen.wall_now = clock.WallNow();
+  for (const auto& p : pods.ByIndex(kFleetIndex, key)) seen.pods[p->meta.name] = p;
+
+  if (!sources.queue()) {
+    seen.queue_fault = ToSourceFault(sources.queue_error(), /*opened=*/false);
+  } else if (auto d = sources.queue()->ReadDepth()) {
+    seen.depth = d->total;
+  } else {
+    seen.queue_fault = ToSourceFault(MakeError(d.error().code, "queue depth: " + d.error().message),
+                                     /*opened=*/true);
+  }
+
+  if (!sources.leases()) {
+    seen.lease_fault = ToSourceFault(sources.lease_error(), /*opened=*/false);
+  } else if (auto snap = sources.leases()->Snapshot(
+                 api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name))) {
+    seen.leases = std::move(*snap);
+  } else {
+    seen.lease_fault = ToSourceFault(
+        MakeError(snap.error().code, "lease table: " + snap.error().message), /*opened=*/true);
+  }
+  return seen;
+}
+
+}  // namespace agentfleet::fleet::reconciler

@@ -1,0 +1,37 @@
+#pragma once
+
+// The first phase of a pass: what the reconciler sees of a fleet — its pods in
+// the cache, the queue depth or why it is missing, the lease table or why it
+// is missing, and the time. Nothing is written here.
+
+#include <optional>
+#include <string>
+
+#include "controller/base/clock.h"
+#include "controller/fleet/api/types.h"
+#include "controller/fleet/planner/views.h"
+#include "controller/fleet/reconciler/expectations.h"
+#include "controller/fleet/reconciler/fleet_sources.h"
+#include "controller/kube/informer/pod.h"
+#include "controller/kube/informer/store.h"
+#include "controller/sources/lease/lease_store.h"
+
+namespace agentfleet::fleet::reconciler {
+
+struct Observation {
+  Clock::Monotonic mono_now{};
+  Clock::Wall wall_now{};
+  Expectations::CachedPods pods;  // the fleet's pods in the cache, by name
+  std::optional<int64_t> depth;
+  std::optional<planner::SourceFault> queue_fault;  // set exactly when depth is not
+  std::optional<sources::lease::LeaseSnapshot> leases;
+  std::optional<planner::SourceFault> lease_fault;  // set exactly when leases is not
+};
+
+// Reads the fleet `key`'s pods from `pods` (by the fleet index), the queue
+// depth and the lease table from `sources` (already refreshed).
+Observation Observe(const std::string& key, const api::Fleet& fleet,
+                    const kube::Store<kube::PodRecord>& pods, const FleetSources& sources,
+                    const Clock& clock);
+
+}  // namespace agentfleet::fleet::reconciler

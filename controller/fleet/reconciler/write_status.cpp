@@ -1,0 +1,48 @@
+#include "controller/fleet/reconciler/write_status.h"
+
+#include "controller/fleet/api/names.h"
+#include "controller/fleet/api/status_json.h"
+#include "controller/fleet/reconciler/fleet_status.h"
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+void LogChangedConditions(const obs::Logger& log, const api::FleetStatus& current,
+                          const api::FleetStatus& next) {
+  for (const auto& c : next.conditions) {
+    const api::Condition* before = nullptr;
+    for (const auto& b : current.conditions) {
+      if (b.type == c.type) before = &b;
+    }
+    if (before && before->status == c.status && before->reason == c.reason) continue;
+    log.Info("condition changed", {{"type", c.type},
+                                   {"status", std::string(api::ConditionStatusName(c.status))},
+                                   {"reason", c.reason},
+                                   {"message", c.message}});
+  }
+}
+
+}  // namespace
+
+api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
+                            const planner::Plan& plan, size_t created) {
+  int32_t replicas = static_cast<int32_t>(seen.pods.size() + created);
+  for (const auto& d : plan.remove) {
+    if (seen.pods.count(d.pod) > 0) --replicas;
+  }
+  return StatusFromPlan({&fleet, &plan, replicas, seen.depth, seen.wall_now});
+}
+
+Status WriteStatus(kube::Client& client, const obs::Logger& log, const kube::ObjectMeta& fleet,
+                   const api::FleetStatus& current, const api::FleetStatus& next) {
+  if (current == next) return Ok{};
+  auto r =
+      client.Patch(kube::resources::kPricingAgentFleets, fleet.namespace_name, fleet.name,
+                   kube::PatchType::kJsonMerge, api::StatusMergePatch(next),
+                   {.field_manager = std::string(api::kFieldManager), .subresource = "status"});
+  if (!r) return MakeError(r.error().code, "writing status: " + r.error().message);
+  LogChangedConditions(log, current, next);
+  return Ok{};
+}
+
+}  // namespace agentfleet::fleet::reconciler

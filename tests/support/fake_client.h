@@ -1,0 +1,138 @@
+#pragma once
+
+// An in-memory kube::Client for the unit tier, in the spirit of
+// controller-runtime's pkg/client/fake: objects get a uid, a resourceVersion
+// from one counter, a generation that moves with the spec and a
+// creationTimestamp; an Update or a merge patch carrying a stale
+// resourceVersion gets 409 Conflict; Delete honours uid and resourceVersion
+// preconditions and finalizers (deletionTimestamp first, removal once the last
+// finalizer goes); Pods and PricingAgentFleets have a status subresource (a
+// write to the object keeps the stored status, a write to /status changes
+// only the status). Errors are built by kube::ApiError from a Status body, so
+// callers see the codes, reasons and messages the real client produces.
+//
+// What it does not do: admission (schema, CEL, defaults), strategic merge
+// (treated as a JSON merge patch), server-side apply (likewise), field
+// selectors other than metadata.name, garbage collection of dependents.
+//
+// Every call is recorded (verb, resource, namespace, name, subresource), and
+// per-verb faults and latency can be injected.
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "controller/base/clock.h"
+#include "controller/kube/rest/client.h"
+
+namespace agentfleet::testing {
+
+enum class Verb { kGet, kList, kCreate, kUpdate, kPatch, kDelete, kWatch };
+std::string_view VerbName(Verb verb);
+
+struct Call {
+  Verb verb = Verb::kGet;
+  std::string resource;  // plural, e.g. "pods"
+  std::string ns;
+  std::string name;
+  std::string subresource;
+  bool IsWrite() const {
+    return verb == Verb::kCreate || verb == Verb::kUpdate || verb == Verb::kPatch ||
+           verb == Verb::kDelete;
+  }
+};
+
+// Decides whether a call fails: return an Error to fail it (nothing is
+// changed), nullopt to let it through. A rule may keep state (it is called,
+// never copied); calls from several threads call it concurrently.
+using FaultRule = std::function<std::optional<Error>(const Call&)>;
+
+class FakeClient final : public kube::Client {
+ public:
+  // `clock` stamps creationTimestamp and deletionTimestamp; it must outlive
+  // the client.
+  explicit FakeClient(const Clock& clock = RealClock::Instance());
+  ~FakeClient() override;
+
+  Result<kube::Json> Get(const kube::Resource& r, const std::string& ns, const std::string& name,
+                         const std::string& subresource = {}) override;
+  Result<kube::ListPage> List(const kube::Resource& r, const std::string& ns,
+                              const kube::ListOptions& options = {}) override;
+  Result<kube::ListMeta> ListEach(const kube::Resource& r, const std::string& ns,
+                                  const kube::ListOptions& options,
+                                  const std::function<void(kube::Json&& item)>& on_item) override;
+  Result<kube::Json> Create(const kube::Resource& r, const std::string& ns, const kube::Json& body,
+                            const kube::WriteOptions& options = {}) override;
+  Result<kube::Json> Update(const kube::Resource& r, const std::string& ns, const kube::Json& body,
+                            const kube::WriteOptions& options = {}) override;
+  Result<kube::Json> Patch(const kube::Resource& r, const std::string& ns, const std::string& name,
+                           kube::PatchType type, const kube::Json& patch,
+                           const kube::PatchOptions& options = {}) override;
+  Status Delete(const kube::Resource& r, const std::string& ns, const std::string& name,
+                const kube::DeleteOptions& options = {}) override;
+  Result<std::unique_ptr<kube::WatchStream>> Watch(const kube::Resource& r, const std::string& ns,
+                                                   const kube::WatchOptions& options) override;
+
+  // Faults: every rule sees every call, in the order added; the first Error
+  // returned fails the call. FailNext fails the next `times` calls of `verb`
+  // on `resource` (any resource when empty) with `error`.
+  void AddFault(FaultRule rule);
+  void FailNext(Verb verb, const std::string& resource, Error error, int times = 1);
+  void ClearFaults();
+  // Each call of `verb` sleeps this long (real time) before it is served.
+  void SetLatency(Verb verb, std::chrono::milliseconds latency);
+
+  // The calls served or failed so far, in order.
+  std::vector<Call> Calls() const;
+  size_t CountCalls(Verb verb, const std::string& resource = {},
+                    const std::string& subresource = {}) const;
+  size_t CountWrites() const;
+  void ClearCalls();
+
+  // Direct access for tests, bypassing faults and call records.
+  std::optional<kube::Json> Peek(const kube::Resource& r, const std::string& ns,
+                                 const std::string& name) const;
+  std::vector<kube::Json> PeekAll(const kube::Resource& r, const std::string& ns = {}) const;
+  // Stores `object` as the server would after a create (uid, resourceVersion,
+  // timestamps), keeping a given status; or replaces it with a new version.
+  kube::Json Put(const kube::Resource& r, const kube::Json& object);
+  // Removes the object at once, as if its finalizers were gone and the grace
+  // period over.
+  void Remove(const kube::Resource& r, const std::string& ns, const std::string& name);
+
+ private:
+  struct Watcher;
+  using Key = std::string;  // "<group>/<resource>/<ns>/<name>"
+
+  static Key KeyOf(const kube::Resource& r, const std::string& ns, const std::string& name);
+  std::optional<Error> Enter(const Call& call);
+  kube::Json Stamp(kube::Json object, const kube::Resource& r, const std::string& ns);
+  Result<kube::Json> Store(const kube::Resource& r, const std::string& ns, const kube::Json& before,
+                           kube::Json after, const std::string& subresource);
+  void Notify(const kube::Resource& r, const std::string& type, const kube::Json& object);
+  void RemoveLocked(const kube::Resource& r, const Key& key);
+  std::string NextVersion();
+
+  const Clock& clock_;
+  mutable std::mutex mu_;
+  std::map<Key, kube::Json> objects_;
+  int64_t version_ = 100;
+  int64_t uids_ = 0;
+  std::vector<Call> calls_;
+  std::vector<std::shared_ptr<FaultRule>> faults_;  // shared: a rule may keep state
+  std::map<Verb, std::chrono::milliseconds> latency_;
+  std::vector<std::shared_ptr<Watcher>> watchers_;
+};
+
+// A selector as the API server reads ?labelSelector=: comma-separated
+// requirements `k`, `!k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`.
+bool MatchesLabelSelector(const kube::Json& labels, const std::string& selector);
+
+}  // namespace agentfleet::testing

@@ -1,0 +1,148 @@
+// Hand-offs, drain-before-delete, the drain timeout and pods that end or
+// terminate, on the unit tier. See reconciler_fixture.h.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/unit/fleet/reconciler/reconciler_fixture.h"
+#include "tests/unit/obs/prom_parser.h"
+
+namespace agentfleet::fleet::reconciler::testing {
+namespace {
+
+class ReconcilerDrainTest : public ReconcilerFixture {
+ protected:
+  // A fleet of `replicas` Ready agents holding all of their shards.
+  void Converge(int replicas, int shards, int drain_timeout = 300) {
+    Json f = ManualFleet(replicas, shards);
+    f["spec"]["retirement"]["drainTimeoutSeconds"] = drain_timeout;
+    Apply(f);
+    ASSERT_TRUE(PassUntil([&] {
+      MakeAllReady();
+      AgentsAct();
+      return Condition("Ready").value("status", "") == "True";
+    }));
+  }
+  // spec.replicas changed, the rest of the spec kept.
+  void Scale(int replicas) {
+    Json f = Fleet();
+    f["spec"]["replicas"] = replicas;
+    client_.Put(kube::resources::kPricingAgentFleets, f);
+  }
+  double HandoffCount() {
+    std::string error;
+    auto e = obs::testing::Parse(registry_.Render(), error);
+    if (!e) {
+      ADD_FAILURE() << error;
+      return -1;
+    }
+    return e->Value("agentfleet_handoff_seconds_count", {{"namespace", kNs}, {"fleet", kFleet}})
+        .value_or(0);
+  }
+  bool HasEvent(const std::string& reason) {
+    auto r = EventReasons();
+    return std::find(r.begin(), r.end(), reason) != r.end();
+  }
+};
+
+TEST_F(ReconcilerDrainTest, ARetiringPodIsDeletedOnlyOnceItHoldsNoLease) {
+  Converge(2, 8);
+  Apply(ManualFleet(1, 8));
+  Pass();
+  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(Shards("pricing-1"), "");
+  // pricing-1 still holds 4-7: however often the operator looks, it stays.
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    Pass();
+    EXPECT_EQ(Pods().count("pricing-1"), 1u);
+  }
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 0u);
+  AgentsAct();  // pricing-0 is refused 4-7; pricing-1 lets them go
+  AgentsAct();  // pricing-0 takes them
+  Pass();
+  EXPECT_EQ(Pods().count("pricing-1"), 0u);
+  EXPECT_EQ(Fleet()["status"]["replicas"], 1);
+  const auto holders = sources_.leases().Holders(kLeaseFleet);
+  EXPECT_EQ(holders.size(), 8u);
+  for (const auto& [shard, holder] : holders) EXPECT_EQ(holder, "pricing-0/agent");
+}
+
+TEST_F(ReconcilerDrainTest, HandOffsAreMeasuredWhenTheNewOwnerHoldsTheLease) {
+  Converge(1, 8);
+  const double before = HandoffCount();
+  Apply(ManualFleet(2, 8));
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Shards("pricing-1") == "4-7";
+  }));
+  EXPECT_EQ(HandoffCount(), before);  // assigned, not yet held
+  AgentsAct();                        // pricing-0 lets 4-7 go
+  AgentsAct();                        // pricing-1 takes them
+  Pass();
+  EXPECT_EQ(HandoffCount(), before + 4);
+}
+
+TEST_F(ReconcilerDrainTest, ARetiringPodThatNeverLetsGoIsDeletedAfterTheDrainTimeout) {
+  Converge(2, 8, /*drain_timeout=*/30);
+  Scale(1);
+  Pass();  // pricing-1 retiring; its agent keeps renewing and never lets go
+  const std::vector<uint32_t> kept = {4, 5, 6, 7};
+  sources_.leases().Hold(kLeaseFleet, kept, "pricing-1/agent", std::chrono::hours(1));
+  clock_.Advance(std::chrono::seconds(20));
+  Pass();
+  EXPECT_EQ(Pods().count("pricing-1"), 1u);
+  EXPECT_FALSE(HasEvent("DrainTimeout"));
+  clock_.Advance(std::chrono::seconds(15));
+  Pass();
+  EXPECT_EQ(Pods().count("pricing-1"), 0u);
+  EXPECT_TRUE(HasEvent("DrainTimeout"));
+}
+
+TEST_F(ReconcilerDrainTest, AnEndedPodIsReportedRetiredAndReplaced) {
+  Converge(2, 8);
+  SetPhase("pricing-1", "Failed");
+  sources_.leases().ReleaseAll(kLeaseFleet, "pricing-1/agent");
+  Pass();
+  EXPECT_TRUE(HasEvent("PodEnded"));
+  auto pods = Pods();
+  EXPECT_EQ(pods.count("pricing-2"), 1u);  // the replacement, under a new name
+  Pass();
+  EXPECT_EQ(Pods().count("pricing-1"), 0u);  // no lease held: deleted
+}
+
+TEST_F(ReconcilerDrainTest, ATerminatingPodIsReplacedAtOnce) {
+  Converge(2, 8);
+  auto p = *client_.Peek(kube::resources::kPods, kNs, "pricing-1");
+  p["metadata"]["finalizers"] = {"test.io/hold"};
+  client_.Put(kube::resources::kPods, p);
+  ASSERT_TRUE(client_.Delete(kube::resources::kPods, kNs, "pricing-1").ok());
+  Pass();
+  EXPECT_EQ(Pods().count("pricing-2"), 1u);
+  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 1u);  // only the test's own delete
+}
+
+TEST_F(ReconcilerDrainTest, DeletesCarryTheUidSoARecreatedPodIsSpared) {
+  Converge(2, 8, /*drain_timeout=*/0);
+  Scale(1);
+  SyncFleets();
+  // The cache knows pricing-1 by its old uid; the server holds a new pod of
+  // that name (deleted and recreated behind the cache's back).
+  client_.Remove(kube::resources::kPods, kNs, "pricing-1");
+  client_.Put(kube::resources::kPods, {{"apiVersion", "v1"},
+                                       {"kind", "Pod"},
+                                       {"metadata",
+                                        {{"name", "pricing-1"},
+                                         {"namespace", kNs},
+                                         {"labels", {{"agentfleet.io/fleet", kFleet}}}}}});
+  reconciler_->Reconcile(kKey, log_);
+  clock_.Advance(std::chrono::seconds(1));
+  reconciler_->Reconcile(kKey, log_);
+  EXPECT_GE(client_.CountCalls(Verb::kDelete, "pods"), 1u);
+  EXPECT_EQ(Pods().count("pricing-1"), 1u);
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler::testing

@@ -1,0 +1,127 @@
+// A fleet's deletion on the unit tier: its pods go first, then its lease
+// records, then the finalizer; a store that is gone or a spec that cannot be
+// read never holds the namespace forever.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/unit/fleet/reconciler/reconciler_fixture.h"
+
+namespace agentfleet::fleet::reconciler::testing {
+namespace {
+
+using kube::controller::ReconcileResult;
+using kube::resources::kPods;
+using kube::resources::kPricingAgentFleets;
+
+class ReconcilerFinalizerTest : public ReconcilerFixture {
+ protected:
+  void ConvergeThenDelete(int replicas, bool hold_pods) {
+    Apply(ManualFleet(replicas, 8));
+    ASSERT_TRUE(PassUntil([&] {
+      MakeAllReady();
+      AgentsAct();
+      return Condition("Ready").value("status", "") == "True";
+    }));
+    if (hold_pods) {
+      // The kubelet's graceful termination: the pods linger after the delete.
+      for (auto [name, p] : Pods()) {
+        p["metadata"]["finalizers"] = {"test.io/kubelet"};
+        client_.Put(kPods, p);
+      }
+    }
+    ASSERT_TRUE(client_.Delete(kPricingAgentFleets, kNs, kFleet).ok());
+  }
+  bool FleetGone() const { return !client_.Peek(kPricingAgentFleets, kNs, kFleet).has_value(); }
+  bool HasEvent(const std::string& reason) {
+    auto r = EventReasons();
+    return std::find(r.begin(), r.end(), reason) != r.end();
+  }
+};
+
+TEST_F(ReconcilerFinalizerTest, PodsGoFirstThenTheLeaseRecordsThenTheFinalizer) {
+  ConvergeThenDelete(2, /*hold_pods=*/true);
+  auto r = Pass();
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 2u);
+  EXPECT_EQ(sources_.leases().deletes(), 0);  // pods still terminating
+  EXPECT_FALSE(FleetGone());
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 2u);  // not deleted twice
+  for (const auto& [name, p] : Pods()) client_.Remove(kPods, kNs, name);
+  Pass();
+  EXPECT_EQ(sources_.leases().deletes(), 1);
+  EXPECT_TRUE(sources_.leases().Holders(kLeaseFleet).empty());
+  EXPECT_TRUE(FleetGone());
+  EXPECT_TRUE(HasEvent("LeasesDeleted"));
+}
+
+TEST_F(ReconcilerFinalizerTest, PodsThatNeverGoHoldTheRecordsOnlyUntilTheTimeout) {
+  ConvergeThenDelete(1, /*hold_pods=*/true);
+  Pass();
+  clock_.Advance(std::chrono::seconds(299));
+  Pass();
+  EXPECT_FALSE(FleetGone());
+  clock_.Advance(std::chrono::seconds(2));
+  Pass();
+  EXPECT_TRUE(FleetGone());
+  EXPECT_TRUE(HasEvent("PodsStillTerminating"));
+}
+
+TEST_F(ReconcilerFinalizerTest, AStoreThatIsGoneKeepsTheFinalizerAndSaysWhy) {
+  ConvergeThenDelete(1, /*hold_pods=*/false);
+  Pass();  // the pods go
+  // A new operator process meets a lease store it cannot reach.
+  Restart();
+  sources_.FailLeaseOpen(MakeError(ErrorCode::kUnavailable, "connection refused"));
+  auto r = Pass();
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
+  EXPECT_EQ(r.error()->message, "cannot delete the fleet's lease records: connection refused");
+  EXPECT_FALSE(FleetGone());
+  sources_.FailLeaseOpen(std::nullopt);
+  Pass();
+  EXPECT_TRUE(FleetGone());
+}
+
+TEST_F(ReconcilerFinalizerTest, AFailedDeleteOfTheRecordsIsRetried) {
+  ConvergeThenDelete(1, /*hold_pods=*/false);
+  Pass();  // the pods go
+  sources_.leases().FailDeletes(MakeError(ErrorCode::kTimeout, "slow"));
+  auto r = Pass();
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
+  EXPECT_EQ(r.error()->message, "deleting the fleet's lease records: slow");
+  r = Pass();
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
+  EXPECT_FALSE(FleetGone());
+  sources_.leases().FailDeletes(std::nullopt);
+  Pass();
+  EXPECT_TRUE(FleetGone());
+}
+
+TEST_F(ReconcilerFinalizerTest, AnInvalidSpecLetsTheFleetGoWithAWarning) {
+  Apply(ManualFleet(1, 4));
+  Pass();
+  Json f = Fleet();
+  f["spec"]["shards"] = "many";
+  client_.Put(kPricingAgentFleets, f);
+  ASSERT_TRUE(client_.Delete(kPricingAgentFleets, kNs, kFleet).ok());
+  Pass();
+  EXPECT_TRUE(FleetGone());
+  EXPECT_TRUE(HasEvent("LeaseCleanupSkipped"));
+}
+
+TEST_F(ReconcilerFinalizerTest, AnotherWritersFinalizerIsKept) {
+  Apply(ManualFleet(1, 4));
+  Pass();
+  Json f = Fleet();
+  f["metadata"]["finalizers"].push_back("other.io/keep");
+  client_.Put(kPricingAgentFleets, f);
+  ASSERT_TRUE(client_.Delete(kPricingAgentFleets, kNs, kFleet).ok());
+  for (const auto& [name, p] : Pods()) client_.Remove(kPods, kNs, name);
+  Pass();
+  ASSERT_FALSE(FleetGone());
+  EXPECT_EQ(Fleet()["metadata"]["finalizers"], Json::array({"other.io/keep"}));
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler::testing

@@ -1,0 +1,196 @@
+// The reconciler's passes on the unit tier: creates, expectations, slow start,
+// status writes. See reconciler_fixture.h.
+#include "controller/fleet/reconciler/reconciler.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "tests/unit/fleet/reconciler/reconciler_fixture.h"
+
+namespace agentfleet::fleet::reconciler::testing {
+namespace {
+
+using kube::controller::ReconcileResult;
+
+class ReconcilerTest : public ReconcilerFixture {};
+
+TEST_F(ReconcilerTest, CreatesTheWantedPodsAndAssignsEveryShardOnceReady) {
+  Apply(ManualFleet(3, 12));
+  auto r = Pass();
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(Pods().size(), 3u);
+  EXPECT_EQ(Shards("pricing-0"), "");  // not Ready: no shards yet
+  MakeAllReady();
+  Pass();
+  EXPECT_EQ(Shards("pricing-0"), "0-3");
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
+  EXPECT_EQ(Shards("pricing-2"), "8-11");
+  EXPECT_EQ(Fleet()["metadata"]["finalizers"][0], "agentfleet.io/lease-cleanup");
+}
+
+TEST_F(ReconcilerTest, AStaleCacheNeverDuplicatesACreate) {
+  Apply(ManualFleet(3, 12));
+  Pass();
+  ASSERT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 3u);
+  // The pod cache has not seen the creates: passes on it must not repeat them.
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    SyncFleets();
+    ASSERT_TRUE(reconciler_->Reconcile(kKey, log_).kind() != ReconcileResult::Kind::kError);
+  }
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 3u);
+  EXPECT_EQ(Pods().size(), 3u);
+}
+
+TEST_F(ReconcilerTest, ACreateTheCacheNeverShowsIsRetriedAfterTheExpectationTimeout) {
+  Apply(ManualFleet(1, 4));
+  Pass();
+  client_.Remove(kube::resources::kPods, kNs, "pricing-0");  // lost before any watch saw it
+  clock_.Advance(std::chrono::seconds(60));
+  SyncFleets();
+  reconciler_->Reconcile(kKey, log_);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 1u);
+  clock_.Advance(std::chrono::seconds(300));
+  SyncFleets();
+  reconciler_->Reconcile(kKey, log_);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 2u);
+}
+
+TEST_F(ReconcilerTest, AStaleCacheNeverRepeatsAnAssignment) {
+  Apply(ManualFleet(2, 8));
+  Pass();
+  MakeAllReady();
+  Pass();
+  const size_t patches = client_.CountCalls(Verb::kPatch, "pods");
+  ASSERT_EQ(patches, 2u);
+  SyncFleets();
+  reconciler_->Reconcile(kKey, log_);  // the cache still shows no shards
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), patches);
+}
+
+TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
+  Apply(ManualFleet(10, 16));
+  client_.AddFault([](const agentfleet::testing::Call& c) -> std::optional<Error> {
+    if (c.verb == Verb::kCreate && c.resource == "pods") {
+      return Error(ErrorCode::kForbidden, "exceeded quota: pods", 403, "Forbidden");
+    }
+    return std::nullopt;
+  });
+  auto r = Pass();
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
+  EXPECT_NE(r.error()->message.find("creating pod pricing-0: exceeded quota"), std::string::npos);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 1u);
+
+  // A quota that admits 3 pods: batches 1, 2, then a batch of 4 stopping at
+  // its first refusal.
+  client_.ClearFaults();
+  client_.ClearCalls();
+  auto admitted = std::make_shared<int>(0);
+  client_.AddFault([admitted](const agentfleet::testing::Call& c) -> std::optional<Error> {
+    if (c.verb != Verb::kCreate || c.resource != "pods") return std::nullopt;
+    if (++*admitted <= 3) return std::nullopt;
+    return Error(ErrorCode::kForbidden, "exceeded quota: pods", 403, "Forbidden");
+  });
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 4u);
+  EXPECT_EQ(Pods().size(), 3u);
+}
+
+TEST_F(ReconcilerTest, AnExistingPodCountsAsCreated) {
+  Apply(ManualFleet(1, 4));
+  client_.FailNext(Verb::kCreate, "pods",
+                   Error(ErrorCode::kAlreadyExists, "exists", 409, "AlreadyExists"));
+  auto r = Pass();
+  EXPECT_NE(r.kind(), ReconcileResult::Kind::kError);
+  EXPECT_EQ(Fleet()["status"]["replicas"], 1);
+}
+
+TEST_F(ReconcilerTest, AConvergedFleetCostsNoWrite) {
+  Apply(ManualFleet(2, 8));
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Condition("Ready").value("status", "") == "True";
+  }));
+  Pass();
+  const size_t writes = FleetWrites();
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    AgentsAct();
+    Pass();
+  }
+  EXPECT_EQ(FleetWrites(), writes);
+}
+
+TEST_F(ReconcilerTest, StatusIsWrittenOnlyWhenItChanges) {
+  Apply(ManualFleet(1, 4));
+  Pass();  // creating the pod
+  Pass();  // waiting for it
+  const size_t status_writes = client_.CountCalls(Verb::kPatch, "pricingagentfleets", "status");
+  ASSERT_EQ(status_writes, 2u);
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pricingagentfleets", "status"), status_writes);
+  MakeAllReady();
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pricingagentfleets", "status"), status_writes + 1);
+  EXPECT_EQ(Fleet()["status"]["readyReplicas"], 1);
+}
+
+TEST_F(ReconcilerTest, AFailedStatusWriteIsRetried) {
+  Apply(ManualFleet(1, 4));
+  client_.AddFault(
+      [failed = false](const agentfleet::testing::Call& c) mutable -> std::optional<Error> {
+        if (c.subresource != "status" || failed) return std::nullopt;
+        failed = true;
+        return Error(ErrorCode::kUnavailable, "etcd timeout", 503, "ServiceUnavailable");
+      });
+  auto r = Pass();
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
+  EXPECT_NE(r.error()->message.find("writing status: etcd timeout"), std::string::npos);
+  EXPECT_EQ(Pods().size(), 1u);  // the rest of the pass was done
+  r = Pass();
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(Fleet()["status"]["replicas"], 1);
+}
+
+TEST_F(ReconcilerTest, AnInvalidSpecIsReportedOnceAndNotRetried) {
+  Json f = ManualFleet(1, 4);
+  f["spec"]["shards"] = 0;
+  Apply(f);
+  auto r = Pass();
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kDone);
+  EXPECT_EQ(Condition("Ready").value("reason", ""), "InvalidSpec");
+  EXPECT_TRUE(Pods().empty());
+  auto reasons = EventReasons();
+  EXPECT_NE(std::find(reasons.begin(), reasons.end(), "InvalidSpec"), reasons.end());
+}
+
+TEST_F(ReconcilerTest, LogsThroughTheLoggerItIsGiven) {
+  Apply(ManualFleet(2, 8));
+  Pass();
+  const bool creating = std::any_of(log_lines_.begin(), log_lines_.end(), [](const std::string& l) {
+    return l.find("\"msg\":\"creating pods\"") != std::string::npos &&
+           l.find("\"count\":2") != std::string::npos;
+  });
+  EXPECT_TRUE(creating) << (log_lines_.empty() ? "no log lines" : log_lines_.back());
+  for (const auto& l : log_lines_) EXPECT_EQ(l.find("s3cret-PASSWORD"), std::string::npos) << l;
+}
+
+TEST_F(ReconcilerTest, ScalesDownByRetiringTheHighestIndexFirst) {
+  Apply(ManualFleet(3, 12));
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Condition("Ready").value("status", "") == "True";
+  }));
+  Apply(ManualFleet(2, 12));
+  Pass();
+  auto pods = Pods();
+  ASSERT_EQ(pods.size(), 3u);
+  EXPECT_TRUE(pods["pricing-2"]["metadata"]["annotations"].contains("agentfleet.io/retiring"));
+  EXPECT_EQ(Shards("pricing-2"), "");
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler::testing
