@@ -11,6 +11,8 @@
 #include <mutex>
 #include <thread>
 
+#include "controller/base/redact.h"
+
 namespace agentfleet::sources::lease {
 namespace {
 
@@ -141,11 +143,7 @@ PgConnection::~PgConnection() = default;
 
 Error PgConnection::Fail(ErrorCode code, std::string what) {
   // Defence in depth: a server or libpq message must never carry the secret.
-  if (!options_.password.empty()) {
-    for (size_t at; (at = what.find(options_.password)) != std::string::npos;) {
-      what.replace(at, options_.password.size(), "***");
-    }
-  }
+  what = Redactor({options_.password}).Redact(what);
   return MakeError(code, "postgres " + endpoint_ + ": " + Trim(std::move(what)));
 }
 

@@ -4,7 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "controller/sources/queue/redact.h"
+#include "controller/sources/queue/excerpt.h"
 #include "controller/sources/queue/url.h"
 
 namespace agentfleet::sources::queue::rabbitmq {

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "controller/sources/queue/redact.h"
+#include "controller/sources/queue/excerpt.h"
 #include "controller/sources/queue/sigv4.h"
 
 namespace agentfleet::sources::queue::sqs {
