@@ -8,8 +8,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "controller/base/redact.h"
 #include "controller/obs/json_string.h"
-#include "controller/obs/redact.h"
 #include "controller/obs/text_format.h"
 
 namespace agentfleet::obs {
@@ -71,8 +71,8 @@ struct Logger::Core {
   std::atomic<int> level;
   LogSink sink;
   const Clock* clock;
-  std::mutex mu;  // guards secrets and serializes the sink
-  std::vector<std::string> secrets;
+  std::mutex mu;  // guards redactor and serializes the sink
+  Redactor redactor;
 };
 
 Logger::Logger() : Logger(LoggerOptions{}) {}
@@ -130,9 +130,8 @@ Level Logger::level() const noexcept {
 }
 
 void Logger::AddSecret(std::string value) const {
-  if (value.empty()) return;
   std::lock_guard lock(core_->mu);
-  core_->secrets.push_back(std::move(value));
+  core_->redactor.Add(std::move(value));
 }
 
 void Logger::Log(Level level, std::string_view msg,
@@ -161,12 +160,12 @@ void Logger::Write(Level level, std::string_view msg, const Field* begin,
                    const Field* end) const noexcept {
   try {
     std::lock_guard lock(core_->mu);
-    const auto& secrets = core_->secrets;
+    const Redactor& redactor = core_->redactor;
     auto str = [&](std::string& out, std::string_view s) {
-      if (secrets.empty()) {
+      if (redactor.empty()) {
         AppendJsonString(out, s);
       } else {
-        AppendJsonString(out, Redact(s, secrets));
+        AppendJsonString(out, redactor.Redact(s));
       }
     };
     std::string line;

@@ -107,9 +107,10 @@ class Logger {
   void SetLevel(Level level) const noexcept;
   Level level() const noexcept;
 
-  // From now on every occurrence of `value` in any line of this core (message,
-  // context, field values) is written as [REDACTED]. Register tokens, passwords
-  // and keys as soon as they are read. Empty values are ignored.
+  // From now on `value` is hidden in every line of this core (message,
+  // context, field values) as agentfleet::Redactor hides it: written as
+  // [REDACTED]; a very short value only where it stands alone. Register
+  // tokens, passwords and keys as soon as they are read.
   void AddSecret(std::string value) const;
 
  private:

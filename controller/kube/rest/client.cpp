@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <thread>
 
+#include "controller/base/http_status.h"
+
 namespace agentfleet::kube {
 namespace {
 
@@ -15,30 +17,11 @@ namespace http = web::http;
 using http::client::http_client;
 using http::client::http_client_config;
 
+// The API server answers 409 both to a create of an existing name and to a
+// stale resourceVersion; only the Status reason tells them apart.
 ErrorCode CodeFor(int status, const std::string& reason) {
-  switch (status) {
-    case 400:
-    case 422:
-      return ErrorCode::kInvalidArgument;
-    case 401:
-      return ErrorCode::kUnauthorized;
-    case 403:
-      return ErrorCode::kForbidden;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return reason == "AlreadyExists" ? ErrorCode::kAlreadyExists : ErrorCode::kConflict;
-    case 410:
-      return ErrorCode::kGone;
-    case 412:
-      return ErrorCode::kFailedPrecondition;
-    case 429:
-      return ErrorCode::kTooManyRequests;
-    case 504:
-      return ErrorCode::kTimeout;
-    default:
-      return status >= 500 ? ErrorCode::kUnavailable : ErrorCode::kInternal;
-  }
+  if (status == 409 && reason == "AlreadyExists") return ErrorCode::kAlreadyExists;
+  return ErrorCodeForHttpStatus(status);
 }
 
 bool IsIdempotent(const http::method& m) {

@@ -1,15 +1,14 @@
 #include "controller/sources/lease/pg_connection.h"
 
-#include <arpa/inet.h>
 #include <libpq-fe.h>
-#include <netdb.h>
 #include <poll.h>
 
-#include <condition_variable>
+#include <cerrno>
 #include <cstring>
 #include <memory>
-#include <mutex>
-#include <thread>
+
+#include "controller/base/net/resolve.h"
+#include "controller/base/redact.h"
 
 namespace agentfleet::sources::lease {
 namespace {
@@ -44,58 +43,10 @@ bool WaitFor(int fd, bool write, Steady::time_point deadline) {
   }
 }
 
-// A single host name (not a list, not a unix socket path, not an address).
-bool NeedsResolution(const std::string& host) {
-  if (host.empty() || host[0] == '/' || host[0] == '@' || host.find(',') != std::string::npos) {
-    return false;
-  }
-  in6_addr a6;
-  in_addr a4;
-  return inet_pton(AF_INET, host.c_str(), &a4) != 1 && inet_pton(AF_INET6, host.c_str(), &a6) != 1;
-}
-
-// getaddrinfo cannot be cancelled: run it on a detached thread that owns its
-// state, and stop waiting at the deadline.
-Result<std::string> ResolveHost(const std::string& host, Steady::time_point deadline) {
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    std::string address, error;
-  };
-  auto state = std::make_shared<State>();
-  std::thread([state, host] {
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_STREAM;
-    addrinfo* res = nullptr;
-    const int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res);
-    std::string address, error;
-    if (rc != 0) {
-      error = gai_strerror(rc);
-    } else {
-      char buf[INET6_ADDRSTRLEN] = {};
-      const void* src =
-          res->ai_family == AF_INET6
-              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr)
-              : static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr);
-      if (inet_ntop(res->ai_family, src, buf, sizeof buf)) address = buf;
-      freeaddrinfo(res);
-      if (address.empty()) error = "no usable address";
-    }
-    std::lock_guard lock(state->mu);
-    state->address = address;
-    state->error = error;
-    state->done = true;
-    state->cv.notify_all();
-  }).detach();
-  std::unique_lock lock(state->mu);
-  if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
-    return MakeError(ErrorCode::kTimeout, "name resolution timed out");
-  }
-  if (!state->error.empty()) {
-    return MakeError(ErrorCode::kUnavailable, "cannot resolve host: " + state->error);
-  }
-  return state->address;
+// One host, not a list or a unix-socket directory: the only form resolved
+// here, the others are libpq's to handle.
+bool IsSingleHost(const std::string& host) {
+  return !host.empty() && host[0] != '/' && host[0] != '@' && host.find(',') == std::string::npos;
 }
 
 std::string Trim(std::string s) {
@@ -141,11 +92,7 @@ PgConnection::~PgConnection() = default;
 
 Error PgConnection::Fail(ErrorCode code, std::string what) {
   // Defence in depth: a server or libpq message must never carry the secret.
-  if (!options_.password.empty()) {
-    for (size_t at; (at = what.find(options_.password)) != std::string::npos;) {
-      what.replace(at, options_.password.size(), "***");
-    }
-  }
+  what = Redactor({options_.password}).Redact(what);
   return MakeError(code, "postgres " + endpoint_ + ": " + Trim(std::move(what)));
 }
 
@@ -188,13 +135,13 @@ Status PgConnection::EnsureConnected() {
   // beyond our deadline; resolve here instead and hand it the address (host
   // stays, for TLS verification and messages).
   std::string hostaddr;
-  if (!has_hostaddr && NeedsResolution(host)) {
-    auto addr = ResolveHost(host, deadline);
-    if (!addr.ok()) {
+  if (!has_hostaddr && IsSingleHost(host)) {
+    auto addresses = net::ResolveHost(host, deadline);
+    if (!addresses.ok()) {
       PQconninfoFree(parsed);
-      return Fail(addr.error().code, addr.error().message);
+      return Fail(addresses.error().code, addresses.error().message);
     }
-    hostaddr = *addr;
+    hostaddr = addresses->front();
     keys.push_back("hostaddr");
     values.push_back(hostaddr.c_str());
   }
@@ -207,7 +154,10 @@ Status PgConnection::EnsureConnected() {
   h_->conn = PQconnectStartParams(keys.data(), values.data(), 0);
   PQconninfoFree(parsed);
   if (h_->conn == nullptr) return Fail(ErrorCode::kInternal, "out of memory");
+  return FinishConnect(deadline);
+}
 
+Status PgConnection::FinishConnect(std::chrono::steady_clock::time_point deadline) {
   PostgresPollingStatusType st = PGRES_POLLING_WRITING;
   while (st != PGRES_POLLING_OK) {
     if (st == PGRES_POLLING_FAILED || PQstatus(h_->conn) == CONNECTION_BAD) {

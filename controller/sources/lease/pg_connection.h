@@ -55,6 +55,8 @@ class PgConnection {
  private:
   explicit PgConnection(PgOptions options);
   Status EnsureConnected();
+  // Drives a started connection to the end, or to the deadline.
+  Status FinishConnect(std::chrono::steady_clock::time_point deadline);
   Result<PgRows> Run(std::string_view sql, const PgParams* params);
   Error Fail(ErrorCode code, std::string what);
 

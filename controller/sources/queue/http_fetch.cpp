@@ -8,10 +8,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <thread>
+
+#include "controller/base/net/resolve_tcp.h"
 
 namespace agentfleet::sources::queue {
 namespace {
@@ -43,43 +42,6 @@ Error Failure(const Target& t, const error_code& ec, std::string_view action) {
   return MakeError(ErrorCode::kUnavailable, std::string(tls ? "TLS: " : "") + "cannot " +
                                                 std::string(action) + " " + t.where + ": " +
                                                 ec.message());
-}
-
-// getaddrinfo cannot be cancelled, so it runs on a thread of its own that is
-// left behind if it overruns the deadline.
-Result<std::vector<tcp::endpoint>> Resolve(const Url& url, Clock::time_point deadline,
-                                           const Target& t) {
-  error_code ec;
-  const auto address = asio::ip::make_address(url.host, ec);
-  if (!ec) return std::vector<tcp::endpoint>{tcp::endpoint(address, url.port)};
-
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    error_code ec;
-    std::vector<tcp::endpoint> endpoints;
-  };
-  auto state = std::make_shared<State>();
-  std::thread([state, host = url.host, port = std::to_string(url.port)] {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    error_code rec;
-    auto results = resolver.resolve(host, port, rec);
-    std::lock_guard lock(state->mu);
-    state->ec = rec;
-    if (!rec) {
-      for (const auto& r : results) state->endpoints.push_back(r.endpoint());
-    }
-    state->done = true;
-    state->cv.notify_all();
-  }).detach();
-  std::unique_lock lock(state->mu);
-  if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
-    return Failure(t, beast::error::timeout, "resolve");
-  }
-  if (state->ec) return Failure(t, state->ec, "resolve");
-  return state->endpoints;
 }
 
 // Runs the io_context until the one pending operation completes. Every
@@ -177,7 +139,7 @@ Result<HttpResponse> HttpFetch(const HttpRequest& request, const TlsConfig& tls,
     ctx = std::move(made).value();
   }
 
-  auto endpoints = Resolve(request.url, deadline, t);
+  auto endpoints = net::ResolveTcp(request.url.host, request.url.port, deadline);
   if (!endpoints.ok()) return endpoints.error();
 
   asio::io_context ioc;

@@ -36,7 +36,7 @@ struct HttpResponse {
 //   kUnavailable      resolve, connect, TLS or read failure
 //   kInvalidArgument  unusable TLS settings (CA file missing...)
 // Any HTTP status is a successful exchange; callers map statuses themselves.
-// Messages name host and port, never headers or bodies.
+// Messages name the host (and the port once resolved), never headers or bodies.
 Result<HttpResponse> HttpFetch(const HttpRequest& request, const TlsConfig& tls,
                                std::chrono::milliseconds timeout);
 

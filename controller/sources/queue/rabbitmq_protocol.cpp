@@ -4,7 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "controller/sources/queue/redact.h"
+#include "controller/base/http_status.h"
+#include "controller/sources/queue/excerpt.h"
 #include "controller/sources/queue/url.h"
 
 namespace agentfleet::sources::queue::rabbitmq {
@@ -43,27 +44,13 @@ Error ErrorFromResponse(const HttpResponse& response, std::string_view what) {
     detail = response.body;
   }
   const int s = response.status;
-  ErrorCode code;
+  ErrorCode code = ErrorCodeForHttpStatus(s);
   if (s == 401) {
     // Signed in, but without the right: the reasons RabbitMQ gives for that.
-    bool lacks_right = false;
     for (const char* reason : {"not authorised to access", "Not management user",
                                "Not administrator user", "Not monitor user"}) {
-      lacks_right = lacks_right || detail.find(reason) != std::string::npos;
+      if (detail.find(reason) != std::string::npos) code = ErrorCode::kForbidden;
     }
-    code = lacks_right ? ErrorCode::kForbidden : ErrorCode::kUnauthorized;
-  } else if (s == 403) {
-    code = ErrorCode::kForbidden;
-  } else if (s == 404) {
-    code = ErrorCode::kNotFound;
-  } else if (s == 429) {
-    code = ErrorCode::kTooManyRequests;
-  } else if (s >= 500) {
-    code = ErrorCode::kUnavailable;
-  } else if (s >= 400) {
-    code = ErrorCode::kInvalidArgument;
-  } else {
-    code = ErrorCode::kInternal;
   }
   std::string text = std::string(what) + ": HTTP " + std::to_string(s);
   if (s == 404) text += " (no such queue or vhost)";

@@ -1,8 +1,8 @@
 #include "controller/sources/queue/rabbitmq_source.h"
 
+#include "controller/base/redact.h"
 #include "controller/sources/queue/http_fetch.h"
 #include "controller/sources/queue/rabbitmq_protocol.h"
-#include "controller/sources/queue/redact.h"
 #include "controller/sources/queue/url.h"
 
 namespace agentfleet::sources::queue {

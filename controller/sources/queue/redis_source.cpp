@@ -2,7 +2,7 @@
 
 #include <mutex>
 
-#include "controller/sources/queue/redact.h"
+#include "controller/base/redact.h"
 #include "controller/sources/queue/redis_stream_depth.h"
 #include "controller/sources/redis/client.h"
 

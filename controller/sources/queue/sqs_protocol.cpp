@@ -3,7 +3,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
-#include "controller/sources/queue/redact.h"
+#include "controller/base/http_status.h"
+#include "controller/sources/queue/excerpt.h"
 #include "controller/sources/queue/sigv4.h"
 
 namespace agentfleet::sources::queue::sqs {
@@ -114,20 +115,10 @@ Error ErrorFromResponse(const HttpResponse& response, std::string_view what) {
     code = ErrorCode::kUnauthorized;
   } else if (ContainsAny(type, {"AccessDenied"})) {
     code = ErrorCode::kForbidden;
-  } else if (ContainsAny(type, {"Throttl", "RequestThrottled", "OverLimit"}) || s == 429) {
+  } else if (ContainsAny(type, {"Throttl", "RequestThrottled", "OverLimit"})) {
     code = ErrorCode::kTooManyRequests;
-  } else if (s == 401) {
-    code = ErrorCode::kUnauthorized;
-  } else if (s == 403) {
-    code = ErrorCode::kForbidden;
-  } else if (s == 404) {
-    code = ErrorCode::kNotFound;
-  } else if (s >= 500) {
-    code = ErrorCode::kUnavailable;
-  } else if (s >= 400) {
-    code = ErrorCode::kInvalidArgument;
   } else {
-    code = ErrorCode::kInternal;
+    code = ErrorCodeForHttpStatus(s);
   }
   std::string text = std::string(what) + ": HTTP " + std::to_string(s);
   if (!type.empty()) text += " " + Excerpt(type, 120);

@@ -2,8 +2,8 @@
 
 #include <mutex>
 
+#include "controller/base/redact.h"
 #include "controller/sources/queue/http_fetch.h"
-#include "controller/sources/queue/redact.h"
 #include "controller/sources/queue/sigv4.h"
 #include "controller/sources/queue/sqs_protocol.h"
 #include "controller/sources/queue/url.h"

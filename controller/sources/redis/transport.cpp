@@ -8,10 +8,9 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
-#include <thread>
+
+#include "controller/base/net/resolve_tcp.h"
 
 namespace agentfleet::sources::redis {
 
@@ -77,51 +76,6 @@ struct Transport::Impl {
   }
 };
 
-namespace {
-
-// Name resolution with a deadline. getaddrinfo cannot be cancelled, so a name
-// is resolved on a detached thread that owns its state; on the deadline we
-// walk away and the thread finishes on its own. Numeric addresses skip all of
-// it.
-Result<std::vector<tcp::endpoint>> Resolve(const std::string& host, uint16_t port,
-                                           Transport::Deadline deadline) {
-  error_code ec;
-  const auto address = asio::ip::make_address(host, ec);
-  if (!ec) return std::vector<tcp::endpoint>{{address, port}};
-
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    error_code ec;
-    std::vector<tcp::endpoint> endpoints;
-  };
-  auto state = std::make_shared<State>();
-  std::thread([state, host, port] {
-    asio::io_context io;
-    tcp::resolver resolver(io);
-    error_code ec;
-    auto results = resolver.resolve(host, std::to_string(port), ec);
-    std::lock_guard lock(state->mu);
-    state->ec = ec;
-    for (const auto& r : results) state->endpoints.push_back(r.endpoint());
-    state->done = true;
-    state->cv.notify_all();
-  }).detach();
-  std::unique_lock lock(state->mu);
-  if (!state->cv.wait_until(lock, deadline, [&] { return state->done; })) {
-    return MakeError(ErrorCode::kTimeout, "name resolution timed out");
-  }
-  if (state->ec || state->endpoints.empty()) {
-    return MakeError(
-        ErrorCode::kUnavailable,
-        "cannot resolve host: " + (state->ec ? state->ec.message() : std::string("no address")));
-  }
-  return state->endpoints;
-}
-
-}  // namespace
-
 Transport::Transport(const Options& options) : impl_(std::make_unique<Impl>(options)) {}
 Transport::~Transport() {
   impl_->Close();
@@ -153,7 +107,7 @@ Status Transport::Open(Deadline deadline) {
   }
   m.stream.emplace(m.io, m.ssl_ctx);
 
-  auto endpoints = Resolve(o.host, o.port, deadline);
+  auto endpoints = net::ResolveTcp(o.host, o.port, deadline);
   if (!endpoints.ok()) return m.Fail(endpoints.error().code, endpoints.error().message);
 
   std::optional<error_code> done;
