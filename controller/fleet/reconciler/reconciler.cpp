@@ -13,7 +13,7 @@
 #include "controller/fleet/reconciler/fleet_status.h"
 #include "controller/fleet/reconciler/plan_input.h"
 #include "controller/fleet/reconciler/source_config.h"
-#include "controller/kube/informer/object_meta.h"
+#include "controller/kube/meta/object_meta.h"
 #include "controller/sources/protocol/shard_ranges.h"
 
 namespace agentfleet::fleet::reconciler {
