@@ -15,7 +15,7 @@ SteadyTime Now() {
 }  // namespace
 
 TaskWorker::TaskWorker(WorkerConfig config, std::unique_ptr<sources::redis::Client> queue,
-                       std::unique_ptr<sources::lease::ResultStore> results, ShardTable& table,
+                       std::unique_ptr<results::ResultStore> results, ShardTable& table,
                        AgentMetrics& metrics, obs::Logger log)
     : config_(std::move(config)),
       queue_(std::move(queue)),
@@ -72,10 +72,10 @@ void TaskWorker::RunOnce() {
   if (stop_) return;
 
   sources::redis::Client::Args cmd{"XREADGROUP",  "GROUP",
-                          config_.group, config_.consumer,
-                          "COUNT",       std::to_string(config_.batch_size),
-                          "BLOCK",       std::to_string(config_.block.count()),
-                          "STREAMS"};
+                                   config_.group, config_.consumer,
+                                   "COUNT",       std::to_string(config_.batch_size),
+                                   "BLOCK",       std::to_string(config_.block.count()),
+                                   "STREAMS"};
   std::vector<ActiveShard> reading;
   for (const auto& a : active) {
     if (prepared_.count(a.shard) == 0) continue;  // its group could not be created yet
@@ -165,7 +165,7 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
     ~EndGuard() { t.EndBatch(s.shard, s.token); }
   } guard{table_, s};
 
-  std::vector<sources::lease::PriceWrite> prices;
+  std::vector<results::PriceWrite> prices;
   std::unordered_map<std::string, size_t> index;  // product → position: the latest task wins
   std::vector<std::pair<const StreamEntry*, std::string>> invalid;
   for (const auto& e : entries) {
