@@ -1,4 +1,4 @@
-// THE multi-agent run of issue 4: 8 pricing-agent processes on 64 shards, the
+// THE multi-agent run: 8 pricing-agent processes on 64 shards, the
 // assignment files rewritten every few seconds with a balanced split that
 // moves, random kill -9 (and restart) of agents, tasks pushed all along; a
 // checker samples the lease table and the result store throughout. See
@@ -118,8 +118,8 @@ class MultiAgentRun : public ::testing::Test {
         shards.push_back((i * (kShards / kAgents) + k + offset) % kShards);
       }
       std::sort(shards.begin(), shards.end());
-      WriteFileAtomically(File(i),
-                          AnnotationsFile(generation, sources::protocol::FormatShardRanges(shards)));
+      WriteFileAtomically(
+          File(i), AnnotationsFile(generation, sources::protocol::FormatShardRanges(shards)));
     }
   }
 
@@ -202,8 +202,8 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
     }
   });
   std::thread lease_sampler([&] {
-    auto store =
-        sources::lease::RedisLeaseStore::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port_)});
+    auto store = sources::lease::RedisLeaseStore::Connect(
+        sources::redis::Options{.port = static_cast<uint16_t>(port_)});
     while (!stop_checks) {
       auto snap = (*store)->Snapshot(fleet_);
       if (snap.ok()) lease_checker.Observe(*snap);
@@ -258,8 +258,8 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   for (int i = 0; i < kAgents; ++i) agents_[i]->Signal(SIGTERM);
   int clean_exits = 0;
   for (int i = 0; i < kAgents; ++i) clean_exits += agents_[i]->Wait(10s) == 0 ? 1 : 0;
-  auto store =
-      sources::lease::RedisLeaseStore::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port_)});
+  auto store = sources::lease::RedisLeaseStore::Connect(
+      sources::redis::Options{.port = static_cast<uint16_t>(port_)});
   auto snap = (*store)->Snapshot(fleet_);
   ASSERT_TRUE(snap.ok());
   int still_held = 0;
