@@ -19,6 +19,7 @@
 #include "examples/agent/api_client.h"
 #include "examples/agent/assignment_source.h"
 #include "examples/agent/lease_loop.h"
+#include "examples/agent/results/open_result_store.h"
 #include "examples/agent/task_worker.h"
 
 namespace {
@@ -85,7 +86,7 @@ int Run(const agent::AgentOptions& o) {
     log.Error("cannot open the lease store", {{"error", leases.error()}});
     return 1;
   }
-  auto results = sources::lease::OpenResultStore(*result_cfg);
+  auto results = agent::results::OpenResultStore(*result_cfg);
   if (!results.ok()) {
     log.Error("cannot open the result store", {{"error", results.error()}});
     return 1;

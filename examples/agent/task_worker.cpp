@@ -15,7 +15,7 @@ SteadyTime Now() {
 }  // namespace
 
 TaskWorker::TaskWorker(WorkerConfig config, std::unique_ptr<sources::redis::Client> queue,
-                       std::unique_ptr<sources::lease::ResultStore> results, ShardTable& table,
+                       std::unique_ptr<results::ResultStore> results, ShardTable& table,
                        AgentMetrics& metrics, obs::Logger log)
     : config_(std::move(config)),
       queue_(std::move(queue)),
@@ -165,7 +165,7 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
     ~EndGuard() { t.EndBatch(s.shard, s.token); }
   } guard{table_, s};
 
-  std::vector<sources::lease::PriceWrite> prices;
+  std::vector<results::PriceWrite> prices;
   std::unordered_map<std::string, size_t> index;  // product → position: the latest task wins
   std::vector<std::pair<const StreamEntry*, std::string>> invalid;
   for (const auto& e : entries) {

@@ -14,9 +14,9 @@
 #include <thread>
 
 #include "controller/obs/log.h"
-#include "controller/sources/lease/result_store.h"
 #include "controller/sources/redis/client.h"
 #include "examples/agent/agent_metrics.h"
+#include "examples/agent/results/result_store.h"
 #include "examples/agent/shard_table.h"
 #include "examples/agent/stream_reply.h"
 
@@ -37,7 +37,7 @@ struct WorkerConfig {
 class TaskWorker {
  public:
   TaskWorker(WorkerConfig config, std::unique_ptr<sources::redis::Client> queue,
-             std::unique_ptr<sources::lease::ResultStore> results, ShardTable& table,
+             std::unique_ptr<results::ResultStore> results, ShardTable& table,
              AgentMetrics& metrics, obs::Logger log);
   ~TaskWorker();
 
@@ -57,7 +57,7 @@ class TaskWorker {
 
   WorkerConfig config_;
   std::unique_ptr<sources::redis::Client> queue_;
-  std::unique_ptr<sources::lease::ResultStore> results_;
+  std::unique_ptr<results::ResultStore> results_;
   ShardTable& table_;
   AgentMetrics& metrics_;
   obs::Logger log_;

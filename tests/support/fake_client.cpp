@@ -5,7 +5,7 @@
 #include <sstream>
 #include <thread>
 
-#include "controller/fleet/api/time_format.h"
+#include "controller/kube/meta/time.h"
 
 namespace agentfleet::testing {
 namespace {
@@ -298,7 +298,7 @@ Json FakeClient::Stamp(Json object, const kube::Resource& r, const std::string& 
   Json& meta = object["metadata"];
   if (r.namespaced) meta["namespace"] = ns;
   meta["uid"] = "uid-" + std::to_string(++uids_);
-  meta["creationTimestamp"] = fleet::api::FormatTime(clock_.WallNow());
+  meta["creationTimestamp"] = kube::FormatTime(clock_.WallNow());
   meta["generation"] = 1;
   meta["resourceVersion"] = NextVersion();
   if (object.value("apiVersion", "").empty()) object["apiVersion"] = r.ApiVersion();
@@ -536,7 +536,7 @@ Status FakeClient::Delete(const kube::Resource& r, const std::string& ns, const 
   }
   if (!meta.contains("deletionTimestamp")) {
     Json& object = it->second;
-    object["metadata"]["deletionTimestamp"] = fleet::api::FormatTime(clock_.WallNow());
+    object["metadata"]["deletionTimestamp"] = kube::FormatTime(clock_.WallNow());
     object["metadata"]["deletionGracePeriodSeconds"] = 0;
     object["metadata"]["resourceVersion"] = NextVersion();
     Notify(r, "MODIFIED", object);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "controller/fleet/api/time_format.h"
+#include "controller/kube/meta/time.h"
 
 namespace agentfleet::fleet::api {
 
@@ -17,12 +17,12 @@ bool SetCondition(std::vector<Condition>& conditions, Condition c, Clock::Wall n
   for (auto& existing : conditions) {
     if (existing.type != c.type) continue;
     c.last_transition_time =
-        existing.status == c.status ? existing.last_transition_time : TruncateToSeconds(now);
+        existing.status == c.status ? existing.last_transition_time : kube::TruncateToSeconds(now);
     if (existing == c) return false;
     existing = std::move(c);
     return true;
   }
-  c.last_transition_time = TruncateToSeconds(now);
+  c.last_transition_time = kube::TruncateToSeconds(now);
   conditions.push_back(std::move(c));
   return true;
 }

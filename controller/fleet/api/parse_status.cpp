@@ -3,7 +3,7 @@
 #include "controller/fleet/api/json_reader.h"
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
-#include "controller/fleet/api/time_format.h"
+#include "controller/kube/meta/time.h"
 
 namespace agentfleet::fleet::api {
 namespace {
@@ -19,7 +19,7 @@ std::optional<Clock::Wall> Time(JsonReader& r, const Json& o, const std::string&
                                 std::string_view key, bool required = false) {
   auto text = r.String(o, path, key, 64, required);
   if (!text) return std::nullopt;
-  auto t = ParseTime(*text);
+  auto t = kube::ParseTime(*text);
   if (!t) {
     r.Fail(Join(path, key), t.error().message);
     return std::nullopt;

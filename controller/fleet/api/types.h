@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "controller/base/clock.h"
-#include "controller/kube/informer/object_meta.h"
+#include "controller/kube/meta/object_meta.h"
 
 namespace agentfleet::fleet::api {
 

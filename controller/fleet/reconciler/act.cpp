@@ -4,9 +4,9 @@
 #include <set>
 
 #include "controller/fleet/api/names.h"
-#include "controller/fleet/api/time_format.h"
 #include "controller/fleet/reconciler/agent_pod.h"
 #include "controller/fleet/reconciler/plan_input.h"
+#include "controller/kube/meta/time.h"
 #include "controller/sources/protocol/shard_ranges.h"
 
 namespace agentfleet::fleet::reconciler {
@@ -43,7 +43,7 @@ void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, Ac
 
 void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
                   const std::set<std::string>& removing, ActOutcome& out) {
-  const std::string now = api::FormatTime(ctx.seen.wall_now);
+  const std::string now = kube::FormatTime(ctx.seen.wall_now);
   for (const auto& r : plan.retire) {
     const kube::PodRecord* pod = Cached(ctx, r.pod);
     if (removing.count(r.pod) > 0 || !pod || pod->meta.Annotation(api::kRetiringAnnotation) ||

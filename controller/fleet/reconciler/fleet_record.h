@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "controller/kube/informer/object_meta.h"
+#include "controller/kube/meta/object_meta.h"
 
 namespace agentfleet::fleet::reconciler {
 

@@ -1,8 +1,8 @@
 #include "controller/fleet/reconciler/plan_input.h"
 
 #include "controller/fleet/api/names.h"
-#include "controller/fleet/api/time_format.h"
 #include "controller/fleet/reconciler/enum_mirror.h"
+#include "controller/kube/meta/time.h"
 #include "controller/sources/protocol/annotations.h"
 #include "controller/sources/protocol/shard_ranges.h"
 
@@ -62,7 +62,7 @@ planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards) {
   v.created_at = FromUnix(pod.meta.created_unix);
   if (const std::string* mark = pod.meta.Annotation(api::kRetiringAnnotation)) {
     v.retiring = true;
-    auto since = api::ParseTime(*mark);
+    auto since = kube::ParseTime(*mark);
     v.retiring_since = since ? *since : v.created_at;
   }
   if (const std::string* text = pod.meta.Annotation(sources::protocol::kShardsAnnotation)) {

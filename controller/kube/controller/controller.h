@@ -6,17 +6,21 @@
 // the rate limiter, or record a terminal error without retrying. A reconciler
 // that throws is caught, logged and retried like an error; the process lives on.
 //
-//   kube::controller::Controller fleet(
+// As controller/app/manager.cpp wires it:
+//
+//   kube::controller::Controller controller(
 //       {.name = "pricingagentfleet", .max_concurrent_reconciles = 2,
 //        .metrics = &registry, .log = log},
-//       [&](const ReconcileRequest& req) { return reconciler.Reconcile(req); });
-//   informer.OnChange([&](const Pod& p) {
-//     if (auto key = ControllerOwnerKey(p.owners, p.ns, "agentfleet.io", "PricingAgentFleet"))
-//       fleet.Enqueue(*key);
-//   });
-//   fleet.Start();  // after the caches have synced, and once elected leader
+//       [&](const ReconcileRequest& req) { return reconciler.Reconcile(req.key); });
+//   fleets.AddHandlers({.on_add = [&](const FleetPtr& f) { controller.Enqueue(f->meta.Key()); },
+//                       .on_update = ..., .on_delete = ...});
+//   auto enqueue_pod = [&](const PodPtr& p) {
+//     if (auto key = fleet::reconciler::FleetKeyOfPod(*p)) controller.Enqueue(*key);
+//   };
+//   pods.AddHandlers({.on_add = enqueue_pod, .on_update = ..., .on_delete = enqueue_pod});
+//   controller.Start();  // once elected leader, after both caches have synced
 //   ...
-//   fleet.Stop();   // takes no new keys, lets reconciles in flight finish, joins
+//   controller.Stop();   // takes no new keys, lets reconciles in flight finish, joins
 //
 // Keys may be enqueued before Start (standbys keep their queue warm) — they
 // are de-duplicated and wait for the workers.

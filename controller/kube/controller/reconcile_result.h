@@ -6,10 +6,12 @@
 //   return ReconcileResult::Done();                          // converged
 //   return ReconcileResult::RequeueAfter(std::chrono::seconds(30));  // poll again
 //   return MakeError(ErrorCode::kUnavailable, "queue depth");  // retried with backoff
-//   return ReconcileResult::Terminal(MakeError(ErrorCode::kInvalidArgument, "bad spec"));
+//   return ReconcileResult::Terminal(MakeError(ErrorCode::kInvalidArgument, "..."));
 //
-// A terminal error is counted and logged but not retried: retrying cannot help
-// (an invalid spec); the next change to the object enqueues it again.
+// Terminal is for an error that retrying the same object cannot fix: it is
+// counted and logged as an error, but the key is not retried; only the next
+// change to the object (an informer event) enqueues it again. A reconciler that
+// reports such a state through the object's status instead returns Done.
 
 #include <chrono>
 #include <utility>

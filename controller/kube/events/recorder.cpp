@@ -4,7 +4,7 @@
 #include <random>
 #include <vector>
 
-#include "controller/kube/leader/leader_elector.h"
+#include "controller/kube/meta/time.h"
 
 namespace agentfleet::kube {
 namespace {

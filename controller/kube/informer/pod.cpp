@@ -1,5 +1,7 @@
 #include "controller/kube/informer/pod.h"
 
+#include "controller/kube/meta/time.h"
+
 namespace agentfleet::kube {
 
 namespace {
@@ -27,7 +29,7 @@ PodRecord ToPodRecord(const nlohmann::json& pod) {
     for (const auto& c : *conds) {
       if (c.is_object() && Str(c, "type") == "Ready") {
         r.ready = Str(c, "status") == "True";
-        r.ready_since_unix = ParseRfc3339(Str(c, "lastTransitionTime"));
+        r.ready_since_unix = ParseUnixSeconds(Str(c, "lastTransitionTime"));
       }
     }
   }

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "controller/kube/informer/object_meta.h"
+#include "controller/kube/meta/object_meta.h"
 
 namespace agentfleet::kube {
 

@@ -10,7 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "controller/kube/informer/object_meta.h"
+#include "controller/kube/meta/object_meta.h"
 
 namespace agentfleet::kube {
 

@@ -7,21 +7,9 @@
 #include <random>
 #include <thread>
 
-namespace agentfleet::kube {
+#include "controller/kube/meta/time.h"
 
-std::string FormatMicroTime(Clock::Wall t) {
-  using namespace std::chrono;
-  auto secs = time_point_cast<seconds>(t);
-  auto micros = duration_cast<microseconds>(t - secs).count();
-  std::time_t tt = system_clock::to_time_t(secs);
-  std::tm tm{};
-  gmtime_r(&tt, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<long long>(micros));
-  return buf;
-}
+namespace agentfleet::kube {
 
 std::string MakeLeaderIdentity() {
   std::string base;

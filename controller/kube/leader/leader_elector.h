@@ -73,7 +73,4 @@ class LeaderElector {
   std::string acquire_time_;
 };
 
-// RFC 3339 with microseconds, as the API's MicroTime.
-std::string FormatMicroTime(Clock::Wall t);
-
 }  // namespace agentfleet::kube

@@ -32,29 +32,14 @@ constexpr std::string_view kLeaseDdl =
     "  expires_at timestamptz NOT NULL,\n"
     "  PRIMARY KEY (fleet, shard));\n";
 
-constexpr std::string_view kResultDdl =
-    "CREATE TABLE IF NOT EXISTS shard_fences (\n"
-    "  fleet text NOT NULL,\n"
-    "  shard integer NOT NULL CHECK (shard >= 0),\n"
-    "  token bigint NOT NULL,\n"
-    "  PRIMARY KEY (fleet, shard));\n"
-    "CREATE TABLE IF NOT EXISTS product_prices (\n"
-    "  fleet text NOT NULL,\n"
-    "  product text NOT NULL,\n"
-    "  shard integer NOT NULL CHECK (shard >= 0),\n"
-    "  price bigint NOT NULL,\n"
-    "  token bigint NOT NULL,\n"
-    "  updated_at timestamptz NOT NULL DEFAULT now(),\n"
-    "  PRIMARY KEY (fleet, product));\n";
-
 }  // namespace
 
-Status MigrateLeaseSchema(PgConnection& db) {
-  return db.ExecScript(Migration("shard_leases", kLeaseSchemaVersion, kLeaseDdl));
+Status Migrate(PgConnection& db, std::string_view component, int version, std::string_view ddl) {
+  return db.ExecScript(Migration(component, version, ddl));
 }
 
-Status MigrateResultSchema(PgConnection& db) {
-  return db.ExecScript(Migration("fenced_results", kResultSchemaVersion, kResultDdl));
+Status MigrateLeaseSchema(PgConnection& db) {
+  return Migrate(db, "shard_leases", kLeaseSchemaVersion, kLeaseDdl);
 }
 
 Result<int> SchemaVersion(PgConnection& db, std::string_view component) {

@@ -10,12 +10,14 @@
 namespace agentfleet::sources::lease {
 
 inline constexpr int kLeaseSchemaVersion = 1;
-inline constexpr int kResultSchemaVersion = 1;
+
+// Runs `ddl` (idempotent statements: CREATE TABLE IF NOT EXISTS, ...) under the
+// lock and records `version` for `component`. Components outside the operator
+// (the agents' result tables) migrate through it too, so that all share the lock.
+Status Migrate(PgConnection& db, std::string_view component, int version, std::string_view ddl);
 
 // shard_leases (fleet, shard, holder, token, expires_at).
 Status MigrateLeaseSchema(PgConnection& db);
-// shard_fences (fleet, shard, token) and product_prices.
-Status MigrateResultSchema(PgConnection& db);
 
 // The version recorded for `component`, 0 if none.
 Result<int> SchemaVersion(PgConnection& db, std::string_view component);

@@ -1,9 +1,7 @@
 #include "controller/sources/lease/store_config.h"
 
 #include "controller/sources/lease/pg_lease_store.h"
-#include "controller/sources/lease/pg_result_store.h"
 #include "controller/sources/lease/redis_lease_store.h"
-#include "controller/sources/lease/redis_result_store.h"
 
 namespace agentfleet::sources::lease {
 
@@ -35,25 +33,7 @@ Result<StoreConfig> ParseStoreUrl(std::string_view url, std::string password,
 }
 
 Result<std::unique_ptr<LeaseStore>> OpenLeaseStore(const StoreConfig& config) {
-  if (config.kind == StoreConfig::Kind::kRedis) {
-    auto s = RedisLeaseStore::Connect(config.redis, config.key_prefix);
-    if (!s.ok()) return s.error();
-    return std::unique_ptr<LeaseStore>(std::move(*s));
-  }
-  auto s = PgLeaseStore::Connect(config.postgres);
-  if (!s.ok()) return s.error();
-  return std::unique_ptr<LeaseStore>(std::move(*s));
-}
-
-Result<std::unique_ptr<ResultStore>> OpenResultStore(const StoreConfig& config) {
-  if (config.kind == StoreConfig::Kind::kRedis) {
-    auto s = RedisResultStore::Connect(config.redis, config.key_prefix);
-    if (!s.ok()) return s.error();
-    return std::unique_ptr<ResultStore>(std::move(*s));
-  }
-  auto s = PgResultStore::Connect(config.postgres);
-  if (!s.ok()) return s.error();
-  return std::unique_ptr<ResultStore>(std::move(*s));
+  return OpenStore<LeaseStore, RedisLeaseStore, PgLeaseStore>(config);
 }
 
 }  // namespace agentfleet::sources::lease

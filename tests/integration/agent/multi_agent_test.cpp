@@ -1,4 +1,4 @@
-// THE multi-agent run of issue 4: 8 pricing-agent processes on 64 shards, the
+// THE multi-agent run: 8 pricing-agent processes on 64 shards, the
 // assignment files rewritten every few seconds with a balanced split that
 // moves, random kill -9 (and restart) of agents, tasks pushed all along; a
 // checker samples the lease table and the result store throughout. See

@@ -11,6 +11,7 @@
 #include "controller/sources/lease/store_config.h"
 #include "controller/sources/protocol/shard.h"
 #include "controller/sources/redis/client.h"
+#include "examples/agent/results/open_result_store.h"
 #include "examples/agent/task.h"
 #include "tests/integration/agent/agent_process.h"
 
@@ -35,7 +36,7 @@ TEST(PostgresStores, HoldsProcessesFencedAndReleases) {
   auto config = sources::lease::ParseStoreUrl(conninfo, password);
   ASSERT_TRUE(config.ok());
   auto leases = sources::lease::OpenLeaseStore(*config);
-  auto results = sources::lease::OpenResultStore(*config);
+  auto results = agent::results::OpenResultStore(*config);
   ASSERT_TRUE(leases.ok() && results.ok());
 
   const int port = RedisPort();

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 
 #include "controller/sources/lease/redis_lease_store.h"
-#include "controller/sources/lease/redis_result_store.h"
 #include "controller/sources/protocol/shard.h"
 #include "controller/sources/redis/client.h"
+#include "examples/agent/results/redis_result_store.h"
 #include "examples/agent/task.h"
 #include "tests/integration/agent/agent_process.h"
 
@@ -32,7 +32,7 @@ class SingleAgentTest : public ::testing::Test {
     o.port = static_cast<uint16_t>(port_);
     redis_ = std::move(sources::redis::Client::Connect(o).value());
     leases_ = std::move(sources::lease::RedisLeaseStore::Connect(o).value());
-    results_ = std::move(sources::lease::RedisResultStore::Connect(o).value());
+    results_ = std::move(results::RedisResultStore::Connect(o).value());
     file_ = dir_ + "/annotations";
   }
   void TearDown() override { std::system(("rm -rf " + dir_).c_str()); }
@@ -97,7 +97,7 @@ class SingleAgentTest : public ::testing::Test {
   std::string url_, dir_, fleet_, prefix_, file_;
   std::unique_ptr<sources::redis::Client> redis_;
   std::unique_ptr<sources::lease::RedisLeaseStore> leases_;
-  std::unique_ptr<sources::lease::RedisResultStore> results_;
+  std::unique_ptr<results::RedisResultStore> results_;
 };
 
 TEST_F(SingleAgentTest, HoldsItsShardsProcessesFencedAndReleasesOnSigterm) {
@@ -125,7 +125,7 @@ TEST_F(SingleAgentTest, HoldsItsShardsProcessesFencedAndReleasesOnSigterm) {
       continue;
     }
     ++mine;
-    const sources::lease::StoredPrice& p = **r;
+    const results::StoredPrice& p = **r;
     int i = std::stoi(product.substr(2));
     EXPECT_EQ(p.price, Reprice(100 + i));
     EXPECT_EQ(p.shard, shard);

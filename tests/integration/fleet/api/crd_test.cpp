@@ -11,7 +11,7 @@
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
 #include "controller/fleet/api/status_json.h"
-#include "controller/fleet/api/time_format.h"
+#include "controller/kube/meta/time.h"
 #include "controller/kube/rest/client.h"
 #include "tests/support/cluster.h"
 #include "tests/unit/fleet/api/yaml_json.h"
@@ -338,14 +338,14 @@ TEST_F(CrdTest, StatusFromTheOperatorIsAcceptedAndReadBack) {
   st.ready_replicas = 1;
   st.desired_replicas = 2;
   st.queue_depth = 42;
-  st.last_scale_time = ParseTime("2026-01-02T03:04:05Z").value();
+  st.last_scale_time = kube::ParseTime("2026-01-02T03:04:05Z").value();
   st.shards = {64, 64, 30, 3, 34};
   st.selector = PodSelector("status");
   st.conditions.push_back({std::string(kConditionReady), ConditionStatus::kFalse,
-                           st.observed_generation, ParseTime("2026-01-02T03:04:05Z").value(),
+                           st.observed_generation, kube::ParseTime("2026-01-02T03:04:05Z").value(),
                            "ShardsUnowned", "34 shards have no holder"});
   st.conditions.push_back({std::string(kConditionScalingLimited), ConditionStatus::kFalse,
-                           st.observed_generation, ParseTime("2026-01-02T03:04:05Z").value(),
+                           st.observed_generation, kube::ParseTime("2026-01-02T03:04:05Z").value(),
                            "WithinLimits", ""});
   auto patched = client_->Patch(kPricingAgentFleets, ns(), "status", kube::PatchType::kJsonMerge,
                                 StatusMergePatch(st), {.subresource = "status"});
@@ -431,9 +431,10 @@ TEST_F(CrdTest, PrinterColumns) {
   st.ready_replicas = 1;
   st.queue_depth = 777;
   st.shards = {64, 64, 61, 3, 3};
-  st.last_scale_time = ParseTime("2026-01-02T03:04:05Z").value();
+  st.last_scale_time = kube::ParseTime("2026-01-02T03:04:05Z").value();
   st.conditions.push_back({std::string(kConditionReady), ConditionStatus::kFalse, 1,
-                           ParseTime("2026-01-02T03:04:05Z").value(), "ShardsMoving", "3 moving"});
+                           kube::ParseTime("2026-01-02T03:04:05Z").value(), "ShardsMoving",
+                           "3 moving"});
   ASSERT_TRUE(client_
                   ->Patch(kPricingAgentFleets, ns(), "cols", kube::PatchType::kJsonMerge,
                           StatusMergePatch(st), {.subresource = "status"})

@@ -1,6 +1,6 @@
 #pragma once
 
-// The conformance suites, written once and instantiated per store (see
+// The lease conformance suite, written once and instantiated per store (see
 // redis_harness.cpp, postgres_harness.cpp).
 
 #include <gtest/gtest.h>
@@ -21,7 +21,7 @@ inline void PrintTo(const HarnessParam& p, std::ostream* os) {
   *os << p.name;
 }
 
-class ConformanceBase : public ::testing::TestWithParam<HarnessParam> {
+class LeaseConformance : public ::testing::TestWithParam<HarnessParam> {
  protected:
   void SetUp() override {
     harness_ = GetParam().make();
@@ -34,8 +34,5 @@ class ConformanceBase : public ::testing::TestWithParam<HarnessParam> {
   std::unique_ptr<StoreHarness> harness_;
   std::string fleet_;
 };
-
-class LeaseConformance : public ConformanceBase {};
-class ResultConformance : public ConformanceBase {};
 
 }  // namespace agentfleet::sources::lease::testing

@@ -31,22 +31,18 @@ std::string Loopback(uint16_t port) {
 
 TEST(PgSchema, MigrationIsIdempotentAndConcurrent) {
   auto db = MustConnect();
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(MigrateLeaseSchema(*db).ok());
-    ASSERT_TRUE(MigrateResultSchema(*db).ok());
-  }
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(MigrateLeaseSchema(*db).ok());
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
   for (int i = 0; i < 4; ++i) {
     threads.emplace_back([&] {
       auto c = MustConnect();
-      if (!MigrateLeaseSchema(*c).ok() || !MigrateResultSchema(*c).ok()) ++failures;
+      if (!MigrateLeaseSchema(*c).ok()) ++failures;
     });
   }
   for (auto& t : threads) t.join();
   EXPECT_EQ(failures.load(), 0);
   EXPECT_EQ(*SchemaVersion(*db, "shard_leases"), kLeaseSchemaVersion);
-  EXPECT_EQ(*SchemaVersion(*db, "fenced_results"), kResultSchemaVersion);
   EXPECT_EQ(*SchemaVersion(*db, "nothing"), 0);
   auto cols = db->Exec(
       "SELECT column_name FROM information_schema.columns WHERE table_name = 'shard_leases' "

@@ -1,23 +1,13 @@
-// The conformance suites against Redis: the shared `redis` fixture, and
+// The lease conformance suite against Redis: the shared `redis` fixture, and
 // private servers from tests/servers/redis.sh (no persistence) for restarts.
 #include <gtest/gtest.h>
 
-#include <stdexcept>
-
 #include "controller/sources/lease/redis_lease_store.h"
-#include "controller/sources/lease/redis_result_store.h"
-#include "controller/sources/lease/store_config.h"
 #include "tests/integration/sources/lease/conformance.h"
-#include "tests/integration/sources/redis/test_servers.h"
+#include "tests/integration/sources/lease/fixture_config.h"
 
 namespace agentfleet::sources::lease::testing {
 namespace {
-
-template <typename T>
-std::unique_ptr<T> Must(Result<std::unique_ptr<T>> r) {
-  if (!r.ok()) throw std::runtime_error(r.error().ToString());
-  return std::move(*r);
-}
 
 sources::redis::Options At(uint16_t port) {
   sources::redis::Options o;
@@ -41,9 +31,6 @@ class RedisPrivateServer final : public PrivateServer {
   std::unique_ptr<LeaseStore> NewLeaseStore() override {
     return Must(RedisLeaseStore::Connect(At(port_)));
   }
-  std::unique_ptr<ResultStore> NewResultStore() override {
-    return Must(RedisResultStore::Connect(At(port_)));
-  }
   void Restart() override { RunFixtureScript("redis.sh", "restart", dir_); }
 
  private:
@@ -55,29 +42,16 @@ class RedisHarness final : public StoreHarness {
  public:
   std::string Name() const override { return "redis"; }
   // The shared fixture goes through the configuration path a deployment uses.
-  std::unique_ptr<LeaseStore> NewLeaseStore() override { return Must(OpenLeaseStore(Config())); }
-  std::unique_ptr<ResultStore> NewResultStore() override { return Must(OpenResultStore(Config())); }
+  std::unique_ptr<LeaseStore> NewLeaseStore() override {
+    return Must(OpenLeaseStore(RedisFixtureConfig()));
+  }
   std::unique_ptr<PrivateServer> StartPrivateServer() override {
     return std::make_unique<RedisPrivateServer>();
   }
   bool Durable() const override { return false; }
-
- private:
-  static StoreConfig Config() {
-    const std::string url =
-        "redis://127.0.0.1:" + std::to_string(agentfleet::testing::RedisFixture().port);
-    auto c = ParseStoreUrl(url, "", std::chrono::seconds(5));
-    if (!c.ok()) throw std::runtime_error(c.error().ToString());
-    return *c;
-  }
 };
 
 INSTANTIATE_TEST_SUITE_P(Redis, LeaseConformance,
-                         ::testing::Values(HarnessParam{
-                             "redis",
-                             [] { return std::unique_ptr<StoreHarness>(new RedisHarness); }}),
-                         [](const auto& info) { return info.param.name; });
-INSTANTIATE_TEST_SUITE_P(Redis, ResultConformance,
                          ::testing::Values(HarnessParam{
                              "redis",
                              [] { return std::unique_ptr<StoreHarness>(new RedisHarness); }}),

@@ -1,5 +1,5 @@
-// The CRD file itself: what the issue asks of every field, and defaults that
-// agree with the C++ types.
+// The CRD file itself: names and subresources, every field described and
+// bounded, printer columns, and defaults that agree with the C++ types.
 #include <gtest/gtest.h>
 
 #include "controller/fleet/api/names.h"

@@ -5,7 +5,7 @@
 #include "controller/fleet/api/conditions.h"
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
-#include "controller/fleet/api/time_format.h"
+#include "controller/kube/meta/time.h"
 
 namespace agentfleet::fleet::api {
 namespace {
@@ -14,7 +14,7 @@ using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 Clock::Wall At(const char* text) {
-  return ParseTime(text).value();
+  return kube::ParseTime(text).value();
 }
 
 FleetStatus Sample() {
@@ -158,22 +158,6 @@ TEST(Conditions, TransitionTimeMovesOnlyWithTheStatus) {
   EXPECT_TRUE(RemoveCondition(cs, kConditionScalingLimited));
   EXPECT_FALSE(RemoveCondition(cs, kConditionScalingLimited));
   EXPECT_EQ(cs.size(), 1u);
-}
-
-TEST(TimeFormat, FormatsAndParsesRfc3339) {
-  auto t = At("2026-03-04T05:06:07Z");
-  EXPECT_EQ(FormatTime(t), "2026-03-04T05:06:07Z");
-  EXPECT_EQ(FormatTime(t + 999ms), "2026-03-04T05:06:07Z");
-  EXPECT_EQ(At("2026-03-04T05:06:07.123456Z"), t);
-  EXPECT_EQ(At("2026-03-04T07:06:07+02:00"), t);
-  EXPECT_EQ(At("2026-03-04T04:36:07-00:30"), t);
-  EXPECT_EQ(FormatTime(At("1999-12-31T23:59:59Z")), "1999-12-31T23:59:59Z");
-  for (const char* bad :
-       {"", "2026-03-04", "2026-03-04T05:06:07", "2026-13-04T05:06:07Z", "2026-02-30T05:06:07Z",
-        "2026-03-04T25:06:07Z", "2026-03-04T05:06:07.Z", "2026-03-04T05:06:07Zjunk",
-        "2026-03-04T05:06:07+0200", "２026-03-04T05:06:07Z"}) {
-    EXPECT_FALSE(ParseTime(bad).ok()) << bad;
-  }
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 #include <set>
 
 #include "controller/kube/controller/object_key.h"
-#include "controller/kube/controller/owner.h"
 #include "controller/kube/controller/reconcile_id.h"
 #include "controller/kube/controller/reconcile_result.h"
 
@@ -24,38 +23,6 @@ TEST(ObjectKey, MakeAndSplit) {
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
   }
-}
-
-std::vector<OwnerReference> Owners() {
-  return {
-      {"apps/v1", "ReplicaSet", "rs-1", "u1", false},
-      {"agentfleet.io/v1alpha1", "PricingAgentFleet", "eu", "u2", true},
-  };
-}
-
-TEST(Owner, ControllerOwnerOfTheKindMapsToItsKey) {
-  auto owners = Owners();
-  EXPECT_EQ(ControllerOwnerKey(owners, "shop", "agentfleet.io", "PricingAgentFleet"), "shop/eu");
-}
-
-TEST(Owner, NonControllerOwnersAndOtherKindsOrGroupsDoNot) {
-  auto owners = Owners();
-  EXPECT_EQ(ControllerOwnerKey(owners, "shop", "apps", "ReplicaSet"), std::nullopt)
-      << "ReplicaSet owns but does not control";
-  EXPECT_EQ(ControllerOwnerKey(owners, "shop", "other.io", "PricingAgentFleet"), std::nullopt);
-  EXPECT_EQ(ControllerOwnerKey(owners, "shop", "agentfleet.io", "Fleet"), std::nullopt);
-  owners[1].controller = false;
-  EXPECT_EQ(ControllerOwnerKey(owners, "shop", "agentfleet.io", "PricingAgentFleet"), std::nullopt);
-  EXPECT_EQ(ControllerOwnerKey({}, "shop", "agentfleet.io", "PricingAgentFleet"), std::nullopt);
-}
-
-TEST(Owner, AnyVersionOfTheGroupAndTheCoreGroup) {
-  std::vector<OwnerReference> owners{{"agentfleet.io/v1", "PricingAgentFleet", "x", "u", true}};
-  EXPECT_EQ(ControllerOwnerKey(owners, "ns", "agentfleet.io", "PricingAgentFleet"), "ns/x");
-  std::vector<OwnerReference> core{{"v1", "Node", "n1", "u", true}};
-  EXPECT_EQ(ControllerOwnerKey(core, "", "", "Node"), "n1");
-  EXPECT_EQ(GroupOf("v1"), "");
-  EXPECT_EQ(GroupOf("agentfleet.io/v1alpha1"), "agentfleet.io");
 }
 
 // 8-4-4-4-12 lowercase hex, version nibble 4, variant 8, 9, a or b.

@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include "controller/sources/lease/pg_connection.h"
-#include "controller/sources/lease/result_store.h"
 
 namespace agentfleet::sources::lease {
 namespace {
@@ -41,16 +40,6 @@ TEST(LeaseValidation, RejectsBadNamesTtlsAndDuplicates) {
   auto dup = ValidateDistinct({3, 1, 3});
   ASSERT_FALSE(dup.ok());
   EXPECT_NE(dup.error().message.find("shard 3 appears twice"), std::string::npos);
-}
-
-TEST(ResultValidation, RejectsEmptyDuplicatesAndBadTokens) {
-  EXPECT_TRUE(ValidateWrite("f", 1, {{"a", 1}, {"b", 2}}).ok());
-  EXPECT_FALSE(ValidateWrite("f", 1, {}).ok());
-  EXPECT_FALSE(ValidateWrite("f", 0, {{"a", 1}}).ok());
-  EXPECT_FALSE(ValidateWrite("f", 1, {{"", 1}}).ok());
-  auto dup = ValidateWrite("f", 1, {{"a", 1}, {"a", 2}});
-  ASSERT_FALSE(dup.ok());
-  EXPECT_NE(dup.error().message.find("product a appears twice"), std::string::npos);
 }
 
 // The single-shard forms unwrap the batch forms.

@@ -23,7 +23,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::sources::lease {
+namespace agentfleet::agent::results {
 
 struct PriceWrite {
   std::string product;
@@ -55,4 +55,4 @@ class ResultStore {
 // Shared input checks.
 Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<PriceWrite>& prices);
 
-}  // namespace agentfleet::sources::lease
+}  // namespace agentfleet::agent::results

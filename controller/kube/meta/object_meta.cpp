@@ -1,8 +1,8 @@
-#include "controller/kube/informer/object_meta.h"
+#include "controller/kube/meta/object_meta.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
+
+#include "controller/kube/meta/time.h"
 
 namespace agentfleet::kube {
 namespace {
@@ -51,29 +51,6 @@ bool Keep(const std::string& key, const std::vector<std::string>& prefixes) {
 }
 }  // namespace
 
-int64_t ParseRfc3339(std::string_view t) {
-  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  char tail[16] = {};
-  std::string s(t.substr(0, 40));
-  if (std::sscanf(s.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%15s", &y, &mo, &d, &h, &mi, &sec, tail) < 6) {
-    return 0;
-  }
-  using namespace std::chrono;
-  year_month_day ymd{year{y}, month{unsigned(mo)}, day{unsigned(d)}};
-  if (!ymd.ok()) return 0;
-  int64_t secs = sys_days{ymd}.time_since_epoch() / seconds(1) + h * 3600 + mi * 60 + sec;
-  std::string_view z(tail);
-  if (!z.empty() && z[0] == '.') {
-    z.remove_prefix(std::min(z.find_first_not_of("0123456789", 1), z.size()));
-  }
-  int oh = 0, om = 0;
-  if (!z.empty() && (z[0] == '+' || z[0] == '-') &&
-      std::sscanf(std::string(z.substr(1)).c_str(), "%2d:%2d", &oh, &om) == 2) {
-    secs -= (z[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
-  }
-  return secs;
-}
-
 ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
   ObjectMeta m;
   auto mit = object.find("metadata");
@@ -83,7 +60,7 @@ ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
   m.namespace_name = Str(md, "namespace");
   m.uid = Str(md, "uid");
   m.resource_version = Str(md, "resourceVersion");
-  m.created_unix = ParseRfc3339(Str(md, "creationTimestamp"));
+  m.created_unix = ParseUnixSeconds(Str(md, "creationTimestamp"));
   if (auto g = md.find("generation"); g != md.end() && g->is_number_integer()) {
     m.generation = g->get<int64_t>();
   }

@@ -1,11 +1,13 @@
-#include "controller/sources/lease/redis_result_store.h"
+#include "examples/agent/results/redis_result_store.h"
 
 #include <charconv>
 
 #include "controller/sources/lease/lease_store.h"
 
-namespace agentfleet::sources::lease {
+namespace agentfleet::agent::results {
 namespace {
+
+namespace redis = sources::redis;
 
 // KEYS: fence, prices. ARGV: shard, token, (product, price)...
 // Returns {1, token} when accepted, {0, high_water} when fenced off.
@@ -111,11 +113,11 @@ Result<int64_t> RedisResultStore::HighWater(std::string_view fleet, uint32_t sha
 }
 
 Status RedisResultStore::DeleteFleet(std::string_view fleet) {
-  if (auto s = ValidateFleet(fleet); !s.ok()) return s;
+  if (auto s = sources::lease::ValidateFleet(fleet); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto r = client_->Command({"DEL", FenceKey(fleet), PricesKey(fleet)});
   if (!r.ok()) return r.error();
   return Ok{};
 }
 
-}  // namespace agentfleet::sources::lease
+}  // namespace agentfleet::agent::results

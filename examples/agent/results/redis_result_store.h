@@ -8,16 +8,16 @@
 #include <memory>
 #include <mutex>
 
-#include "controller/sources/lease/result_store.h"
 #include "controller/sources/redis/client.h"
+#include "examples/agent/results/result_store.h"
 
-namespace agentfleet::sources::lease {
+namespace agentfleet::agent::results {
 
 class RedisResultStore final : public ResultStore {
  public:
-  static Result<std::unique_ptr<RedisResultStore>> Connect(const redis::Options& options,
+  static Result<std::unique_ptr<RedisResultStore>> Connect(const sources::redis::Options& options,
                                                            std::string key_prefix = "agentfleet:");
-  RedisResultStore(std::unique_ptr<redis::Client> client, std::string key_prefix);
+  RedisResultStore(std::unique_ptr<sources::redis::Client> client, std::string key_prefix);
 
   Status Write(std::string_view fleet, uint32_t shard, int64_t token,
                const std::vector<PriceWrite>& prices) override;
@@ -30,8 +30,8 @@ class RedisResultStore final : public ResultStore {
   std::string PricesKey(std::string_view fleet) const;
 
   std::mutex mu_;
-  std::unique_ptr<redis::Client> client_;
+  std::unique_ptr<sources::redis::Client> client_;
   std::string prefix_;
 };
 
-}  // namespace agentfleet::sources::lease
+}  // namespace agentfleet::agent::results

@@ -1,4 +1,6 @@
 // The fencing rule of the result store, checked identically on every store.
+#include "tests/integration/agent/results/result_conformance.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -6,9 +8,7 @@
 #include <random>
 #include <thread>
 
-#include "tests/integration/sources/lease/conformance.h"
-
-namespace agentfleet::sources::lease::testing {
+namespace agentfleet::agent::results::testing {
 namespace {
 
 using namespace std::chrono_literals;
@@ -28,7 +28,7 @@ void ExpectFenced(const Status& s, int64_t mark) {
 }
 
 TEST_P(ResultConformance, WriteThenRead) {
-  auto store = harness().NewResultStore();
+  auto store = NewResultStore();
   ASSERT_OK(store->Write(fleet(), 4, 10, {{"sku-1", 1999}, {"sku-2", 250}}));
   auto p = store->Get(fleet(), "sku-1");
   ASSERT_OK(p);
@@ -42,7 +42,7 @@ TEST_P(ResultConformance, WriteThenRead) {
 }
 
 TEST_P(ResultConformance, LowerTokenIsRejectedEqualAndHigherAccepted) {
-  auto store = harness().NewResultStore();
+  auto store = NewResultStore();
   ASSERT_OK(store->Write(fleet(), 1, 20, {{"p", 100}}));
   ExpectFenced(store->Write(fleet(), 1, 19, {{"p", 666}, {"q", 666}}), 20);
   EXPECT_EQ((*store->Get(fleet(), "p"))->price, 100);
@@ -56,7 +56,7 @@ TEST_P(ResultConformance, LowerTokenIsRejectedEqualAndHigherAccepted) {
 }
 
 TEST_P(ResultConformance, FencesArePerShardAndPerFleet) {
-  auto store = harness().NewResultStore();
+  auto store = NewResultStore();
   ASSERT_OK(store->Write(fleet(), 1, 50, {{"a", 1}}));
   ASSERT_OK(store->Write(fleet(), 2, 3, {{"b", 2}}));
   ASSERT_OK(store->Write(fleet() + "-x", 1, 3, {{"a", 3}}));
@@ -66,7 +66,7 @@ TEST_P(ResultConformance, FencesArePerShardAndPerFleet) {
 }
 
 TEST_P(ResultConformance, InvalidWritesAreRejected) {
-  auto store = harness().NewResultStore();
+  auto store = NewResultStore();
   auto code = [](const Status& s) { return s.ok() ? ErrorCode::kInternal : s.error().code; };
   EXPECT_EQ(code(store->Write(fleet(), 0, 1, {})), ErrorCode::kInvalidArgument);
   EXPECT_EQ(code(store->Write(fleet(), 0, 0, {{"a", 1}})), ErrorCode::kInvalidArgument);
@@ -76,7 +76,7 @@ TEST_P(ResultConformance, InvalidWritesAreRejected) {
 }
 
 TEST_P(ResultConformance, ProductIdsAreOpaque) {
-  auto store = harness().NewResultStore();
+  auto store = NewResultStore();
   const std::string odd = "sku \"with\" {braces}, commas\\ and ünïcode";
   ASSERT_OK(store->Write(fleet(), 0, 1, {{odd, -5}}));
   auto p = store->Get(fleet(), odd);
@@ -86,7 +86,7 @@ TEST_P(ResultConformance, ProductIdsAreOpaque) {
 }
 
 TEST_P(ResultConformance, DeleteFleet) {
-  auto store = harness().NewResultStore();
+  auto store = NewResultStore();
   ASSERT_OK(store->Write(fleet(), 0, 9, {{"a", 1}}));
   ASSERT_OK(store->DeleteFleet(fleet()));
   EXPECT_FALSE(store->Get(fleet(), "a")->has_value());
@@ -96,8 +96,8 @@ TEST_P(ResultConformance, DeleteFleet) {
 // The hand-off the protocol exists for: a holder that lost its lease without
 // noticing keeps writing; once the successor has written, it is fenced off.
 TEST_P(ResultConformance, FencesAStaleHolderAfterLeaseExpiry) {
-  auto leases = harness().NewLeaseStore();
-  auto results = harness().NewResultStore();
+  auto leases = NewLeaseStore();
+  auto results = NewResultStore();
   auto a = leases->Acquire(fleet(), 3, "agent-a", 200ms);
   ASSERT_OK(a);
   ASSERT_OK(results->Write(fleet(), 3, a->token, {{"sku-9", 100}}));
@@ -129,7 +129,7 @@ TEST_P(ResultConformance, ConcurrentWritersNeverGoBackwards) {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      auto store = harness().NewResultStore();
+      auto store = NewResultStore();
       std::mt19937 rng(t);
       int64_t base = 1;
       while (Steady::now() < until) {
@@ -175,11 +175,11 @@ TEST_P(ResultConformance, ConcurrentWritersNeverGoBackwards) {
     while (j < ok.size() && ok[j].end_ns < w.start_ns) done_max = std::max(done_max, ok[j++].token);
     EXPECT_GE(w.token, done_max) << "token " << w.token << " accepted after " << done_max;
   }
-  auto store = harness().NewResultStore();
+  auto store = NewResultStore();
   EXPECT_EQ(*store->HighWater(fleet(), 0), max_accepted);
   EXPECT_EQ((*store->Get(fleet(), "hot"))->token, max_accepted);
   EXPECT_EQ((*store->Get(fleet(), "hot"))->price, max_accepted);
 }
 
 }  // namespace
-}  // namespace agentfleet::sources::lease::testing
+}  // namespace agentfleet::agent::results::testing

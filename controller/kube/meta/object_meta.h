@@ -50,10 +50,6 @@ struct MetaFilter {
 
 ObjectMeta ParseObjectMeta(const nlohmann::json& object, const MetaFilter& filter = {});
 
-// Seconds since the epoch of an RFC 3339 time ("2026-11-28T08:11:18Z", with
-// optional fraction and offset); 0 when malformed.
-int64_t ParseRfc3339(std::string_view text);
-
 // "namespace/name" (or "name" for cluster-scoped objects) of a JSON object.
 std::string ObjectKey(const nlohmann::json& object);
 

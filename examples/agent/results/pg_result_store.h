@@ -10,15 +10,15 @@
 #include <mutex>
 
 #include "controller/sources/lease/pg_connection.h"
-#include "controller/sources/lease/result_store.h"
+#include "examples/agent/results/result_store.h"
 
-namespace agentfleet::sources::lease {
+namespace agentfleet::agent::results {
 
 class PgResultStore final : public ResultStore {
  public:
   // Connects and runs the idempotent migration.
-  static Result<std::unique_ptr<PgResultStore>> Connect(const PgOptions& options);
-  explicit PgResultStore(std::unique_ptr<PgConnection> db);
+  static Result<std::unique_ptr<PgResultStore>> Connect(const sources::lease::PgOptions& options);
+  explicit PgResultStore(std::unique_ptr<sources::lease::PgConnection> db);
 
   Status Write(std::string_view fleet, uint32_t shard, int64_t token,
                const std::vector<PriceWrite>& prices) override;
@@ -28,7 +28,7 @@ class PgResultStore final : public ResultStore {
 
  private:
   std::mutex mu_;
-  std::unique_ptr<PgConnection> db_;
+  std::unique_ptr<sources::lease::PgConnection> db_;
 };
 
-}  // namespace agentfleet::sources::lease
+}  // namespace agentfleet::agent::results

@@ -1,9 +1,9 @@
-#include "controller/fleet/api/time_format.h"
+#include "controller/kube/meta/time.h"
 
 #include <chrono>
 #include <cstdio>
 
-namespace agentfleet::fleet::api {
+namespace agentfleet::kube {
 namespace {
 
 using namespace std::chrono;
@@ -22,6 +22,24 @@ Error Invalid() {
   return MakeError(ErrorCode::kInvalidArgument, "not an RFC 3339 time (want YYYY-MM-DDTHH:MM:SSZ)");
 }
 
+std::string Format(Clock::Wall t, bool micros) {
+  auto secs = floor<seconds>(t);
+  auto day = floor<days>(secs);
+  year_month_day ymd{day};
+  hh_mm_ss hms{secs - day};
+  char buf[40];
+  int n =
+      std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                    static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+                    static_cast<int>(hms.seconds().count()));
+  if (micros) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%06lld",
+                       static_cast<long long>(duration_cast<microseconds>(t - secs).count()));
+  }
+  return std::string(buf, n) + 'Z';
+}
+
 }  // namespace
 
 Clock::Wall TruncateToSeconds(Clock::Wall t) {
@@ -29,16 +47,11 @@ Clock::Wall TruncateToSeconds(Clock::Wall t) {
 }
 
 std::string FormatTime(Clock::Wall t) {
-  auto secs = floor<seconds>(t);
-  auto day = floor<days>(secs);
-  year_month_day ymd{day};
-  hh_mm_ss hms{secs - day};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
+  return Format(t, false);
+}
+
+std::string FormatMicroTime(Clock::Wall t) {
+  return Format(t, true);
 }
 
 Result<Clock::Wall> ParseTime(std::string_view s) {
@@ -76,4 +89,9 @@ Result<Clock::Wall> ParseTime(std::string_view s) {
   return time_point_cast<Clock::Wall::duration>(t);
 }
 
-}  // namespace agentfleet::fleet::api
+int64_t ParseUnixSeconds(std::string_view text) {
+  auto t = ParseTime(text);
+  return t.ok() ? floor<seconds>(t->time_since_epoch()).count() : 0;
+}
+
+}  // namespace agentfleet::kube

@@ -1,13 +1,13 @@
-#include "controller/sources/lease/result_store.h"
+#include "examples/agent/results/result_store.h"
 
 #include <algorithm>
 
 #include "controller/sources/lease/lease_store.h"
 
-namespace agentfleet::sources::lease {
+namespace agentfleet::agent::results {
 
 Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<PriceWrite>& prices) {
-  if (auto s = ValidateFleet(fleet); !s.ok()) return s;
+  if (auto s = sources::lease::ValidateFleet(fleet); !s.ok()) return s;
   if (token < 1) return MakeError(ErrorCode::kInvalidArgument, "fencing token must be positive");
   if (prices.empty()) return MakeError(ErrorCode::kInvalidArgument, "no prices to write");
   std::vector<std::string_view> products;
@@ -23,4 +23,4 @@ Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<Pr
   return Ok{};
 }
 
-}  // namespace agentfleet::sources::lease
+}  // namespace agentfleet::agent::results

@@ -1,10 +1,16 @@
-#include "controller/sources/lease/pg_result_store.h"
+#include "examples/agent/results/pg_result_store.h"
 
 #include "controller/sources/lease/lease_store.h"
-#include "controller/sources/lease/pg_schema.h"
+#include "examples/agent/results/pg_result_schema.h"
 
-namespace agentfleet::sources::lease {
+namespace agentfleet::agent::results {
 namespace {
+
+using sources::lease::PgConnection;
+using sources::lease::PgIntArray;
+using sources::lease::PgOptions;
+using sources::lease::PgRows;
+using sources::lease::PgTextArray;
 
 // $1 fleet, $2 shard, $3 token, $4 products, $5 prices. Answers: accepted
 // (0/1), rows written, the mark as of the statement's snapshot.
@@ -100,7 +106,7 @@ Result<int64_t> PgResultStore::HighWater(std::string_view fleet, uint32_t shard)
 }
 
 Status PgResultStore::DeleteFleet(std::string_view fleet) {
-  if (auto s = ValidateFleet(fleet); !s.ok()) return s;
+  if (auto s = sources::lease::ValidateFleet(fleet); !s.ok()) return s;
   std::lock_guard lock(mu_);
   auto a = db_->Exec(
       "WITH a AS (DELETE FROM shard_fences WHERE fleet = $1) "
@@ -110,4 +116,4 @@ Status PgResultStore::DeleteFleet(std::string_view fleet) {
   return Ok{};
 }
 
-}  // namespace agentfleet::sources::lease
+}  // namespace agentfleet::agent::results
