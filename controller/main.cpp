@@ -21,22 +21,15 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  using agentfleet::app::ParseResult;
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  ParseResult parsed = agentfleet::app::ParseOptions(args);
-  switch (parsed.kind) {
-    case ParseResult::Kind::kHelp:
-      std::cout << agentfleet::app::Usage(argv[0]);
-      return 0;
-    case ParseResult::Kind::kVersion:
-      std::cout << "agentfleet-controller " << agentfleet::app::Version() << "\n";
-      return 0;
-    case ParseResult::Kind::kError:
-      std::cerr << "agentfleet-controller: " << parsed.error << "\n"
-                << "Run '" << argv[0] << " --help' for the list of flags.\n";
-      return 2;
-    case ParseResult::Kind::kRun:
-      break;
+  auto parsed = agentfleet::app::ParseOptions(args);
+  if (auto code =
+          agentfleet::ExitCodeForFlags(parsed,
+                                       {.name = "agentfleet-controller",
+                                        .invoked_as = argv[0],
+                                        .version = agentfleet::app::Version()},
+                                       agentfleet::app::Usage(argv[0]), std::cout, std::cerr)) {
+    return *code;
   }
   // Few malloc arenas: the cache is long-lived and per-thread arenas would
   // each keep their own high-water mark of freed transfer buffers.

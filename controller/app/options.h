@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "controller/base/flags.h"
+
 namespace agentfleet::app {
 
 // The command-line options of agentfleet-controller, named as kubebuilder-made
@@ -21,15 +23,9 @@ struct Options {
   std::string log_level = "info";
 };
 
-struct ParseResult {
-  enum class Kind { kRun, kHelp, kVersion, kError };
-  Kind kind = Kind::kRun;
-  Options options;
-  std::string error;  // set when kind == kError; names the flag and the problem
-};
+using ParseResult = ParsedFlags<Options>;
 
-// Parses argv (without the program name). Accepts --flag=value and --flag value;
-// a boolean flag alone means true.
+// Parses argv (without the program name), in the grammar of controller/base/flags.h.
 ParseResult ParseOptions(std::span<const std::string_view> args);
 
 // The --help text: every flag with its default and meaning.

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "controller/base/flags.h"
+
 namespace agentfleet::agent {
 
 struct AgentOptions {
@@ -49,23 +51,15 @@ struct AgentOptions {
   std::string log_level = "info";
 };
 
-struct AgentParseResult {
-  enum class Kind { kRun, kHelp, kVersion, kError };
-  Kind kind = Kind::kRun;
-  AgentOptions options;
-  std::string error;  // kError: names the flag (or variable) and the problem
-};
+using AgentParseResult = ParsedFlags<AgentOptions>;
 
-// Parses argv (without the program name) over the environment `env`. Accepts
-// --flag=value and --flag value; a boolean flag alone means true. Checks that
-// the required settings are present and that exactly one assignment source is
-// chosen. Secrets (store passwords) come only from the environment and are not
-// flags, so that they never show in a process listing.
+// Parses argv (without the program name) over the environment `env`, in the
+// grammar of controller/base/flags.h. Checks that the required settings are
+// present and that exactly one assignment source is chosen. Secrets (store
+// passwords) come only from the environment and are not flags, so that they
+// never show in a process listing.
 AgentParseResult ParseAgentOptions(std::span<const std::string_view> args,
                                    const std::map<std::string, std::string>& env);
-
-// "15s", "500ms", "2m", "1h" → milliseconds; nullopt-like error text in `error`.
-bool ParseDuration(std::string_view text, std::chrono::milliseconds& out, std::string& error);
 
 // The --help text: every flag, its environment variable, default and meaning.
 std::string AgentUsage(std::string_view program);

@@ -178,20 +178,11 @@ int Run(const agent::AgentOptions& o) {
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
   auto parsed = agentfleet::agent::ParseAgentOptions(args, agentfleet::kube::ProcessEnvironment());
-  using Kind = agentfleet::agent::AgentParseResult::Kind;
-  switch (parsed.kind) {
-    case Kind::kHelp:
-      std::cout << agentfleet::agent::AgentUsage(argv[0]);
-      return 0;
-    case Kind::kVersion:
-      std::cout << "pricing-agent " << agentfleet::app::Version() << "\n";
-      return 0;
-    case Kind::kError:
-      std::cerr << "pricing-agent: " << parsed.error << "\n"
-                << "Run '" << argv[0] << " --help' for the list of flags.\n";
-      return 2;
-    case Kind::kRun:
-      break;
+  if (auto code = agentfleet::ExitCodeForFlags(
+          parsed,
+          {.name = "pricing-agent", .invoked_as = argv[0], .version = agentfleet::app::Version()},
+          agentfleet::agent::AgentUsage(argv[0]), std::cout, std::cerr)) {
+    return *code;
   }
   struct sigaction sa {};
   sa.sa_handler = OnSignal;

@@ -5,10 +5,7 @@
 // is deleted, stops being Ready or is replaced. An agent that exits while its
 // pod should run is restarted, as restartPolicy Always would. Used by the
 // end-to-end tests and by `make demo`; wiring only, the rules are in
-// pod_agents.cpp.
-//
-//   agent-kubelet --namespace NS --selector SEL --log-dir DIR [--kubeconfig F]
-//                 [--agent BIN] [--poll-ms N] [-- AGENT-FLAGS...]
+// pod_agents.cpp, the flags in kubelet_options.cpp.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -18,10 +15,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -30,6 +27,7 @@
 #include "controller/kube/rest/resource.h"
 #include "controller/obs/log.h"
 #include "examples/agent/api_client.h"
+#include "tools/agent-kubelet/kubelet_options.h"
 #include "tools/agent-kubelet/pod_agents.h"
 
 extern char** environ;
@@ -39,17 +37,12 @@ namespace {
 using namespace agentfleet;  // NOLINT: a main file
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
+using tools::agent_kubelet::KubeletOptions;
 
 std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) {
   g_stop.store(true);
 }
-
-struct Options {
-  std::string kubeconfig, namespace_name, selector, log_dir, agent;
-  int poll_ms = 200;
-  std::vector<std::string> agent_args;
-};
 
 struct Agent {
   pid_t pid = -1;
@@ -66,53 +59,7 @@ std::string SelfDir() {
   return path.substr(0, path.rfind('/'));
 }
 
-bool Parse(int argc, char** argv, Options& o, std::string& error) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--") {
-      for (++i; i < argc; ++i) o.agent_args.emplace_back(argv[i]);
-      break;
-    }
-    auto value = [&](std::string& out) {
-      if (i + 1 >= argc) {
-        error = a + " needs a value";
-        return false;
-      }
-      out = argv[++i];
-      return true;
-    };
-    std::string poll;
-    if (a == "--kubeconfig") {
-      if (!value(o.kubeconfig)) return false;
-    } else if (a == "--namespace") {
-      if (!value(o.namespace_name)) return false;
-    } else if (a == "--selector") {
-      if (!value(o.selector)) return false;
-    } else if (a == "--log-dir") {
-      if (!value(o.log_dir)) return false;
-    } else if (a == "--agent") {
-      if (!value(o.agent)) return false;
-    } else if (a == "--poll-ms") {
-      if (!value(poll)) return false;
-      o.poll_ms = std::atoi(poll.c_str());
-      if (o.poll_ms < 10) {
-        error = "--poll-ms must be at least 10";
-        return false;
-      }
-    } else {
-      error = "unknown argument " + a;
-      return false;
-    }
-  }
-  if (o.namespace_name.empty() || o.selector.empty() || o.log_dir.empty()) {
-    error = "--namespace, --selector and --log-dir are required";
-    return false;
-  }
-  if (o.agent.empty()) o.agent = SelfDir() + "/pricing-agent";
-  return true;
-}
-
-pid_t Spawn(const Options& o, const tools::agent_kubelet::AgentSpec& spec) {
+pid_t Spawn(const KubeletOptions& o, const tools::agent_kubelet::AgentSpec& spec) {
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
     std::string kv = *e;
@@ -147,7 +94,7 @@ pid_t Spawn(const Options& o, const tools::agent_kubelet::AgentSpec& spec) {
   return pid;
 }
 
-int Run(const Options& o) {
+int Run(const KubeletOptions& o) {
   obs::Logger log;
   auto client = agent::ConnectToApi(o.kubeconfig, "agent-kubelet", log);
   if (!client.ok()) {
@@ -263,19 +210,19 @@ int Run(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  Options o;
-  std::string error;
-  if (!Parse(argc, argv, o, error)) {
-    std::cerr << "agent-kubelet: " << error << "\n"
-              << "usage: agent-kubelet --namespace NS --selector SEL --log-dir DIR "
-                 "[--kubeconfig F] [--agent BIN] [--poll-ms N] [-- AGENT-FLAGS...]\n";
-    return 2;
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  auto parsed = tools::agent_kubelet::ParseKubeletOptions(args);
+  if (auto code =
+          ExitCodeForFlags(parsed, {.name = "agent-kubelet", .invoked_as = argv[0]},
+                           tools::agent_kubelet::KubeletUsage(argv[0]), std::cout, std::cerr)) {
+    return *code;
   }
+  if (parsed.options.agent.empty()) parsed.options.agent = SelfDir() + "/pricing-agent";
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
-  return Run(o);
+  return Run(parsed.options);
 }

@@ -1,0 +1,44 @@
+#include "tools/agent-kubelet/kubelet_options.h"
+
+namespace agentfleet::tools::agent_kubelet {
+namespace {
+
+FlagSet Flags(KubeletOptions& o) {
+  FlagSet set({.summary =
+                   "Runs one pricing-agent process for every Ready pod that matches --selector, "
+                   "with\nthe environment the pod's first container declares: the kubelet's "
+                   "part for pods\non kwok's fake nodes, which run no containers (the "
+                   "end-to-end tests, make demo).\nThe flags after -- go to every agent."});
+  set.String({.name = "kubeconfig",
+              .help = "Path to a kubeconfig. Empty: $KUBECONFIG, then the in-cluster "
+                      "configuration."},
+             &o.kubeconfig);
+  set.String({.name = "namespace", .help = "Namespace of the pods. Required.", .required = true},
+             &o.namespace_name, NonEmpty);
+  set.String(
+      {.name = "selector", .help = "Label selector of the pods. Required.", .required = true},
+      &o.selector, NonEmpty);
+  set.String({.name = "log-dir",
+              .help = "Directory of the agents' logs, <pod>.log each. Required.",
+              .required = true},
+             &o.log_dir, NonEmpty);
+  set.String(
+      {.name = "agent", .help = "The pricing-agent binary. Empty: the one next to agent-kubelet."},
+      &o.agent);
+  set.Int({.name = "poll-ms", .help = "How often the pods are listed, in milliseconds."},
+          &o.poll_ms, 10);
+  set.Rest(&o.agent_args, "AGENT-FLAGS");
+  return set;
+}
+
+}  // namespace
+
+KubeletParseResult ParseKubeletOptions(std::span<const std::string_view> args) {
+  return ParseFlags(Flags, args);
+}
+
+std::string KubeletUsage(std::string_view program) {
+  return FlagUsage(Flags, program);
+}
+
+}  // namespace agentfleet::tools::agent_kubelet
