@@ -41,23 +41,30 @@ void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, Ac
   }
 }
 
+// The mark carries the time a pod started retiring, so that its drain timeout
+// runs from then across passes and operator restarts. Ended pods get it too:
+// the planner counts them retiring already and never asks for the mark.
 void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
+                  const std::vector<std::string>& newly_ended,
                   const std::set<std::string>& removing, ActOutcome& out) {
+  std::vector<std::pair<std::string, std::string>> marks;  // pod, why
+  for (const auto& r : plan.retire) marks.emplace_back(r.pod, r.stuck ? "stuck" : "scale-down");
+  for (const auto& name : newly_ended) marks.emplace_back(name, "ended");
   const std::string now = kube::FormatTime(ctx.seen.wall_now);
-  for (const auto& r : plan.retire) {
-    const kube::PodRecord* pod = Cached(ctx, r.pod);
-    if (removing.count(r.pod) > 0 || !pod || pod->meta.Annotation(api::kRetiringAnnotation) ||
-        ctx.expectations.Marked(r.pod)) {
+  for (const auto& [name, why] : marks) {
+    const kube::PodRecord* pod = Cached(ctx, name);
+    if (removing.count(name) > 0 || !pod || pod->meta.Annotation(api::kRetiringAnnotation) ||
+        ctx.expectations.Marked(name)) {
       continue;
     }
-    auto p = ctx.client.Patch(kube::resources::kPods, ctx.fleet.meta.namespace_name, r.pod,
+    auto p = ctx.client.Patch(kube::resources::kPods, ctx.fleet.meta.namespace_name, name,
                               kube::PatchType::kJsonMerge, RetiringPatch(now),
                               {.field_manager = std::string(api::kFieldManager)});
     if (p) {
-      ctx.expectations.MarkedRetiring(r.pod, pod->meta.resource_version);
-      ctx.log.Info("pod retiring", {{"pod", r.pod}, {"stuck", r.stuck}});
+      ctx.expectations.MarkedRetiring(name, pod->meta.resource_version);
+      ctx.log.Info("pod retiring", {{"pod", name}, {"why", why}});
     } else if (p.error().code != ErrorCode::kNotFound) {
-      out.errors.push_back("marking pod " + r.pod + " retiring: " + p.error().message);
+      out.errors.push_back("marking pod " + name + " retiring: " + p.error().message);
     }
   }
 }
@@ -159,7 +166,7 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
   CreatePods(ctx, plan.create, out);
   std::set<std::string> removing;
   for (const auto& d : plan.remove) removing.insert(d.pod);
-  MarkRetiring(ctx, plan, removing, out);
+  MarkRetiring(ctx, plan, newly_ended, removing, out);
   AssignShards(ctx, plan, removing, out);
   DeleteDrained(ctx, plan, out);
   RecordEvents(ctx, plan, newly_ended);

@@ -112,6 +112,31 @@ TEST_F(ReconcilerDrainTest, AnEndedPodIsReportedRetiredAndReplaced) {
   EXPECT_EQ(Pods().count("pricing-1"), 0u);  // no lease held: deleted
 }
 
+// An ended pod whose leases cannot be checked (the lease table is down) is
+// let go after the drain timeout, counted from when it was first seen ended:
+// the mark keeps that time across passes, and the event is recorded once.
+TEST_F(ReconcilerDrainTest, AnEndedPodIsMarkedOnceAndItsDrainTimeoutRuns) {
+  Converge(2, 8, /*drain_timeout=*/30);
+  SetPhase("pricing-1", "Failed");
+  sources_.leases().FailSnapshots(MakeError(ErrorCode::kUnavailable, "down"));
+  Pass();
+  EXPECT_TRUE(Pods()["pricing-1"]["metadata"]["annotations"].contains("agentfleet.io/retiring"));
+  for (int i = 0; i < 5; ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    Pass();
+  }
+  EXPECT_EQ(Pods().count("pricing-1"), 1u);
+  clock_.Advance(std::chrono::seconds(10));
+  Pass();
+  EXPECT_EQ(Pods().count("pricing-1"), 0u);
+  events_->Flush();
+  for (const Json& e : client_.PeekAll(kube::resources::kEvents)) {
+    if (e.value("reason", "") != "PodEnded") continue;
+    EXPECT_FALSE(e.contains("series")) << e.dump();
+  }
+  EXPECT_TRUE(HasEvent("PodEnded"));
+}
+
 TEST_F(ReconcilerDrainTest, ATerminatingPodIsReplacedAtOnce) {
   Converge(2, 8);
   auto p = *client_.Peek(kube::resources::kPods, kNs, "pricing-1");
