@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "controller/app/version.h"
+#include "controller/base/stop_signals.h"
 #include "controller/kube/config/rest_config.h"
 #include "controller/obs/http_server.h"
 #include "controller/obs/log.h"
@@ -25,11 +26,6 @@
 namespace {
 
 using namespace agentfleet;  // NOLINT: a main file
-
-std::atomic<bool> g_stop{false};
-extern "C" void OnSignal(int) {
-  g_stop.store(true);
-}
 
 // Unique per process incarnation: a restarted agent must not pass for its
 // predecessor (docs/protocol.md §3, acquire by the same holder).
@@ -158,7 +154,7 @@ int Run(const agent::AgentOptions& o) {
   log.Info("pricing-agent started", {{"pod", o.pod_name}, {"shards", o.shards}});
   loop.Step(std::chrono::steady_clock::now());
   worker.Start();
-  while (!g_stop.load()) {
+  while (!StopRequested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     loop.Step(std::chrono::steady_clock::now());
   }
@@ -184,11 +180,6 @@ int main(int argc, char** argv) {
           agentfleet::agent::AgentUsage(argv[0]), std::cout, std::cerr)) {
     return *code;
   }
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InstallStopSignals();
   return Run(parsed.options);
 }

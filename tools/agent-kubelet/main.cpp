@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "controller/base/base64.h"
+#include "controller/base/stop_signals.h"
 #include "controller/kube/rest/client.h"
 #include "controller/kube/rest/resource.h"
 #include "controller/obs/log.h"
@@ -38,11 +39,6 @@ using namespace agentfleet;  // NOLINT: a main file
 using Clock = std::chrono::steady_clock;
 using Json = nlohmann::json;
 using tools::agent_kubelet::KubeletOptions;
-
-std::atomic<bool> g_stop{false};
-extern "C" void OnSignal(int) {
-  g_stop.store(true);
-}
 
 struct Agent {
   pid_t pid = -1;
@@ -129,7 +125,7 @@ int Run(const KubeletOptions& o) {
   };
 
   log.Info("agent-kubelet started", {{"namespace", o.namespace_name}, {"selector", o.selector}});
-  while (!g_stop.load()) {
+  while (!StopRequested()) {
     reap();
     auto list =
         (*client)->List(kube::resources::kPods, o.namespace_name, {.label_selector = o.selector});
@@ -218,11 +214,6 @@ int main(int argc, char** argv) {
     return *code;
   }
   if (parsed.options.agent.empty()) parsed.options.agent = SelfDir() + "/pricing-agent";
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGTERM, &sa, nullptr);
-  sigaction(SIGINT, &sa, nullptr);
-  signal(SIGPIPE, SIG_IGN);
+  InstallStopSignals();
   return Run(parsed.options);
 }

@@ -57,6 +57,64 @@ Result<sources::redis::Options> RedisServer(const std::string& url,
 
 }  // namespace
 
+namespace {
+
+Result<sources::queue::QueueSourceConfig> SqsConfigFor(const api::SqsQueue& q,
+                                                       const SecretLookup& secrets) {
+  sources::queue::SqsConfig c;
+  c.queue_url = q.queue_url;
+  c.queue_name = q.queue_name;
+  c.region = q.region;
+  c.endpoint = q.endpoint;
+  c.scale_on_in_flight = q.scale_on_in_flight;
+  c.scale_on_delayed = q.scale_on_delayed;
+  if (const auto& ref = q.credentials_secret_ref) {
+    const std::string field = "spec.queue.sqs.credentialsSecretRef";
+    auto id = Lookup(secrets, {ref->name, ref->access_key_id_key}, field);
+    if (!id) return id.error();
+    auto key = Lookup(secrets, {ref->name, ref->secret_access_key_key}, field);
+    if (!key) return key.error();
+    c.credentials.access_key_id = std::move(*id);
+    c.credentials.secret_access_key = std::move(*key);
+    if (!ref->session_token_key.empty()) {
+      auto token = Lookup(secrets, {ref->name, ref->session_token_key}, field);
+      if (!token) return token.error();
+      c.credentials.session_token = std::move(*token);
+    }
+    return sources::queue::QueueSourceConfig(std::move(c));
+  }
+  auto env = sources::queue::AwsEnvironmentFromEnv();
+  if (!env) {
+    return MakeError(env.error().code,
+                     "spec.queue.sqs: no credentialsSecretRef and the operator has no AWS "
+                     "credentials: " +
+                         env.error().message);
+  }
+  c.credentials = env->credentials;
+  if (c.region.empty()) c.region = env->region;
+  return sources::queue::QueueSourceConfig(std::move(c));
+}
+
+Result<sources::queue::QueueSourceConfig> RabbitMqConfigFor(const api::RabbitMqQueue& q,
+                                                            const SecretLookup& secrets) {
+  sources::queue::RabbitMqConfig c;
+  c.endpoint = q.management_url;
+  c.vhost = q.vhost;
+  c.queue = q.queue;
+  c.include_unacked = q.include_unacked;
+  if (const auto& ref = q.credentials_secret_ref) {
+    const std::string field = "spec.queue.rabbitmq.credentialsSecretRef";
+    auto user = Lookup(secrets, {ref->name, ref->username_key}, field);
+    if (!user) return user.error();
+    auto pass = Lookup(secrets, {ref->name, ref->password_key}, field);
+    if (!pass) return pass.error();
+    c.credentials = {std::move(*user), std::move(*pass)};
+  }
+  return sources::queue::QueueSourceConfig(std::move(c));
+}
+
+}  // namespace
+
 Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
                                                          const SecretLookup& secrets,
                                                          const CaFileWriter& ca_files) {
@@ -74,55 +132,8 @@ Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& s
     return sources::queue::QueueSourceConfig(
         sources::queue::RedisListConfig{std::move(*server), q->key});
   }
-  if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) {
-    sources::queue::SqsConfig c;
-    c.queue_url = q->queue_url;
-    c.queue_name = q->queue_name;
-    c.region = q->region;
-    c.endpoint = q->endpoint;
-    c.scale_on_in_flight = q->scale_on_in_flight;
-    c.scale_on_delayed = q->scale_on_delayed;
-    if (const auto& ref = q->credentials_secret_ref) {
-      const std::string field = "spec.queue.sqs.credentialsSecretRef";
-      auto id = Lookup(secrets, {ref->name, ref->access_key_id_key}, field);
-      if (!id) return id.error();
-      auto key = Lookup(secrets, {ref->name, ref->secret_access_key_key}, field);
-      if (!key) return key.error();
-      c.credentials.access_key_id = std::move(*id);
-      c.credentials.secret_access_key = std::move(*key);
-      if (!ref->session_token_key.empty()) {
-        auto token = Lookup(secrets, {ref->name, ref->session_token_key}, field);
-        if (!token) return token.error();
-        c.credentials.session_token = std::move(*token);
-      }
-    } else {
-      auto env = sources::queue::AwsEnvironmentFromEnv();
-      if (!env) {
-        return MakeError(env.error().code,
-                         "spec.queue.sqs: no credentialsSecretRef and the operator has no AWS "
-                         "credentials: " +
-                             env.error().message);
-      }
-      c.credentials = env->credentials;
-      if (c.region.empty()) c.region = env->region;
-    }
-    return sources::queue::QueueSourceConfig(std::move(c));
-  }
-  const auto& q = std::get<api::RabbitMqQueue>(spec.queue);
-  sources::queue::RabbitMqConfig c;
-  c.endpoint = q.management_url;
-  c.vhost = q.vhost;
-  c.queue = q.queue;
-  c.include_unacked = q.include_unacked;
-  if (const auto& ref = q.credentials_secret_ref) {
-    const std::string field = "spec.queue.rabbitmq.credentialsSecretRef";
-    auto user = Lookup(secrets, {ref->name, ref->username_key}, field);
-    if (!user) return user.error();
-    auto pass = Lookup(secrets, {ref->name, ref->password_key}, field);
-    if (!pass) return pass.error();
-    c.credentials = {std::move(*user), std::move(*pass)};
-  }
-  return sources::queue::QueueSourceConfig(std::move(c));
+  if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) return SqsConfigFor(*q, secrets);
+  return RabbitMqConfigFor(std::get<api::RabbitMqQueue>(spec.queue), secrets);
 }
 
 Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,

@@ -1,7 +1,9 @@
 #pragma once
 
-// How the reconciler reaches a fleet's queue and lease table: behind an
-// interface, so that tests can count or inject the real Redis-backed ones.
+// How the reconciler opens a fleet's queue source and lease store: behind an
+// interface, so that the unit tier puts a fake queue and an in-memory lease
+// store there (tests/support/fake_sources.h) while production and the
+// integration tests open the real ones.
 
 #include <memory>
 
