@@ -2,9 +2,28 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/fleet_keys.h"
-#include "controller/fleet/reconciler/plan_input.h"
 
 namespace agentfleet::fleet::reconciler {
+
+planner::SourceFault ToSourceFault(const Error& error, bool opened) {
+  planner::SourceFault fault{planner::FaultKind::kUnreadable, error.message};
+  if (opened) return fault;
+  switch (error.code) {
+    case ErrorCode::kNotFound:
+      fault.kind = planner::FaultKind::kNotFound;
+      break;
+    case ErrorCode::kInvalidArgument:
+      fault.kind = planner::FaultKind::kInvalidConfiguration;
+      break;
+    case ErrorCode::kUnauthorized:
+    case ErrorCode::kForbidden:
+      fault.kind = planner::FaultKind::kAccessDenied;
+      break;
+    default:
+      fault.kind = planner::FaultKind::kUnavailable;
+  }
+  return fault;
+}
 
 Observation Observe(const std::string& key, const api::Fleet& fleet,
                     const kube::Store<kube::PodRecord>& pods, const FleetSources& sources,

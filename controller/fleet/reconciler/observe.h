@@ -28,6 +28,10 @@ struct Observation {
   std::optional<planner::SourceFault> lease_fault;  // set exactly when leases is not
 };
 
+// A source's error in the planner's words. `opened`: the source was opened and
+// a read failed (else opening it failed).
+planner::SourceFault ToSourceFault(const Error& error, bool opened);
+
 // Reads the fleet `key`'s pods from `pods` (by the fleet index), the queue
 // depth and the lease table from `sources` (already refreshed).
 Observation Observe(const std::string& key, const api::Fleet& fleet,

@@ -92,26 +92,6 @@ int64_t AssignmentGeneration(const kube::PodRecord& pod) {
   return g ? *g : 0;
 }
 
-planner::SourceFault ToSourceFault(const Error& error, bool opened) {
-  planner::SourceFault fault{planner::FaultKind::kUnreadable, error.message};
-  if (opened) return fault;
-  switch (error.code) {
-    case ErrorCode::kNotFound:
-      fault.kind = planner::FaultKind::kNotFound;
-      break;
-    case ErrorCode::kInvalidArgument:
-      fault.kind = planner::FaultKind::kInvalidConfiguration;
-      break;
-    case ErrorCode::kUnauthorized:
-    case ErrorCode::kForbidden:
-      fault.kind = planner::FaultKind::kAccessDenied;
-      break;
-    default:
-      fault.kind = planner::FaultKind::kUnavailable;
-  }
-  return fault;
-}
-
 int32_t CurrentReplicas(std::optional<int32_t> last_desired, const api::Fleet& fleet,
                         int32_t present) {
   if (last_desired) return *last_desired;

@@ -35,10 +35,6 @@ std::string_view HolderPod(std::string_view holder);
 // The lease table at the store's own instant, holders mapped to their pods.
 std::vector<planner::LeaseView> ToLeaseViews(const sources::lease::LeaseSnapshot& snapshot);
 
-// A source's error in the planner's words. `opened`: the source was opened and
-// a read failed (else opening it failed).
-planner::SourceFault ToSourceFault(const Error& error, bool opened);
-
 // The replica count the autoscaler starts from: the last plan's; after a
 // restart, the desired count the stored status reports; for a fleet never
 // reconciled, the pods present (`present`, retiring ones not counted).
