@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   // Few malloc arenas: the cache is long-lived and per-thread arenas would
   // each keep their own high-water mark of freed transfer buffers.
   mallopt(M_ARENA_MAX, 2);
-  agentfleet::kube::ConfigureHttpThreads(4);
+  agentfleet::kube::rest::ConfigureHttpThreads(4);
 
   auto manager = agentfleet::app::Manager::Create(parsed.options);
   if (!manager) {

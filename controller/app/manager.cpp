@@ -35,7 +35,7 @@ class ManagerImpl final : public Manager {
   ManagerImpl(const Options& options, obs::Logger log) : options_(options), log_(std::move(log)) {}
 
   Status Init() {
-    auto cfg = kube::ResolveConfig(options_.kubeconfig, kube::ProcessEnvironment());
+    auto cfg = kube::config::ResolveConfig(options_.kubeconfig, kube::config::ProcessEnvironment());
     if (!cfg) return cfg.error();
     log_.Info("API server configuration", {{"source", cfg->source}, {"server", cfg->server}});
     if (!cfg->token.empty()) log_.AddSecret(cfg->token);
@@ -55,7 +55,7 @@ class ManagerImpl final : public Manager {
              .WithLabels({options_.leader_election_id});
     limiter_ = std::make_unique<kube::workqueue::TokenBucket>(
         options_.kube_api_qps, options_.kube_api_burst, RealClock::Instance());
-    kube::ClientOptions copts{
+    kube::rest::ClientOptions copts{
         .user_agent = "agentfleet-controller/" + std::string(Version()),
         .throttle = [this] { (void)limiter_->Wait(); },
         .on_response =
@@ -63,24 +63,25 @@ class ManagerImpl final : public Manager {
               requests.WithLabels({code == 0 ? "<error>" : std::to_string(code), method}).Inc();
               latency.WithLabels({method}).Observe(seconds);
             }};
-    auto client = kube::Client::Create(std::move(cfg).value(), copts);
+    auto client = kube::rest::Client::Create(std::move(cfg).value(), copts);
     if (!client) return client.error();
     client_ = std::move(client).value();
 
     // Agent pods carry the fleet label: the selector keeps every other pod of
     // the cluster out of the cache.
-    pods_ = std::make_unique<kube::Informer<kube::PodRecord>>(
-        *client_, kube::resources::kPods, kube::ToPodRecord,
-        kube::ReflectorOptions{.namespace_name = options_.namespace_scope,
-                               .label_selector = std::string(fleet::api::kFleetLabel),
-                               .on_error = ApiErrorLogger("pods")});
+    pods_ = std::make_unique<kube::informer::Informer<kube::informer::PodRecord>>(
+        *client_, kube::rest::resources::kPods, kube::informer::ToPodRecord,
+        kube::informer::ReflectorOptions{.namespace_name = options_.namespace_scope,
+                                         .label_selector = std::string(fleet::api::kFleetLabel),
+                                         .on_error = ApiErrorLogger("pods")});
     fleet::reconciler::AddFleetIndex(pods_->store());
-    fleets_ = std::make_unique<kube::Informer<fleet::reconciler::FleetRecord>>(
-        *client_, kube::resources::kPricingAgentFleets, fleet::reconciler::ToFleetRecord,
-        kube::ReflectorOptions{.namespace_name = options_.namespace_scope,
-                               .on_error = ApiErrorLogger("pricingagentfleets")});
-    events_ = std::make_unique<kube::EventRecorder>(
-        *client_, kube::RecorderOptions{.reporting_instance = kube::MakeLeaderIdentity()});
+    fleets_ = std::make_unique<kube::informer::Informer<fleet::reconciler::FleetRecord>>(
+        *client_, kube::rest::resources::kPricingAgentFleets, fleet::reconciler::ToFleetRecord,
+        kube::informer::ReflectorOptions{.namespace_name = options_.namespace_scope,
+                                         .on_error = ApiErrorLogger("pricingagentfleets")});
+    events_ = std::make_unique<kube::events::EventRecorder>(
+        *client_,
+        kube::events::RecorderOptions{.reporting_instance = kube::leader::MakeLeaderIdentity()});
     fleet_metrics_ = std::make_unique<fleet::reconciler::FleetMetrics>(registry_);
     reconciler_ = std::make_unique<fleet::reconciler::Reconciler>(
         *client_, fleets_->store(), pods_->store(), *events_, RealClock::Instance(), sources_,
@@ -94,7 +95,7 @@ class ManagerImpl final : public Manager {
           return reconciler_->Reconcile(req.key, req.log);
         });
     using FleetPtr = std::shared_ptr<const fleet::reconciler::FleetRecord>;
-    using PodPtr = std::shared_ptr<const kube::PodRecord>;
+    using PodPtr = std::shared_ptr<const kube::informer::PodRecord>;
     fleets_->AddHandlers(
         {.on_add = [this](const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); },
          .on_update = [this](const FleetPtr&,
@@ -129,34 +130,35 @@ class ManagerImpl final : public Manager {
       std::string ns = options_.leader_election_namespace.empty()
                            ? client_->config().namespace_name
                            : options_.leader_election_namespace;
-      kube::LeaderElectionConfig lec{.namespace_name = ns,
-                                     .name = options_.leader_election_id,
-                                     .identity = kube::MakeLeaderIdentity(),
-                                     .on_started_leading =
-                                         [this] {
-                                           leader_gauge_->Set(1);
-                                           log_.Info("became leader");
-                                           StartController();
-                                         },
-                                     .on_stopped_leading =
-                                         [this] {
-                                           leader_gauge_->Set(0);
-                                           log_.Info("stopped leading");
-                                         },
-                                     .on_new_leader =
-                                         [this](const std::string& id) {
-                                           log_.Info("leader", {{"identity", id}});
-                                         },
-                                     .on_error =
-                                         [warn = WarnOnNewError()](const Error& e) {
-                                           warn(
-                                               "leader election: the Lease cannot be read or "
-                                               "written",
-                                               e);
-                                         }};
+      kube::leader::LeaderElectionConfig lec{
+          .namespace_name = ns,
+          .name = options_.leader_election_id,
+          .identity = kube::leader::MakeLeaderIdentity(),
+          .on_started_leading =
+              [this] {
+                leader_gauge_->Set(1);
+                log_.Info("became leader");
+                StartController();
+              },
+          .on_stopped_leading =
+              [this] {
+                leader_gauge_->Set(0);
+                log_.Info("stopped leading");
+              },
+          .on_new_leader =
+              [this](const std::string& id) {
+                log_.Info("leader", {{"identity", id}});
+              },
+          .on_error =
+              [warn = WarnOnNewError()](const Error& e) {
+                warn(
+                    "leader election: the Lease cannot be read or "
+                    "written",
+                    e);
+              }};
       {
         std::lock_guard lock(mu_);
-        if (!stop_) elector_ = std::make_unique<kube::LeaderElector>(*client_, lec);
+        if (!stop_) elector_ = std::make_unique<kube::leader::LeaderElector>(*client_, lec);
       }
       if (elector_ && !elector_->Run()) {
         log_.Error("leadership lost; exiting so that a fresh process campaigns again");
@@ -270,17 +272,17 @@ class ManagerImpl final : public Manager {
   obs::HealthChecks checks_;
   obs::Gauge* leader_gauge_ = nullptr;
   std::unique_ptr<kube::workqueue::TokenBucket> limiter_;
-  std::unique_ptr<kube::Client> client_;
-  std::unique_ptr<kube::Informer<kube::PodRecord>> pods_;
-  std::unique_ptr<kube::Informer<fleet::reconciler::FleetRecord>> fleets_;
-  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<kube::rest::Client> client_;
+  std::unique_ptr<kube::informer::Informer<kube::informer::PodRecord>> pods_;
+  std::unique_ptr<kube::informer::Informer<fleet::reconciler::FleetRecord>> fleets_;
+  std::unique_ptr<kube::events::EventRecorder> events_;
   fleet::reconciler::DefaultSourceFactory sources_;
   std::unique_ptr<fleet::reconciler::FleetMetrics> fleet_metrics_;
   std::unique_ptr<fleet::reconciler::Reconciler> reconciler_;
   std::unique_ptr<kube::controller::Controller> controller_;
   std::jthread starter_;
   std::vector<std::unique_ptr<obs::HttpServer>> servers_;
-  std::unique_ptr<kube::LeaderElector> elector_;
+  std::unique_ptr<kube::leader::LeaderElector> elector_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

@@ -14,7 +14,8 @@
 namespace agentfleet::agent {
 
 // `kubeconfig` empty: $KUBECONFIG, then in-cluster. Errors say which step failed.
-Result<std::unique_ptr<kube::Client>> ConnectToApi(const std::string& kubeconfig,
-                                                   const std::string& user_agent, obs::Logger& log);
+Result<std::unique_ptr<kube::rest::Client>> ConnectToApi(const std::string& kubeconfig,
+                                                         const std::string& user_agent,
+                                                         obs::Logger& log);
 
 }  // namespace agentfleet::agent

@@ -84,8 +84,8 @@ void AssignmentFileWatcher::ReadOnce() {
   box_.Put(std::move(*parsed));
 }
 
-PodAssignmentWatcher::PodAssignmentWatcher(std::unique_ptr<kube::Client> client, std::string ns,
-                                           std::string name, uint32_t shard_count,
+PodAssignmentWatcher::PodAssignmentWatcher(std::unique_ptr<kube::rest::Client> client,
+                                           std::string ns, std::string name, uint32_t shard_count,
                                            AssignmentBox& box, AgentMetrics& metrics,
                                            obs::Logger log)
     : client_(std::move(client)),
@@ -93,11 +93,11 @@ PodAssignmentWatcher::PodAssignmentWatcher(std::unique_ptr<kube::Client> client,
       box_(box),
       metrics_(metrics),
       log_(std::move(log)) {
-  kube::ReflectorOptions options;
+  kube::informer::ReflectorOptions options;
   options.namespace_name = std::move(ns);
   options.field_selector = "metadata.name=" + name;
-  informer_ = std::make_unique<kube::Informer<kube::PodRecord>>(
-      *client_, kube::resources::kPods, kube::ToPodRecord, std::move(options));
+  informer_ = std::make_unique<kube::informer::Informer<kube::informer::PodRecord>>(
+      *client_, kube::rest::resources::kPods, kube::informer::ToPodRecord, std::move(options));
   informer_->AddHandlers({
       .on_add = [this](const auto& pod) { OnPod(*pod); },
       .on_update = [this](const auto&, const auto& pod) { OnPod(*pod); },
@@ -123,7 +123,7 @@ void PodAssignmentWatcher::Terminating() {
   box_.Put({.present = true, .generation = std::numeric_limits<int64_t>::max(), .shards = {}});
 }
 
-void PodAssignmentWatcher::OnPod(const kube::PodRecord& pod) {
+void PodAssignmentWatcher::OnPod(const kube::informer::PodRecord& pod) {
   // A Pod being deleted holds nothing: its shards' new owners should not
   // wait for the kubelet's SIGTERM (or the lease to expire).
   if (pod.meta.deleting) {

@@ -62,7 +62,7 @@ class AssignmentFileWatcher {
 // the Pod is being deleted (or gone) the assignment is empty for good.
 class PodAssignmentWatcher {
  public:
-  PodAssignmentWatcher(std::unique_ptr<kube::Client> client, std::string ns, std::string name,
+  PodAssignmentWatcher(std::unique_ptr<kube::rest::Client> client, std::string ns, std::string name,
                        uint32_t shard_count, AssignmentBox& box, AgentMetrics& metrics,
                        obs::Logger log);
   ~PodAssignmentWatcher();
@@ -70,15 +70,15 @@ class PodAssignmentWatcher {
   void Stop();
 
  private:
-  void OnPod(const kube::PodRecord& pod);
+  void OnPod(const kube::informer::PodRecord& pod);
   void Terminating();
 
-  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<kube::rest::Client> client_;
   uint32_t shard_count_;
   AssignmentBox& box_;
   AgentMetrics& metrics_;
   obs::Logger log_;
-  std::unique_ptr<kube::Informer<kube::PodRecord>> informer_;
+  std::unique_ptr<kube::informer::Informer<kube::informer::PodRecord>> informer_;
 };
 
 }  // namespace agentfleet::agent

@@ -173,7 +173,8 @@ int Run(const agent::AgentOptions& o) {
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  auto parsed = agentfleet::agent::ParseAgentOptions(args, agentfleet::kube::ProcessEnvironment());
+  auto parsed =
+      agentfleet::agent::ParseAgentOptions(args, agentfleet::kube::config::ProcessEnvironment());
   if (auto code = agentfleet::ExitCodeForFlags(
           parsed,
           {.name = "pricing-agent", .invoked_as = argv[0], .version = agentfleet::app::Version()},

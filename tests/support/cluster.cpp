@@ -15,18 +15,18 @@
 
 namespace agentfleet::testing {
 
-std::unique_ptr<kube::Client> ClusterClient(kube::ClientOptions options) {
+std::unique_ptr<kube::rest::Client> ClusterClient(kube::rest::ClientOptions options) {
   const char* path = std::getenv("KUBECONFIG");
   if (path == nullptr || *path == '\0') {
     std::cerr << "KUBECONFIG is not set: run this test through ctest (cluster fixture)\n";
     std::abort();
   }
-  auto cfg = kube::LoadKubeconfig(path);
+  auto cfg = kube::config::LoadKubeconfig(path);
   if (!cfg) {
     std::cerr << cfg.error().ToString() << "\n";
     std::abort();
   }
-  auto client = kube::Client::Create(std::move(cfg).value(), std::move(options));
+  auto client = kube::rest::Client::Create(std::move(cfg).value(), std::move(options));
   if (!client) {
     std::cerr << client.error().ToString() << "\n";
     std::abort();
@@ -34,12 +34,12 @@ std::unique_ptr<kube::Client> ClusterClient(kube::ClientOptions options) {
   return std::move(client).value();
 }
 
-ScopedNamespace::ScopedNamespace(kube::Client& client, const std::string& prefix)
+ScopedNamespace::ScopedNamespace(kube::rest::Client& client, const std::string& prefix)
     : client_(client) {
   std::random_device rd;
   name_ = prefix + "-" + std::to_string(rd() % 1000000);
   auto r = client_.Create(
-      kube::resources::kNamespaces, "",
+      kube::rest::resources::kNamespaces, "",
       {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name_}}}});
   if (!r) {
     std::cerr << "create namespace " << name_ << ": " << r.error().ToString() << "\n";
@@ -47,7 +47,7 @@ ScopedNamespace::ScopedNamespace(kube::Client& client, const std::string& prefix
   }
   // Pods are admitted only once the service-account controller has made the
   // namespace's "default" account, which takes longer after a control-plane restart.
-  kube::Resource sas{"", "v1", "serviceaccounts", true};
+  kube::rest::Resource sas{"", "v1", "serviceaccounts", true};
   for (int i = 0; i < 300; ++i) {
     if (client_.Get(sas, name_, "default").ok()) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -57,7 +57,7 @@ ScopedNamespace::ScopedNamespace(kube::Client& client, const std::string& prefix
 }
 
 ScopedNamespace::~ScopedNamespace() {
-  (void)client_.Delete(kube::resources::kNamespaces, "", name_, {});
+  (void)client_.Delete(kube::rest::resources::kNamespaces, "", name_, {});
 }
 
 int RunTool(const std::string& tool, const std::string& args, std::string* output) {

@@ -10,17 +10,17 @@ namespace agentfleet::testing {
 
 // A REST client for the fixture cluster named by $KUBECONFIG; aborts the test
 // binary with a clear message when there is none.
-std::unique_ptr<kube::Client> ClusterClient(kube::ClientOptions options = {});
+std::unique_ptr<kube::rest::Client> ClusterClient(kube::rest::ClientOptions options = {});
 
 // Creates a namespace with a unique name and deletes it when destroyed.
 class ScopedNamespace {
  public:
-  ScopedNamespace(kube::Client& client, const std::string& prefix);
+  ScopedNamespace(kube::rest::Client& client, const std::string& prefix);
   ~ScopedNamespace();
   const std::string& name() const { return name_; }
 
  private:
-  kube::Client& client_;
+  kube::rest::Client& client_;
   std::string name_;
 };
 

@@ -10,14 +10,15 @@
 namespace agentfleet::testing {
 namespace {
 
-using kube::Json;
+using kube::rest::Json;
 
 // Resources whose status is written only through /status.
-bool HasStatusSubresource(const kube::Resource& r) {
+bool HasStatusSubresource(const kube::rest::Resource& r) {
   return r.resource == "pods" || r.resource == "pricingagentfleets";
 }
 
-std::string Coordinates(const kube::Resource& r, const std::string& ns, const std::string& name) {
+std::string Coordinates(const kube::rest::Resource& r, const std::string& ns,
+                        const std::string& name) {
   return r.resource + " " + (ns.empty() ? "" : ns + "/") + name;
 }
 
@@ -25,10 +26,10 @@ Error StatusError(int code, const std::string& reason, const std::string& messag
                   const std::string& what) {
   Json body = {{"kind", "Status"}, {"apiVersion", "v1"}, {"status", "Failure"},
                {"reason", reason}, {"code", code},       {"message", message}};
-  return kube::ApiError(code, body.dump(), what);
+  return kube::rest::ApiError(code, body.dump(), what);
 }
 
-Error NotFound(const kube::Resource& r, const std::string& name, const std::string& what) {
+Error NotFound(const kube::rest::Resource& r, const std::string& name, const std::string& what) {
   return StatusError(404, "NotFound", r.resource + " \"" + name + "\" not found", what);
 }
 
@@ -155,10 +156,10 @@ struct FakeClient::Watcher {
   std::string label_selector, field_selector;
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<kube::WatchEvent> events;
+  std::deque<kube::rest::WatchEvent> events;
   bool cancelled = false;
 
-  void Push(kube::WatchEvent e) {
+  void Push(kube::rest::WatchEvent e) {
     {
       std::lock_guard lock(mu);
       events.push_back(std::move(e));
@@ -169,10 +170,11 @@ struct FakeClient::Watcher {
 
 namespace {
 
-class FakeWatch final : public kube::WatchStream {
+class FakeWatch final : public kube::rest::WatchStream {
  public:
   FakeWatch(std::shared_ptr<void> watcher_owner, std::mutex& mu, std::condition_variable& cv,
-            std::deque<kube::WatchEvent>& events, bool& cancelled, std::chrono::seconds timeout)
+            std::deque<kube::rest::WatchEvent>& events, bool& cancelled,
+            std::chrono::seconds timeout)
       : owner_(std::move(watcher_owner)),
         mu_(mu),
         cv_(cv),
@@ -181,13 +183,13 @@ class FakeWatch final : public kube::WatchStream {
         deadline_(std::chrono::steady_clock::now() + timeout) {}
   ~FakeWatch() override { Cancel(); }
 
-  Result<std::optional<kube::WatchEvent>> Next() override {
+  Result<std::optional<kube::rest::WatchEvent>> Next() override {
     std::unique_lock lock(mu_);
     cv_.wait_until(lock, deadline_, [&] { return cancelled_ || !events_.empty(); });
-    if (cancelled_ || events_.empty()) return std::optional<kube::WatchEvent>();
-    kube::WatchEvent e = std::move(events_.front());
+    if (cancelled_ || events_.empty()) return std::optional<kube::rest::WatchEvent>();
+    kube::rest::WatchEvent e = std::move(events_.front());
     events_.pop_front();
-    return std::optional<kube::WatchEvent>(std::move(e));
+    return std::optional<kube::rest::WatchEvent>(std::move(e));
   }
   void Cancel() override {
     {
@@ -201,14 +203,15 @@ class FakeWatch final : public kube::WatchStream {
   std::shared_ptr<void> owner_;
   std::mutex& mu_;
   std::condition_variable& cv_;
-  std::deque<kube::WatchEvent>& events_;
+  std::deque<kube::rest::WatchEvent>& events_;
   bool& cancelled_;
   std::chrono::steady_clock::time_point deadline_;
 };
 
 }  // namespace
 
-FakeClient::FakeClient(const Clock& clock) : kube::Client(kube::RestConfig{}), clock_(clock) {}
+FakeClient::FakeClient(const Clock& clock)
+    : kube::rest::Client(kube::config::RestConfig{}), clock_(clock) {}
 
 FakeClient::~FakeClient() {
   std::lock_guard lock(mu_);
@@ -219,7 +222,7 @@ FakeClient::~FakeClient() {
   }
 }
 
-FakeClient::Key FakeClient::KeyOf(const kube::Resource& r, const std::string& ns,
+FakeClient::Key FakeClient::KeyOf(const kube::rest::Resource& r, const std::string& ns,
                                   const std::string& name) {
   return r.group + "/" + r.resource + "/" + (r.namespaced ? ns : "") + "/" + name;
 }
@@ -294,18 +297,19 @@ std::optional<Error> FakeClient::Enter(const Call& call) {
   return std::nullopt;
 }
 
-Json FakeClient::Stamp(Json object, const kube::Resource& r, const std::string& ns) {
+Json FakeClient::Stamp(Json object, const kube::rest::Resource& r, const std::string& ns) {
   Json& meta = object["metadata"];
   if (r.namespaced) meta["namespace"] = ns;
   meta["uid"] = "uid-" + std::to_string(++uids_);
-  meta["creationTimestamp"] = kube::FormatTime(clock_.WallNow());
+  meta["creationTimestamp"] = kube::meta::FormatTime(clock_.WallNow());
   meta["generation"] = 1;
   meta["resourceVersion"] = NextVersion();
   if (object.value("apiVersion", "").empty()) object["apiVersion"] = r.ApiVersion();
   return object;
 }
 
-void FakeClient::Notify(const kube::Resource& r, const std::string& type, const Json& object) {
+void FakeClient::Notify(const kube::rest::Resource& r, const std::string& type,
+                        const Json& object) {
   const std::string ns = Meta(object).value("namespace", "");
   const std::string name = Meta(object).value("name", "");
   const Key key = KeyOf(r, ns, name);
@@ -318,7 +322,7 @@ void FakeClient::Notify(const kube::Resource& r, const std::string& type, const 
   }
 }
 
-void FakeClient::RemoveLocked(const kube::Resource& r, const Key& key) {
+void FakeClient::RemoveLocked(const kube::rest::Resource& r, const Key& key) {
   auto it = objects_.find(key);
   if (it == objects_.end()) return;
   Json gone = std::move(it->second);
@@ -328,8 +332,8 @@ void FakeClient::RemoveLocked(const kube::Resource& r, const Key& key) {
 }
 
 // Applies the server's rules to a write of `after` over `before` and stores it.
-Result<Json> FakeClient::Store(const kube::Resource& r, const std::string& ns, const Json& before,
-                               Json after, const std::string& subresource) {
+Result<Json> FakeClient::Store(const kube::rest::Resource& r, const std::string& ns,
+                               const Json& before, Json after, const std::string& subresource) {
   const std::string name = Meta(before).value("name", "");
   const std::string what = "WRITE " + Coordinates(r, ns, name);
   const std::string sent_rv = Meta(after).value("resourceVersion", "");
@@ -383,7 +387,7 @@ Result<Json> FakeClient::Store(const kube::Resource& r, const std::string& ns, c
   return after;
 }
 
-Result<Json> FakeClient::Get(const kube::Resource& r, const std::string& ns,
+Result<Json> FakeClient::Get(const kube::rest::Resource& r, const std::string& ns,
                              const std::string& name, const std::string& subresource) {
   if (auto e = Enter({Verb::kGet, r.resource, ns, name, subresource})) return *e;
   std::lock_guard lock(mu_);
@@ -392,21 +396,22 @@ Result<Json> FakeClient::Get(const kube::Resource& r, const std::string& ns,
   return it->second;
 }
 
-Result<kube::ListPage> FakeClient::List(const kube::Resource& r, const std::string& ns,
-                                        const kube::ListOptions& options) {
-  kube::ListPage page;
+Result<kube::rest::ListPage> FakeClient::List(const kube::rest::Resource& r, const std::string& ns,
+                                              const kube::rest::ListOptions& options) {
+  kube::rest::ListPage page;
   auto meta = ListEach(r, ns, options, [&](Json&& item) { page.items.push_back(std::move(item)); });
   if (!meta) return meta.error();
   page.resource_version = meta->resource_version;
   return page;
 }
 
-Result<kube::ListMeta> FakeClient::ListEach(const kube::Resource& r, const std::string& ns,
-                                            const kube::ListOptions& options,
-                                            const std::function<void(Json&& item)>& on_item) {
+Result<kube::rest::ListMeta> FakeClient::ListEach(const kube::rest::Resource& r,
+                                                  const std::string& ns,
+                                                  const kube::rest::ListOptions& options,
+                                                  const std::function<void(Json&& item)>& on_item) {
   if (auto e = Enter({Verb::kList, r.resource, ns, "", ""})) return *e;
   std::vector<Json> items;
-  kube::ListMeta meta;
+  kube::rest::ListMeta meta;
   {
     std::lock_guard lock(mu_);
     const std::string prefix = r.group + "/" + r.resource + "/" + (r.namespaced ? ns : "");
@@ -427,8 +432,8 @@ Result<kube::ListMeta> FakeClient::ListEach(const kube::Resource& r, const std::
   return meta;
 }
 
-Result<Json> FakeClient::Create(const kube::Resource& r, const std::string& ns, const Json& body,
-                                const kube::WriteOptions& options) {
+Result<Json> FakeClient::Create(const kube::rest::Resource& r, const std::string& ns,
+                                const Json& body, const kube::rest::WriteOptions& options) {
   std::string name = Meta(body).value("name", "");
   if (auto e = Enter({Verb::kCreate, r.resource, ns, name, options.subresource})) return *e;
   std::lock_guard lock(mu_);
@@ -467,8 +472,8 @@ Result<Json> FakeClient::Create(const kube::Resource& r, const std::string& ns, 
   return object;
 }
 
-Result<Json> FakeClient::Update(const kube::Resource& r, const std::string& ns, const Json& body,
-                                const kube::WriteOptions& options) {
+Result<Json> FakeClient::Update(const kube::rest::Resource& r, const std::string& ns,
+                                const Json& body, const kube::rest::WriteOptions& options) {
   const std::string name = Meta(body).value("name", "");
   if (auto e = Enter({Verb::kUpdate, r.resource, ns, name, options.subresource})) return *e;
   std::lock_guard lock(mu_);
@@ -478,9 +483,9 @@ Result<Json> FakeClient::Update(const kube::Resource& r, const std::string& ns, 
   return Store(r, ns, it->second, body, options.subresource);
 }
 
-Result<Json> FakeClient::Patch(const kube::Resource& r, const std::string& ns,
-                               const std::string& name, kube::PatchType type, const Json& patch,
-                               const kube::PatchOptions& options) {
+Result<Json> FakeClient::Patch(const kube::rest::Resource& r, const std::string& ns,
+                               const std::string& name, kube::rest::PatchType type,
+                               const Json& patch, const kube::rest::PatchOptions& options) {
   if (auto e = Enter({Verb::kPatch, r.resource, ns, name, options.subresource})) return *e;
   std::lock_guard lock(mu_);
   const std::string what = "PATCH " + Coordinates(r, ns, name);
@@ -490,7 +495,7 @@ Result<Json> FakeClient::Patch(const kube::Resource& r, const std::string& ns,
   // The version the patch was computed against: a merge patch naming one is
   // a precondition; a JSON patch may test or replace it.
   after["metadata"].erase("resourceVersion");
-  if (type == kube::PatchType::kJsonPatch) {
+  if (type == kube::rest::PatchType::kJsonPatch) {
     after["metadata"]["resourceVersion"] = Meta(it->second).value("resourceVersion", "");
     try {
       after = after.patch(patch);
@@ -505,8 +510,8 @@ Result<Json> FakeClient::Patch(const kube::Resource& r, const std::string& ns,
   return Store(r, ns, it->second, std::move(after), options.subresource);
 }
 
-Status FakeClient::Delete(const kube::Resource& r, const std::string& ns, const std::string& name,
-                          const kube::DeleteOptions& options) {
+Status FakeClient::Delete(const kube::rest::Resource& r, const std::string& ns,
+                          const std::string& name, const kube::rest::DeleteOptions& options) {
   if (auto e = Enter({Verb::kDelete, r.resource, ns, name, ""})) return *e;
   std::lock_guard lock(mu_);
   const std::string what = "DELETE " + Coordinates(r, ns, name);
@@ -536,7 +541,7 @@ Status FakeClient::Delete(const kube::Resource& r, const std::string& ns, const 
   }
   if (!meta.contains("deletionTimestamp")) {
     Json& object = it->second;
-    object["metadata"]["deletionTimestamp"] = kube::FormatTime(clock_.WallNow());
+    object["metadata"]["deletionTimestamp"] = kube::meta::FormatTime(clock_.WallNow());
     object["metadata"]["deletionGracePeriodSeconds"] = 0;
     object["metadata"]["resourceVersion"] = NextVersion();
     Notify(r, "MODIFIED", object);
@@ -544,9 +549,8 @@ Status FakeClient::Delete(const kube::Resource& r, const std::string& ns, const 
   return Ok{};
 }
 
-Result<std::unique_ptr<kube::WatchStream>> FakeClient::Watch(const kube::Resource& r,
-                                                             const std::string& ns,
-                                                             const kube::WatchOptions& options) {
+Result<std::unique_ptr<kube::rest::WatchStream>> FakeClient::Watch(
+    const kube::rest::Resource& r, const std::string& ns, const kube::rest::WatchOptions& options) {
   if (auto e = Enter({Verb::kWatch, r.resource, ns, "", ""})) return *e;
   auto w = std::make_shared<Watcher>();
   w->prefix = r.group + "/" + r.resource + "/" + (r.namespaced && !ns.empty() ? ns + "/" : "");
@@ -570,11 +574,11 @@ Result<std::unique_ptr<kube::WatchStream>> FakeClient::Watch(const kube::Resourc
     watchers_.push_back(w);
   }
   auto timeout = std::chrono::seconds(options.timeout_seconds > 0 ? options.timeout_seconds : 300);
-  return std::unique_ptr<kube::WatchStream>(
+  return std::unique_ptr<kube::rest::WatchStream>(
       std::make_unique<FakeWatch>(w, w->mu, w->cv, w->events, w->cancelled, timeout));
 }
 
-std::optional<Json> FakeClient::Peek(const kube::Resource& r, const std::string& ns,
+std::optional<Json> FakeClient::Peek(const kube::rest::Resource& r, const std::string& ns,
                                      const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = objects_.find(KeyOf(r, ns, name));
@@ -582,7 +586,7 @@ std::optional<Json> FakeClient::Peek(const kube::Resource& r, const std::string&
   return it->second;
 }
 
-std::vector<Json> FakeClient::PeekAll(const kube::Resource& r, const std::string& ns) const {
+std::vector<Json> FakeClient::PeekAll(const kube::rest::Resource& r, const std::string& ns) const {
   std::lock_guard lock(mu_);
   std::vector<Json> out;
   const std::string prefix = r.group + "/" + r.resource + "/" + (ns.empty() ? "" : ns + "/");
@@ -592,7 +596,7 @@ std::vector<Json> FakeClient::PeekAll(const kube::Resource& r, const std::string
   return out;
 }
 
-Json FakeClient::Put(const kube::Resource& r, const Json& object) {
+Json FakeClient::Put(const kube::rest::Resource& r, const Json& object) {
   std::lock_guard lock(mu_);
   const std::string ns = Meta(object).value("namespace", "");
   const std::string name = Meta(object).value("name", "");
@@ -618,7 +622,8 @@ Json FakeClient::Put(const kube::Resource& r, const Json& object) {
   return stored;
 }
 
-void FakeClient::Remove(const kube::Resource& r, const std::string& ns, const std::string& name) {
+void FakeClient::Remove(const kube::rest::Resource& r, const std::string& ns,
+                        const std::string& name) {
   std::lock_guard lock(mu_);
   RemoveLocked(r, KeyOf(r, ns, name));
 }

@@ -1,6 +1,6 @@
 #pragma once
 
-// An in-memory kube::Client for the unit tier, in the spirit of
+// An in-memory kube::rest::Client for the unit tier, in the spirit of
 // controller-runtime's pkg/client/fake: objects get a uid, a resourceVersion
 // from one counter, a generation that moves with the spec and a
 // creationTimestamp; an Update or a merge patch carrying a stale
@@ -8,7 +8,7 @@
 // preconditions and finalizers (deletionTimestamp first, removal once the last
 // finalizer goes); Pods and PricingAgentFleets have a status subresource (a
 // write to the object keeps the stored status, a write to /status changes
-// only the status). Errors are built by kube::ApiError from a Status body, so
+// only the status). Errors are built by kube::rest::ApiError from a Status body, so
 // callers see the codes, reasons and messages the real client produces.
 //
 // What it does not do: admission (schema, CEL, defaults), strategic merge
@@ -54,31 +54,36 @@ struct Call {
 // never copied); calls from several threads call it concurrently.
 using FaultRule = std::function<std::optional<Error>(const Call&)>;
 
-class FakeClient final : public kube::Client {
+class FakeClient final : public kube::rest::Client {
  public:
   // `clock` stamps creationTimestamp and deletionTimestamp; it must outlive
   // the client.
   explicit FakeClient(const Clock& clock = RealClock::Instance());
   ~FakeClient() override;
 
-  Result<kube::Json> Get(const kube::Resource& r, const std::string& ns, const std::string& name,
-                         const std::string& subresource = {}) override;
-  Result<kube::ListPage> List(const kube::Resource& r, const std::string& ns,
-                              const kube::ListOptions& options = {}) override;
-  Result<kube::ListMeta> ListEach(const kube::Resource& r, const std::string& ns,
-                                  const kube::ListOptions& options,
-                                  const std::function<void(kube::Json&& item)>& on_item) override;
-  Result<kube::Json> Create(const kube::Resource& r, const std::string& ns, const kube::Json& body,
-                            const kube::WriteOptions& options = {}) override;
-  Result<kube::Json> Update(const kube::Resource& r, const std::string& ns, const kube::Json& body,
-                            const kube::WriteOptions& options = {}) override;
-  Result<kube::Json> Patch(const kube::Resource& r, const std::string& ns, const std::string& name,
-                           kube::PatchType type, const kube::Json& patch,
-                           const kube::PatchOptions& options = {}) override;
-  Status Delete(const kube::Resource& r, const std::string& ns, const std::string& name,
-                const kube::DeleteOptions& options = {}) override;
-  Result<std::unique_ptr<kube::WatchStream>> Watch(const kube::Resource& r, const std::string& ns,
-                                                   const kube::WatchOptions& options) override;
+  Result<kube::rest::Json> Get(const kube::rest::Resource& r, const std::string& ns,
+                               const std::string& name,
+                               const std::string& subresource = {}) override;
+  Result<kube::rest::ListPage> List(const kube::rest::Resource& r, const std::string& ns,
+                                    const kube::rest::ListOptions& options = {}) override;
+  Result<kube::rest::ListMeta> ListEach(
+      const kube::rest::Resource& r, const std::string& ns, const kube::rest::ListOptions& options,
+      const std::function<void(kube::rest::Json&& item)>& on_item) override;
+  Result<kube::rest::Json> Create(const kube::rest::Resource& r, const std::string& ns,
+                                  const kube::rest::Json& body,
+                                  const kube::rest::WriteOptions& options = {}) override;
+  Result<kube::rest::Json> Update(const kube::rest::Resource& r, const std::string& ns,
+                                  const kube::rest::Json& body,
+                                  const kube::rest::WriteOptions& options = {}) override;
+  Result<kube::rest::Json> Patch(const kube::rest::Resource& r, const std::string& ns,
+                                 const std::string& name, kube::rest::PatchType type,
+                                 const kube::rest::Json& patch,
+                                 const kube::rest::PatchOptions& options = {}) override;
+  Status Delete(const kube::rest::Resource& r, const std::string& ns, const std::string& name,
+                const kube::rest::DeleteOptions& options = {}) override;
+  Result<std::unique_ptr<kube::rest::WatchStream>> Watch(
+      const kube::rest::Resource& r, const std::string& ns,
+      const kube::rest::WatchOptions& options) override;
 
   // Faults: every rule sees every call, in the order added; the first Error
   // returned fails the call. FailNext fails the next `times` calls of `verb`
@@ -97,32 +102,36 @@ class FakeClient final : public kube::Client {
   void ClearCalls();
 
   // Direct access for tests, bypassing faults and call records.
-  std::optional<kube::Json> Peek(const kube::Resource& r, const std::string& ns,
-                                 const std::string& name) const;
-  std::vector<kube::Json> PeekAll(const kube::Resource& r, const std::string& ns = {}) const;
+  std::optional<kube::rest::Json> Peek(const kube::rest::Resource& r, const std::string& ns,
+                                       const std::string& name) const;
+  std::vector<kube::rest::Json> PeekAll(const kube::rest::Resource& r,
+                                        const std::string& ns = {}) const;
   // Stores `object` as the server would after a create (uid, resourceVersion,
   // timestamps), keeping a given status; or replaces it with a new version.
-  kube::Json Put(const kube::Resource& r, const kube::Json& object);
+  kube::rest::Json Put(const kube::rest::Resource& r, const kube::rest::Json& object);
   // Removes the object at once, as if its finalizers were gone and the grace
   // period over.
-  void Remove(const kube::Resource& r, const std::string& ns, const std::string& name);
+  void Remove(const kube::rest::Resource& r, const std::string& ns, const std::string& name);
 
  private:
   struct Watcher;
   using Key = std::string;  // "<group>/<resource>/<ns>/<name>"
 
-  static Key KeyOf(const kube::Resource& r, const std::string& ns, const std::string& name);
+  static Key KeyOf(const kube::rest::Resource& r, const std::string& ns, const std::string& name);
   std::optional<Error> Enter(const Call& call);
-  kube::Json Stamp(kube::Json object, const kube::Resource& r, const std::string& ns);
-  Result<kube::Json> Store(const kube::Resource& r, const std::string& ns, const kube::Json& before,
-                           kube::Json after, const std::string& subresource);
-  void Notify(const kube::Resource& r, const std::string& type, const kube::Json& object);
-  void RemoveLocked(const kube::Resource& r, const Key& key);
+  kube::rest::Json Stamp(kube::rest::Json object, const kube::rest::Resource& r,
+                         const std::string& ns);
+  Result<kube::rest::Json> Store(const kube::rest::Resource& r, const std::string& ns,
+                                 const kube::rest::Json& before, kube::rest::Json after,
+                                 const std::string& subresource);
+  void Notify(const kube::rest::Resource& r, const std::string& type,
+              const kube::rest::Json& object);
+  void RemoveLocked(const kube::rest::Resource& r, const Key& key);
   std::string NextVersion();
 
   const Clock& clock_;
   mutable std::mutex mu_;
-  std::map<Key, kube::Json> objects_;
+  std::map<Key, kube::rest::Json> objects_;
   int64_t version_ = 100;
   int64_t uids_ = 0;
   std::vector<Call> calls_;
@@ -133,6 +142,6 @@ class FakeClient final : public kube::Client {
 
 // A selector as the API server reads ?labelSelector=: comma-separated
 // requirements `k`, `!k`, `k=v`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`.
-bool MatchesLabelSelector(const kube::Json& labels, const std::string& selector);
+bool MatchesLabelSelector(const kube::rest::Json& labels, const std::string& selector);
 
 }  // namespace agentfleet::testing

@@ -8,14 +8,15 @@
 
 namespace agentfleet::testing {
 
-Status InstallFleetCrd(kube::Client& client, const std::string& field_manager) {
+Status InstallFleetCrd(kube::rest::Client& client, const std::string& field_manager) {
   nlohmann::json crd = LoadYaml(SourcePath("crds/agentfleet.io_pricingagentfleets.yaml"));
-  auto applied = client.Patch(kube::resources::kCustomResourceDefinitions, "",
-                              std::string(fleet::api::kCrdName), kube::PatchType::kApply, crd,
+  auto applied = client.Patch(kube::rest::resources::kCustomResourceDefinitions, "",
+                              std::string(fleet::api::kCrdName), kube::rest::PatchType::kApply, crd,
                               {.field_manager = field_manager, .force = true});
   if (!applied) return applied.error();
-  if (!Eventually([&] { return client.List(kube::resources::kPricingAgentFleets, "default").ok(); },
-                  std::chrono::seconds(60))) {
+  if (!Eventually(
+          [&] { return client.List(kube::rest::resources::kPricingAgentFleets, "default").ok(); },
+          std::chrono::seconds(60))) {
     return MakeError(ErrorCode::kUnavailable, "the PricingAgentFleet API did not come up");
   }
   return Ok{};

@@ -13,7 +13,7 @@
 namespace agentfleet::testing {
 
 // Server-side applies crds/ and waits (up to 60 s) until fleets can be listed.
-Status InstallFleetCrd(kube::Client& client, const std::string& field_manager);
+Status InstallFleetCrd(kube::rest::Client& client, const std::string& field_manager);
 
 // An ACL user with every permission and `password` on the Redis at `port`;
 // the server's default user stays as other tests expect it. Shell exit code.

@@ -127,8 +127,8 @@ int Run(const KubeletOptions& o) {
   log.Info("agent-kubelet started", {{"namespace", o.namespace_name}, {"selector", o.selector}});
   while (!StopRequested()) {
     reap();
-    auto list =
-        (*client)->List(kube::resources::kPods, o.namespace_name, {.label_selector = o.selector});
+    auto list = (*client)->List(kube::rest::resources::kPods, o.namespace_name,
+                                {.label_selector = o.selector});
     if (!list.ok()) {
       log.Warn("listing pods failed", {{"error", list.error()}});
     } else {
@@ -157,7 +157,7 @@ int Run(const KubeletOptions& o) {
         const std::string ns = o.namespace_name;
         auto spec = tools::agent_kubelet::AgentSpecFor(
             *json, [&](const std::string& name, const std::string& key) -> Result<std::string> {
-              auto s = (*client)->Get(kube::resources::kSecrets, ns, name);
+              auto s = (*client)->Get(kube::rest::resources::kSecrets, ns, name);
               if (!s.ok())
                 return MakeError(s.error().code, "Secret " + name + ": " + s.error().message);
               const Json data = s->value("data", Json::object());

@@ -16,13 +16,13 @@ const Condition* FindCondition(const std::vector<Condition>& conditions, std::st
 bool SetCondition(std::vector<Condition>& conditions, Condition c, Clock::Wall now) {
   for (auto& existing : conditions) {
     if (existing.type != c.type) continue;
-    c.last_transition_time =
-        existing.status == c.status ? existing.last_transition_time : kube::TruncateToSeconds(now);
+    c.last_transition_time = existing.status == c.status ? existing.last_transition_time
+                                                         : kube::meta::TruncateToSeconds(now);
     if (existing == c) return false;
     existing = std::move(c);
     return true;
   }
-  c.last_transition_time = kube::TruncateToSeconds(now);
+  c.last_transition_time = kube::meta::TruncateToSeconds(now);
   conditions.push_back(std::move(c));
   return true;
 }

@@ -19,7 +19,7 @@ std::optional<Clock::Wall> Time(JsonReader& r, const Json& o, const std::string&
                                 std::string_view key, bool required = false) {
   auto text = r.String(o, path, key, 64, required);
   if (!text) return std::nullopt;
-  auto t = kube::ParseTime(*text);
+  auto t = kube::meta::ParseTime(*text);
   if (!t) {
     r.Fail(Join(path, key), t.error().message);
     return std::nullopt;
@@ -113,8 +113,8 @@ Result<Fleet> ParseFleet(const Json& object) {
     return MakeError(ErrorCode::kInvalidArgument, "PricingAgentFleet: not a JSON object");
   }
   Fleet fleet;
-  fleet.meta =
-      kube::ParseObjectMeta(object, {.annotation_prefixes = {std::string(kAnnotationPrefix)}});
+  fleet.meta = kube::meta::ParseObjectMeta(
+      object, {.annotation_prefixes = {std::string(kAnnotationPrefix)}});
   if (fleet.meta.name.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "metadata.name: Required value");
   }

@@ -11,7 +11,7 @@ Json ConditionToJson(const Condition& c) {
   return Json{{"type", c.type},
               {"status", ConditionStatusName(c.status)},
               {"observedGeneration", c.observed_generation},
-              {"lastTransitionTime", kube::FormatTime(c.last_transition_time)},
+              {"lastTransitionTime", kube::meta::FormatTime(c.last_transition_time)},
               {"reason", c.reason},
               {"message", c.message}};
 }
@@ -29,7 +29,7 @@ Json StatusToJson(const FleetStatus& s) {
              {"unowned", s.shards.unowned}}},
            {"conditions", Json::array()}};
   if (s.queue_depth) out["queueDepth"] = *s.queue_depth;
-  if (s.last_scale_time) out["lastScaleTime"] = kube::FormatTime(*s.last_scale_time);
+  if (s.last_scale_time) out["lastScaleTime"] = kube::meta::FormatTime(*s.last_scale_time);
   if (!s.selector.empty()) out["selector"] = s.selector;
   for (const auto& c : s.conditions) out["conditions"].push_back(ConditionToJson(c));
   return out;

@@ -228,7 +228,7 @@ struct FleetStatus {
 
 // A fleet as the API server returns it.
 struct Fleet {
-  kube::ObjectMeta meta;  // annotations: those under "agentfleet.io/" only
+  kube::meta::ObjectMeta meta;  // annotations: those under "agentfleet.io/" only
   FleetSpec spec;
   FleetStatus status;
 

@@ -12,13 +12,13 @@
 namespace agentfleet::fleet::reconciler {
 namespace {
 
-const kube::PodRecord* Cached(const ActContext& ctx, const std::string& pod) {
+const kube::informer::PodRecord* Cached(const ActContext& ctx, const std::string& pod) {
   auto it = ctx.seen.pods.find(pod);
   return it == ctx.seen.pods.end() ? nullptr : it->second.get();
 }
 
-kube::ObjectReference PodRef(const ActContext& ctx, const std::string& pod) {
-  const kube::PodRecord* p = Cached(ctx, pod);
+kube::events::ObjectReference PodRef(const ActContext& ctx, const std::string& pod) {
+  const kube::informer::PodRecord* p = Cached(ctx, pod);
   return {"v1", "Pod", ctx.fleet.meta.namespace_name, pod, p ? p->meta.uid : ""};
 }
 
@@ -29,8 +29,9 @@ void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, Ac
   const std::string& ns = ctx.fleet.meta.namespace_name;
   for (size_t next = 0, batch = 1; next < names.size(); batch *= 2) {
     for (const size_t end = std::min(next + batch, names.size()); next < end; ++next) {
-      auto r = ctx.client.Create(kube::resources::kPods, ns, BuildAgentPod(ctx.fleet, names[next]),
-                                 {.field_manager = std::string(api::kFieldManager)});
+      auto r =
+          ctx.client.Create(kube::rest::resources::kPods, ns, BuildAgentPod(ctx.fleet, names[next]),
+                            {.field_manager = std::string(api::kFieldManager)});
       if (!r && r.error().code != ErrorCode::kAlreadyExists) {
         out.errors.push_back("creating pod " + names[next] + ": " + r.error().message);
         return;
@@ -50,15 +51,15 @@ void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
   std::vector<std::pair<std::string, std::string>> marks;  // pod, why
   for (const auto& r : plan.retire) marks.emplace_back(r.pod, r.stuck ? "stuck" : "scale-down");
   for (const auto& name : newly_ended) marks.emplace_back(name, "ended");
-  const std::string now = kube::FormatTime(ctx.seen.wall_now);
+  const std::string now = kube::meta::FormatTime(ctx.seen.wall_now);
   for (const auto& [name, why] : marks) {
-    const kube::PodRecord* pod = Cached(ctx, name);
+    const kube::informer::PodRecord* pod = Cached(ctx, name);
     if (removing.count(name) > 0 || !pod || pod->meta.Annotation(api::kRetiringAnnotation) ||
         ctx.expectations.Marked(name)) {
       continue;
     }
-    auto p = ctx.client.Patch(kube::resources::kPods, ctx.fleet.meta.namespace_name, name,
-                              kube::PatchType::kJsonMerge, RetiringPatch(now),
+    auto p = ctx.client.Patch(kube::rest::resources::kPods, ctx.fleet.meta.namespace_name, name,
+                              kube::rest::PatchType::kJsonMerge, RetiringPatch(now),
                               {.field_manager = std::string(api::kFieldManager)});
     if (p) {
       ctx.expectations.MarkedRetiring(name, pod->meta.resource_version);
@@ -71,7 +72,7 @@ void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
 
 // The shards of `next` that `pod` did not own before: only those move. A
 // shrinking assignment rewrites the shards a pod keeps, which are no hand-off.
-std::vector<uint32_t> Gained(const ActContext& ctx, const kube::PodRecord& pod,
+std::vector<uint32_t> Gained(const ActContext& ctx, const kube::informer::PodRecord& pod,
                              const std::vector<uint32_t>& next) {
   const uint32_t shards = static_cast<uint32_t>(ctx.fleet.spec.shards);
   planner::PodView before = ToPodView(pod, shards);
@@ -87,7 +88,7 @@ std::vector<uint32_t> Gained(const ActContext& ctx, const kube::PodRecord& pod,
 void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                   const std::set<std::string>& removing, ActOutcome& out) {
   for (const auto& a : plan.assignments) {
-    const kube::PodRecord* pod = Cached(ctx, a.pod);
+    const kube::informer::PodRecord* pod = Cached(ctx, a.pod);
     // A pod created this pass, or not cached yet, gets its shards next pass.
     if (!a.changed || removing.count(a.pod) > 0 || !pod) continue;
     const std::string ranges = sources::protocol::FormatShardRanges(a.shards);
@@ -97,9 +98,10 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
       generation = std::max(generation, written->generation);
     }
     ++generation;
-    auto p = ctx.client.Patch(kube::resources::kPods, ctx.fleet.meta.namespace_name, a.pod,
-                              kube::PatchType::kJsonMerge, AssignmentPatch(ranges, generation),
-                              {.field_manager = std::string(api::kFieldManager)});
+    auto p =
+        ctx.client.Patch(kube::rest::resources::kPods, ctx.fleet.meta.namespace_name, a.pod,
+                         kube::rest::PatchType::kJsonMerge, AssignmentPatch(ranges, generation),
+                         {.field_manager = std::string(api::kFieldManager)});
     if (p) {
       ctx.handoffs.Started(a.pod, Gained(ctx, *pod, a.shards), ctx.seen.mono_now);
       ctx.expectations.Assigned(a.pod, {pod->meta.resource_version, ranges, generation});
@@ -111,7 +113,7 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
 
 void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome& out) {
   for (const auto& d : plan.remove) {
-    const kube::PodRecord* pod = Cached(ctx, d.pod);
+    const kube::informer::PodRecord* pod = Cached(ctx, d.pod);
     if (!pod || pod->meta.deleting) continue;
     ctx.expectations.Forget(d.pod);
     if (auto s = DeletePod(ctx.client, *pod); !s) {
@@ -128,27 +130,28 @@ void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome&
 void RecordEvents(const ActContext& ctx, const planner::Plan& plan,
                   const std::vector<std::string>& newly_ended) {
   for (const auto& name : newly_ended) {
-    const kube::PodRecord* pod = Cached(ctx, name);
+    const kube::informer::PodRecord* pod = Cached(ctx, name);
     ctx.events.Warning(PodRef(ctx, name), "PodEnded", "Reconcile",
                        "the agent pod ended (phase " + (pod ? pod->phase : std::string("?")) +
                            "); it is retired once its leases are released or expired, and "
                            "replaced");
   }
   for (const auto& e : plan.events) {
-    const kube::ObjectReference ref = e.pod.empty() ? FleetRef(ctx.fleet.meta) : PodRef(ctx, e.pod);
+    const kube::events::ObjectReference ref =
+        e.pod.empty() ? FleetRef(ctx.fleet.meta) : PodRef(ctx, e.pod);
     ctx.events.Record(ref, e.warning ? "Warning" : "Normal", e.reason, "Reconcile", e.message);
   }
 }
 
 }  // namespace
 
-kube::ObjectReference FleetRef(const kube::ObjectMeta& meta) {
+kube::events::ObjectReference FleetRef(const kube::meta::ObjectMeta& meta) {
   return {std::string(api::kApiVersion), std::string(api::kKind), meta.namespace_name, meta.name,
           meta.uid};
 }
 
-Status DeletePod(kube::Client& client, const kube::PodRecord& pod) {
-  auto s = client.Delete(kube::resources::kPods, pod.meta.namespace_name, pod.meta.name,
+Status DeletePod(kube::rest::Client& client, const kube::informer::PodRecord& pod) {
+  auto s = client.Delete(kube::rest::resources::kPods, pod.meta.namespace_name, pod.meta.name,
                          {.precondition_uid = pod.meta.uid});
   if (s || s.error().code == ErrorCode::kNotFound ||
       s.error().code == ErrorCode::kFailedPrecondition || s.error().code == ErrorCode::kConflict) {

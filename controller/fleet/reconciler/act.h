@@ -21,8 +21,8 @@
 namespace agentfleet::fleet::reconciler {
 
 struct ActContext {
-  kube::Client& client;
-  kube::EventRecorder& events;
+  kube::rest::Client& client;
+  kube::events::EventRecorder& events;
   const obs::Logger& log;
   const api::Fleet& fleet;
   const Observation& seen;
@@ -42,8 +42,8 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
 
 // Deletes a pod with a precondition on its uid, so that a pod recreated under
 // the same name is never deleted; a pod already gone or replaced is no error.
-Status DeletePod(kube::Client& client, const kube::PodRecord& pod);
+Status DeletePod(kube::rest::Client& client, const kube::informer::PodRecord& pod);
 
-kube::ObjectReference FleetRef(const kube::ObjectMeta& meta);
+kube::events::ObjectReference FleetRef(const kube::meta::ObjectMeta& meta);
 
 }  // namespace agentfleet::fleet::reconciler

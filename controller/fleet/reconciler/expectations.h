@@ -24,7 +24,7 @@ namespace agentfleet::fleet::reconciler {
 
 class Expectations {
  public:
-  using CachedPods = std::map<std::string, std::shared_ptr<const kube::PodRecord>>;
+  using CachedPods = std::map<std::string, std::shared_ptr<const kube::informer::PodRecord>>;
 
   explicit Expectations(std::chrono::seconds create_timeout = std::chrono::seconds(300))
       : create_timeout_(create_timeout) {}

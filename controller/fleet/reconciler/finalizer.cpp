@@ -20,8 +20,8 @@ Status Reconciler::PatchFinalizers(const FleetRecord& record, bool add) {
   Json patch = {
       {"metadata",
        {{"finalizers", std::move(finalizers)}, {"resourceVersion", record.meta.resource_version}}}};
-  auto r = client_.Patch(kube::resources::kPricingAgentFleets, record.meta.namespace_name,
-                         record.meta.name, kube::PatchType::kJsonMerge, patch,
+  auto r = client_.Patch(kube::rest::resources::kPricingAgentFleets, record.meta.namespace_name,
+                         record.meta.name, kube::rest::PatchType::kJsonMerge, patch,
                          {.field_manager = std::string(api::kFieldManager)});
   if (!r) return r.error();
   return Ok{};

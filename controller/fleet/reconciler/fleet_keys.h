@@ -14,10 +14,10 @@ namespace agentfleet::fleet::reconciler {
 // The pod store's index of the fleet a pod belongs to: "namespace/fleet" from
 // the agentfleet.io/fleet label.
 inline constexpr const char* kFleetIndex = "fleet";
-void AddFleetIndex(kube::Store<kube::PodRecord>& pods);
+void AddFleetIndex(kube::informer::Store<kube::informer::PodRecord>& pods);
 
 // The key of the fleet a pod belongs to: its controller owner when that is a
 // PricingAgentFleet, else its fleet label; nullopt for neither.
-std::optional<std::string> FleetKeyOfPod(const kube::PodRecord& pod);
+std::optional<std::string> FleetKeyOfPod(const kube::informer::PodRecord& pod);
 
 }  // namespace agentfleet::fleet::reconciler

@@ -3,7 +3,7 @@
 namespace agentfleet::fleet::reconciler {
 
 FleetRecord ToFleetRecord(const nlohmann::json& object) {
-  FleetRecord r{kube::ParseObjectMeta(object), object};
+  FleetRecord r{kube::meta::ParseObjectMeta(object), object};
   // The metadata is in `meta`; the spec and status are what ParseFleet needs.
   if (r.object.contains("metadata")) r.object["metadata"].erase("managedFields");
   return r;

@@ -12,7 +12,7 @@
 namespace agentfleet::fleet::reconciler {
 
 struct FleetRecord {
-  kube::ObjectMeta meta;
+  kube::meta::ObjectMeta meta;
   nlohmann::json object;
 };
 

@@ -28,7 +28,7 @@ api::FleetStatus StatusFromPlan(const StatusInput& in) {
   s.desired_replicas = plan.scale.desired;
   if (in.queue_depth) s.queue_depth = in.queue_depth;
   if (plan.scale.desired != plan.scale.current) {
-    s.last_scale_time = kube::TruncateToSeconds(in.now);
+    s.last_scale_time = kube::meta::TruncateToSeconds(in.now);
   }
   s.shards.total = static_cast<int32_t>(plan.shards.total);
   s.shards.assigned = static_cast<int32_t>(plan.shards.assigned);

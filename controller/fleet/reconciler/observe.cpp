@@ -26,8 +26,8 @@ planner::SourceFault ToSourceFault(const Error& error, bool opened) {
 }
 
 Observation Observe(const std::string& key, const api::Fleet& fleet,
-                    const kube::Store<kube::PodRecord>& pods, const FleetSources& sources,
-                    const Clock& clock) {
+                    const kube::informer::Store<kube::informer::PodRecord>& pods,
+                    const FleetSources& sources, const Clock& clock) {
   Observation seen;
   seen.mono_now = clock.Now();
   seen.wall_now = clock.WallNow();

@@ -35,7 +35,7 @@ planner::SourceFault ToSourceFault(const Error& error, bool opened);
 // Reads the fleet `key`'s pods from `pods` (by the fleet index), the queue
 // depth and the lease table from `sources` (already refreshed).
 Observation Observe(const std::string& key, const api::Fleet& fleet,
-                    const kube::Store<kube::PodRecord>& pods, const FleetSources& sources,
-                    const Clock& clock);
+                    const kube::informer::Store<kube::informer::PodRecord>& pods,
+                    const FleetSources& sources, const Clock& clock);
 
 }  // namespace agentfleet::fleet::reconciler

@@ -55,14 +55,14 @@ planner::PlanInput PlanInputFromFleet(const api::Fleet& fleet) {
   return in;
 }
 
-planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards) {
+planner::PodView ToPodView(const kube::informer::PodRecord& pod, uint32_t shards) {
   planner::PodView v;
   v.name = pod.meta.name;
   v.ready = pod.ready;
   v.created_at = FromUnix(pod.meta.created_unix);
   if (const std::string* mark = pod.meta.Annotation(api::kRetiringAnnotation)) {
     v.retiring = true;
-    auto since = kube::ParseTime(*mark);
+    auto since = kube::meta::ParseTime(*mark);
     v.retiring_since = since ? *since : v.created_at;
   }
   if (const std::string* text = pod.meta.Annotation(sources::protocol::kShardsAnnotation)) {
@@ -85,7 +85,7 @@ std::vector<planner::LeaseView> ToLeaseViews(const sources::lease::LeaseSnapshot
   return out;
 }
 
-int64_t AssignmentGeneration(const kube::PodRecord& pod) {
+int64_t AssignmentGeneration(const kube::informer::PodRecord& pod) {
   const std::string* text = pod.meta.Annotation(sources::protocol::kAssignmentGenerationAnnotation);
   if (!text) return 0;
   auto g = sources::protocol::ParseAssignmentGeneration(*text);

@@ -24,7 +24,7 @@ planner::PlanInput PlanInputFromFleet(const api::Fleet& fleet);
 // A cached pod as the planner sees it. A malformed shards annotation reads as
 // no shards (the planner then reassigns them); a malformed retiring mark reads
 // as retiring since the pod's creation, so the drain timeout still ends it.
-planner::PodView ToPodView(const kube::PodRecord& pod, uint32_t shards);
+planner::PodView ToPodView(const kube::informer::PodRecord& pod, uint32_t shards);
 
 // The pod a lease holder id names. Agents hold leases as
 // "<pod-name>/<random suffix>", new for every process start
@@ -53,6 +53,6 @@ PassInput BuildPlanInput(const api::Fleet& fleet, const Observation& seen,
                          const Expectations& expectations, std::optional<int32_t> last_desired);
 
 // The pod's agentfleet.io/assignment-generation, 0 when absent or malformed.
-int64_t AssignmentGeneration(const kube::PodRecord& pod);
+int64_t AssignmentGeneration(const kube::informer::PodRecord& pod);
 
 }  // namespace agentfleet::fleet::reconciler

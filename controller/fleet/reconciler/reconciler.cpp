@@ -23,9 +23,10 @@ std::string JoinMessages(const std::vector<std::string>& parts) {
 
 }  // namespace
 
-Reconciler::Reconciler(kube::Client& client, const kube::Store<FleetRecord>& fleets,
-                       const kube::Store<kube::PodRecord>& pods, kube::EventRecorder& events,
-                       const Clock& clock, SourceFactory& sources, ReconcilerOptions options)
+Reconciler::Reconciler(kube::rest::Client& client, const kube::informer::Store<FleetRecord>& fleets,
+                       const kube::informer::Store<kube::informer::PodRecord>& pods,
+                       kube::events::EventRecorder& events, const Clock& clock,
+                       SourceFactory& sources, ReconcilerOptions options)
     : client_(client),
       fleets_(fleets),
       pods_(pods),
@@ -43,7 +44,7 @@ ReconcileResult Reconciler::Reconcile(const std::string& key, const obs::Logger&
       states_.erase(key);
     }
     if (options_.metrics) {
-      auto [ns, name] = kube::SplitKey(key);
+      auto [ns, name] = kube::meta::SplitKey(key);
       options_.metrics->Forget(ns, name);
     }
     return ReconcileResult::Done();

@@ -51,9 +51,10 @@ struct ReconcilerOptions {
 class Reconciler {
  public:
   // The stores must have the kFleetIndex (pods) and outlive the reconciler.
-  Reconciler(kube::Client& client, const kube::Store<FleetRecord>& fleets,
-             const kube::Store<kube::PodRecord>& pods, kube::EventRecorder& events,
-             const Clock& clock, SourceFactory& sources, ReconcilerOptions options = {});
+  Reconciler(kube::rest::Client& client, const kube::informer::Store<FleetRecord>& fleets,
+             const kube::informer::Store<kube::informer::PodRecord>& pods,
+             kube::events::EventRecorder& events, const Clock& clock, SourceFactory& sources,
+             ReconcilerOptions options = {});
 
   // One pass over the fleet `key` ("namespace/name"), logging to `log` (the
   // controller's per-request logger). Thread-safe for distinct keys (the
@@ -90,10 +91,10 @@ class Reconciler {
                                              const obs::Logger& log);
   Status PatchFinalizers(const FleetRecord& record, bool add);
 
-  kube::Client& client_;
-  const kube::Store<FleetRecord>& fleets_;
-  const kube::Store<kube::PodRecord>& pods_;
-  kube::EventRecorder& events_;
+  kube::rest::Client& client_;
+  const kube::informer::Store<FleetRecord>& fleets_;
+  const kube::informer::Store<kube::informer::PodRecord>& pods_;
+  kube::events::EventRecorder& events_;
   const Clock& clock_;
   SourceFactory& factory_;
   ReconcilerOptions options_;

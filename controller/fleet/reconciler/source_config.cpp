@@ -174,7 +174,7 @@ Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& sp
 Result<std::string> ApiSecrets::Get(const std::string& name, const std::string& key) {
   auto it = secrets_.find(name);
   if (it == secrets_.end()) {
-    it = secrets_.emplace(name, client_.Get(kube::resources::kSecrets, ns_, name)).first;
+    it = secrets_.emplace(name, client_.Get(kube::rest::resources::kSecrets, ns_, name)).first;
   }
   const std::string what = "Secret " + ns_ + "/" + name;
   const auto& got = it->second;

@@ -26,7 +26,7 @@ using SecretLookup =
 // that the caller can tell a rotated value from an unchanged one.
 class ApiSecrets {
  public:
-  ApiSecrets(kube::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
+  ApiSecrets(kube::rest::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
   Result<std::string> Get(const std::string& secret, const std::string& key);
   SecretLookup AsLookup() {
     return [this](const std::string& secret, const std::string& key) { return Get(secret, key); };
@@ -35,7 +35,7 @@ class ApiSecrets {
   const std::string& values_read() const { return read_; }
 
  private:
-  kube::Client& client_;
+  kube::rest::Client& client_;
   std::string ns_;
   std::map<std::string, Result<nlohmann::json>> secrets_;
   std::string read_;

@@ -33,12 +33,13 @@ api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
   return StatusFromPlan({&fleet, &plan, replicas, seen.depth, seen.wall_now});
 }
 
-Status WriteStatus(kube::Client& client, const obs::Logger& log, const kube::ObjectMeta& fleet,
-                   const api::FleetStatus& current, const api::FleetStatus& next) {
+Status WriteStatus(kube::rest::Client& client, const obs::Logger& log,
+                   const kube::meta::ObjectMeta& fleet, const api::FleetStatus& current,
+                   const api::FleetStatus& next) {
   if (current == next) return Ok{};
   auto r =
-      client.Patch(kube::resources::kPricingAgentFleets, fleet.namespace_name, fleet.name,
-                   kube::PatchType::kJsonMerge, api::StatusMergePatch(next),
+      client.Patch(kube::rest::resources::kPricingAgentFleets, fleet.namespace_name, fleet.name,
+                   kube::rest::PatchType::kJsonMerge, api::StatusMergePatch(next),
                    {.field_manager = std::string(api::kFieldManager), .subresource = "status"});
   if (!r) return MakeError(r.error().code, "writing status: " + r.error().message);
   LogChangedConditions(log, current, next);

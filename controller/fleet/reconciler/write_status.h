@@ -21,7 +21,8 @@ api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
 
 // Writes `next` when it differs from `current`; logs the conditions that
 // changed.
-Status WriteStatus(kube::Client& client, const obs::Logger& log, const kube::ObjectMeta& fleet,
-                   const api::FleetStatus& current, const api::FleetStatus& next);
+Status WriteStatus(kube::rest::Client& client, const obs::Logger& log,
+                   const kube::meta::ObjectMeta& fleet, const api::FleetStatus& current,
+                   const api::FleetStatus& next);
 
 }  // namespace agentfleet::fleet::reconciler

@@ -12,7 +12,7 @@
 
 extern char** environ;
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::config {
 namespace {
 
 namespace fs = std::filesystem;
@@ -286,4 +286,4 @@ std::map<std::string, std::string> ProcessEnvironment() {
   return env;
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::config

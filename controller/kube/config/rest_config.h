@@ -10,7 +10,7 @@
 #include "controller/base/clock.h"
 #include "controller/base/result.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::config {
 
 // Reads a bearer token from a file and re-reads it once a minute, because the
 // kubelet rotates projected service-account tokens in place.
@@ -74,4 +74,4 @@ Result<RestConfig> ResolveConfig(const std::string& kubeconfig_flag,
 // The process environment as a map, for ResolveConfig.
 std::map<std::string, std::string> ProcessEnvironment();
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::config

@@ -6,7 +6,7 @@
 
 #include "controller/kube/meta/time.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::events {
 namespace {
 
 std::string RandomSuffix() {
@@ -22,7 +22,7 @@ std::string Truncate(const std::string& s, size_t n) {
 
 }  // namespace
 
-EventRecorder::EventRecorder(Client& client, RecorderOptions options, const Clock& clock)
+EventRecorder::EventRecorder(rest::Client& client, RecorderOptions options, const Clock& clock)
     : client_(client), options_(std::move(options)), clock_(clock), last_flush_(clock.Now()) {
   thread_ = std::thread([this] { Loop(); });
 }
@@ -106,7 +106,7 @@ void EventRecorder::WriteDirty(std::unique_lock<std::mutex>& lock, bool force) {
   struct Work {
     std::string key;
     bool create;
-    Json body;
+    rest::Json body;
     std::string ns, name;
     int64_t count;
   };
@@ -121,25 +121,26 @@ void EventRecorder::WriteDirty(std::unique_lock<std::mutex>& lock, bool force) {
       continue;
     }
     std::string ns = s.regarding.namespace_name.empty() ? "default" : s.regarding.namespace_name;
-    Json series = {{"count", s.count}, {"lastObservedTime", FormatMicroTime(s.last_seen_wall)}};
+    rest::Json series = {{"count", s.count},
+                         {"lastObservedTime", meta::FormatMicroTime(s.last_seen_wall)}};
     if (s.create_pending) {
       std::string name = Truncate(s.regarding.name, 200) + "." + RandomSuffix();
-      Json ev = {{"apiVersion", "events.k8s.io/v1"},
-                 {"kind", "Event"},
-                 {"metadata", {{"name", name}, {"namespace", ns}}},
-                 {"eventTime", FormatMicroTime(s.last_seen_wall)},
-                 {"reportingController", options_.reporting_controller},
-                 {"reportingInstance", Truncate(options_.reporting_instance, 128)},
-                 {"action", s.action},
-                 {"reason", s.reason},
-                 {"note", s.note},
-                 {"type", s.type},
-                 {"regarding",
-                  {{"apiVersion", s.regarding.api_version},
-                   {"kind", s.regarding.kind},
-                   {"name", s.regarding.name},
-                   {"namespace", s.regarding.namespace_name},
-                   {"uid", s.regarding.uid}}}};
+      rest::Json ev = {{"apiVersion", "events.k8s.io/v1"},
+                       {"kind", "Event"},
+                       {"metadata", {{"name", name}, {"namespace", ns}}},
+                       {"eventTime", meta::FormatMicroTime(s.last_seen_wall)},
+                       {"reportingController", options_.reporting_controller},
+                       {"reportingInstance", Truncate(options_.reporting_instance, 128)},
+                       {"action", s.action},
+                       {"reason", s.reason},
+                       {"note", s.note},
+                       {"type", s.type},
+                       {"regarding",
+                        {{"apiVersion", s.regarding.api_version},
+                         {"kind", s.regarding.kind},
+                         {"name", s.regarding.name},
+                         {"namespace", s.regarding.namespace_name},
+                         {"uid", s.regarding.uid}}}};
       if (s.count > 1) ev["series"] = series;
       work.push_back({it->first, true, std::move(ev), ns, name, s.count});
     } else if (flush_series && s.count > s.written_count) {
@@ -155,9 +156,10 @@ void EventRecorder::WriteDirty(std::unique_lock<std::mutex>& lock, bool force) {
     auto& w = work[i];
     bool ok;
     if (w.create) {
-      ok = client_.Create(resources::kEvents, w.ns, w.body).ok();
+      ok = client_.Create(rest::resources::kEvents, w.ns, w.body).ok();
     } else {
-      auto r = client_.Patch(resources::kEvents, w.ns, w.name, PatchType::kJsonMerge, w.body);
+      auto r = client_.Patch(rest::resources::kEvents, w.ns, w.name, rest::PatchType::kJsonMerge,
+                             w.body);
       ok = r.ok();
     }
     results.emplace_back(i, ok);
@@ -199,4 +201,4 @@ void EventRecorder::Loop() {
   }
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::events

@@ -11,7 +11,7 @@
 #include "controller/base/clock.h"
 #include "controller/kube/rest/client.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::events {
 
 struct ObjectReference {
   std::string api_version;
@@ -39,7 +39,7 @@ struct RecorderOptions {
 // per-object budget drops floods: a hot loop cannot overwhelm the API server.
 class EventRecorder {
  public:
-  EventRecorder(Client& client, RecorderOptions options,
+  EventRecorder(rest::Client& client, RecorderOptions options,
                 const Clock& clock = RealClock::Instance());
   ~EventRecorder();
 
@@ -78,7 +78,7 @@ class EventRecorder {
   void WriteDirty(std::unique_lock<std::mutex>& lock, bool force);
   bool Admit(const std::string& object_uid);
 
-  Client& client_;
+  rest::Client& client_;
   RecorderOptions options_;
   const Clock& clock_;
   mutable std::mutex mu_;
@@ -93,4 +93,4 @@ class EventRecorder {
   std::thread thread_;
 };
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::events

@@ -9,7 +9,7 @@
 #include "controller/kube/informer/reflector.h"
 #include "controller/kube/informer/store.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 
 template <Record T>
 struct EventHandlers {
@@ -27,9 +27,10 @@ template <Record T>
 class Informer final : public ReflectorSink {
  public:
   using Ptr = std::shared_ptr<const T>;
-  using Transform = std::function<T(const Json&)>;
+  using Transform = std::function<T(const rest::Json&)>;
 
-  Informer(Client& client, Resource resource, Transform transform, ReflectorOptions options = {})
+  Informer(rest::Client& client, rest::Resource resource, Transform transform,
+           ReflectorOptions options = {})
       : transform_(std::move(transform)),
         reflector_(client, std::move(resource), std::move(options), *this) {}
   ~Informer() override { Stop(); }
@@ -51,8 +52,8 @@ class Informer final : public ReflectorSink {
   // that replay recorded events).
   void BeginReplace() override { seen_.clear(); }
 
-  void ReplaceItem(const Json& object) override {
-    std::string key = ObjectKey(object);
+  void ReplaceItem(const rest::Json& object) override {
+    std::string key = meta::ObjectKey(object);
     if (key.empty()) return;
     seen_.emplace(key, true);
     Upsert(key, object);
@@ -70,8 +71,8 @@ class Informer final : public ReflectorSink {
 
   void AbortReplace() override { seen_.clear(); }
 
-  void Apply(const std::string& type, const Json& object) override {
-    std::string key = ObjectKey(object);
+  void Apply(const std::string& type, const rest::Json& object) override {
+    std::string key = meta::ObjectKey(object);
     if (key.empty()) return;
     if (type == "DELETED") {
       if (Ptr old = store_.Erase(key)) Dispatch(nullptr, old, true);
@@ -81,7 +82,7 @@ class Informer final : public ReflectorSink {
   }
 
  private:
-  void Upsert(const std::string& key, const Json& object) {
+  void Upsert(const std::string& key, const rest::Json& object) {
     auto record = std::make_shared<const T>(transform_(object));
     Ptr old = store_.Get(key);
     // A relist re-delivers unchanged objects; they are not updates.
@@ -111,4 +112,4 @@ class Informer final : public ReflectorSink {
   Reflector reflector_;  // last: its thread stops before the members it uses go
 };
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

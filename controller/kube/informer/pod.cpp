@@ -2,7 +2,7 @@
 
 #include "controller/kube/meta/time.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 
 namespace {
 // Type-checked reads: a malformed object yields empty fields, never an exception.
@@ -13,11 +13,11 @@ std::string Str(const nlohmann::json& j, const char* key) {
 }  // namespace
 
 PodRecord ToPodRecord(const nlohmann::json& pod) {
-  static const MetaFilter kFilter{.label_prefixes = {"agentfleet.io/"},
-                                  .annotation_prefixes = {"agentfleet.io/"},
-                                  .controller_owner_only = true};
+  static const meta::MetaFilter kFilter{.label_prefixes = {"agentfleet.io/"},
+                                        .annotation_prefixes = {"agentfleet.io/"},
+                                        .controller_owner_only = true};
   PodRecord r;
-  r.meta = ParseObjectMeta(pod, kFilter);
+  r.meta = meta::ParseObjectMeta(pod, kFilter);
   if (auto spec = pod.find("spec"); spec != pod.end() && spec->is_object()) {
     r.node_name = Str(*spec, "nodeName");
   }
@@ -29,7 +29,7 @@ PodRecord ToPodRecord(const nlohmann::json& pod) {
     for (const auto& c : *conds) {
       if (c.is_object() && Str(c, "type") == "Ready") {
         r.ready = Str(c, "status") == "True";
-        r.ready_since_unix = ParseUnixSeconds(Str(c, "lastTransitionTime"));
+        r.ready_since_unix = meta::ParseUnixSeconds(Str(c, "lastTransitionTime"));
       }
     }
   }
@@ -42,4 +42,4 @@ PodRecord ToPodRecord(const nlohmann::json& pod) {
   return r;
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

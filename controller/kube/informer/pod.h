@@ -4,13 +4,13 @@
 
 #include "controller/kube/meta/object_meta.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 
 // The fields of a Pod the operator reads. Labels and annotations are limited
 // to the agentfleet.io/ prefix and owners to the controller; everything else
 // in the pod JSON is dropped.
 struct PodRecord {
-  ObjectMeta meta;
+  kube::meta::ObjectMeta meta;
   std::string phase;  // Pending, Running, Succeeded, Failed, Unknown
   std::string node_name;
   std::string pod_ip;
@@ -21,4 +21,4 @@ struct PodRecord {
 
 PodRecord ToPodRecord(const nlohmann::json& pod);
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

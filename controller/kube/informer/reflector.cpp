@@ -2,9 +2,9 @@
 
 #include <malloc.h>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 
-Reflector::Reflector(Client& client, Resource resource, ReflectorOptions options,
+Reflector::Reflector(rest::Client& client, rest::Resource resource, ReflectorOptions options,
                      ReflectorSink& sink)
     : client_(client),
       resource_(std::move(resource)),
@@ -53,15 +53,15 @@ void Reflector::Sleep(std::chrono::milliseconds d) {
 }
 
 Status Reflector::List(const std::string& resource_version) {
-  ListOptions lo{.label_selector = options_.label_selector,
-                 .field_selector = options_.field_selector,
-                 .limit = options_.page_size,
-                 .resource_version = resource_version};
+  rest::ListOptions lo{.label_selector = options_.label_selector,
+                       .field_selector = options_.field_selector,
+                       .limit = options_.page_size,
+                       .resource_version = resource_version};
   std::string rv;
   sink_.BeginReplace();
   for (;;) {
     auto page = client_.ListEach(resource_, options_.namespace_name, lo,
-                                 [this](Json&& item) { sink_.ReplaceItem(item); });
+                                 [this](rest::Json&& item) { sink_.ReplaceItem(item); });
     if (!page) {
       sink_.AbortReplace();
       return page.error();
@@ -87,11 +87,11 @@ Status Reflector::List(const std::string& resource_version) {
 bool Reflector::WatchOnce() {
   std::uniform_int_distribution<int> timeout(options_.min_watch_timeout_seconds,
                                              options_.max_watch_timeout_seconds);
-  WatchOptions wo{.resource_version = LastResourceVersion(),
-                  .label_selector = options_.label_selector,
-                  .field_selector = options_.field_selector,
-                  .timeout_seconds = timeout(rng_),
-                  .allow_bookmarks = true};
+  rest::WatchOptions wo{.resource_version = LastResourceVersion(),
+                        .label_selector = options_.label_selector,
+                        .field_selector = options_.field_selector,
+                        .timeout_seconds = timeout(rng_),
+                        .allow_bookmarks = true};
   auto opened = client_.Watch(resource_, options_.namespace_name, wo);
   if (!opened) {
     ++stats_.watch_errors;
@@ -101,7 +101,7 @@ bool Reflector::WatchOnce() {
     return true;
   }
   ++stats_.watches;
-  std::unique_ptr<WatchStream> stream = std::move(opened).value();
+  std::unique_ptr<rest::WatchStream> stream = std::move(opened).value();
   {
     std::lock_guard lock(mu_);
     if (stop_) return true;
@@ -118,7 +118,7 @@ bool Reflector::WatchOnce() {
       break;
     }
     if (!ev->has_value()) break;  // the server ended the watch: resume at once
-    WatchEvent& e = **ev;
+    rest::WatchEvent& e = **ev;
     if (e.type == "ERROR") {
       // An ERROR event carries a Status (410: our version was compacted away);
       // whatever it says, only a fresh list is safe.
@@ -169,4 +169,4 @@ void Reflector::Run() {
   }
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

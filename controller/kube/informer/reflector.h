@@ -13,18 +13,20 @@
 #include "controller/kube/rest/client.h"
 #include "controller/kube/workqueue/backoff.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 
 // What a reflector feeds: a full replacement after each list, then watch events.
 class ReflectorSink {
  public:
   virtual ~ReflectorSink() = default;
   virtual void BeginReplace() = 0;
-  virtual void ReplaceItem(const Json& object) = 0;  // one page at a time, never the whole list
+  virtual void ReplaceItem(
+      const rest::Json& object) = 0;  // one page at a time, never the whole list
   virtual void EndReplace() = 0;
   // A list failed part-way: forget the pages seen, delete nothing.
   virtual void AbortReplace() = 0;
-  virtual void Apply(const std::string& type, const Json& object) = 0;  // ADDED/MODIFIED/DELETED
+  virtual void Apply(const std::string& type,
+                     const rest::Json& object) = 0;  // ADDED/MODIFIED/DELETED
 };
 
 struct ReflectorOptions {
@@ -57,7 +59,8 @@ struct ReflectorStats {
 // healthy); 410 Gone or an ERROR event relists.
 class Reflector {
  public:
-  Reflector(Client& client, Resource resource, ReflectorOptions options, ReflectorSink& sink);
+  Reflector(rest::Client& client, rest::Resource resource, ReflectorOptions options,
+            ReflectorSink& sink);
   ~Reflector();
 
   void Start();
@@ -75,8 +78,8 @@ class Reflector {
   bool WatchOnce();
   void Sleep(std::chrono::milliseconds d);
 
-  Client& client_;
-  Resource resource_;
+  rest::Client& client_;
+  rest::Resource resource_;
   ReflectorOptions options_;
   ReflectorSink& sink_;
   std::string what_;
@@ -87,10 +90,10 @@ class Reflector {
   std::atomic<bool> synced_{false};
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::unique_ptr<WatchStream>* current_watch_ = nullptr;  // guarded by mu_
-  std::string last_rv_;                                    // guarded by mu_
+  std::unique_ptr<rest::WatchStream>* current_watch_ = nullptr;  // guarded by mu_
+  std::string last_rv_;                                          // guarded by mu_
   workqueue::Backoff backoff_;
   std::mt19937 rng_{std::random_device{}()};
 };
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

@@ -12,12 +12,12 @@
 
 #include "controller/kube/meta/object_meta.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 
 // A cached record: any type with an `ObjectMeta meta` member.
 template <typename T>
 concept Record = requires(const T& t) {
-  { t.meta } -> std::convertible_to<const ObjectMeta&>;
+  { t.meta } -> std::convertible_to<const meta::ObjectMeta&>;
 };
 
 // A thread-safe cache of compact records keyed by "namespace/name", with the
@@ -35,7 +35,7 @@ class Store {
       return std::vector<std::string>{t.meta.namespace_name};
     };
     indexes_[kOwnerIndex].func = [](const T& t) {
-      const OwnerRef* o = t.meta.ControllerOwner();
+      const meta::OwnerRef* o = t.meta.ControllerOwner();
       return o ? std::vector<std::string>{o->uid} : std::vector<std::string>{};
     };
   }
@@ -140,4 +140,4 @@ class Store {
   std::map<std::string, IndexData> indexes_;
 };
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

@@ -9,7 +9,7 @@
 
 #include "controller/kube/meta/time.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::leader {
 
 std::string MakeLeaderIdentity() {
   std::string base;
@@ -25,7 +25,7 @@ std::string MakeLeaderIdentity() {
   return base + "_" + suffix;
 }
 
-LeaderElector::LeaderElector(Client& client, LeaderElectionConfig config, const Clock& clock)
+LeaderElector::LeaderElector(rest::Client& client, LeaderElectionConfig config, const Clock& clock)
     : client_(client), config_(std::move(config)), clock_(clock) {}
 
 std::string LeaderElector::ObservedLeader() const {
@@ -43,13 +43,13 @@ void LeaderElector::Sleep(std::chrono::milliseconds d) {
   cv_.wait_for(lock, d, [this] { return stop_.load(); });
 }
 
-Json LeaderElector::Spec(const std::string& holder, int transitions,
-                         const std::string& acquire_time) const {
+rest::Json LeaderElector::Spec(const std::string& holder, int transitions,
+                               const std::string& acquire_time) const {
   return {{"holderIdentity", holder},
           {"leaseDurationSeconds",
            std::chrono::duration_cast<std::chrono::seconds>(config_.lease_duration).count()},
           {"acquireTime", acquire_time},
-          {"renewTime", FormatMicroTime(clock_.WallNow())},
+          {"renewTime", meta::FormatMicroTime(clock_.WallNow())},
           {"leaseTransitions", transitions}};
 }
 
@@ -62,18 +62,19 @@ void LeaderElector::Failed(const Error& error) const {
 
 bool LeaderElector::TryAcquireOrRenew() {
   auto now = clock_.Now();
-  auto got = client_.Get(resources::kLeases, config_.namespace_name, config_.name);
+  auto got = client_.Get(rest::resources::kLeases, config_.namespace_name, config_.name);
   if (!got) {
     if (got.error().code != ErrorCode::kNotFound) {
       Failed(got.error());
       return false;
     }
-    std::string acquire = FormatMicroTime(clock_.WallNow());
-    Json lease = {{"apiVersion", "coordination.k8s.io/v1"},
-                  {"kind", "Lease"},
-                  {"metadata", {{"name", config_.name}, {"namespace", config_.namespace_name}}},
-                  {"spec", Spec(config_.identity, 0, acquire)}};
-    if (auto created = client_.Create(resources::kLeases, config_.namespace_name, lease);
+    std::string acquire = meta::FormatMicroTime(clock_.WallNow());
+    rest::Json lease = {
+        {"apiVersion", "coordination.k8s.io/v1"},
+        {"kind", "Lease"},
+        {"metadata", {{"name", config_.name}, {"namespace", config_.namespace_name}}},
+        {"spec", Spec(config_.identity, 0, acquire)}};
+    if (auto created = client_.Create(rest::resources::kLeases, config_.namespace_name, lease);
         !created) {
       Failed(created.error());
       return false;
@@ -84,9 +85,9 @@ bool LeaderElector::TryAcquireOrRenew() {
     acquire_time_ = acquire;
     return true;
   }
-  Json& lease = *got;
-  const Json& spec =
-      lease.contains("spec") && lease["spec"].is_object() ? lease["spec"] : Json::object();
+  rest::Json& lease = *got;
+  const rest::Json& spec =
+      lease.contains("spec") && lease["spec"].is_object() ? lease["spec"] : rest::Json::object();
   std::string holder = spec.value("holderIdentity", "");
   std::string renew = spec.value("renewTime", "");
   int transitions = spec.value("leaseTransitions", 0);
@@ -109,10 +110,10 @@ bool LeaderElector::TryAcquireOrRenew() {
   if (!mine && !expired) return false;
 
   std::string acquire =
-      mine && !acquire_time_.empty() ? acquire_time_ : FormatMicroTime(clock_.WallNow());
+      mine && !acquire_time_.empty() ? acquire_time_ : meta::FormatMicroTime(clock_.WallNow());
   lease["spec"] = Spec(config_.identity, mine ? transitions : transitions + 1, acquire);
   // Update carries the resourceVersion we read: a competing write makes this a Conflict.
-  auto updated = client_.Update(resources::kLeases, config_.namespace_name, lease);
+  auto updated = client_.Update(rest::resources::kLeases, config_.namespace_name, lease);
   if (!updated) {
     Failed(updated.error());
     return false;
@@ -126,13 +127,13 @@ bool LeaderElector::TryAcquireOrRenew() {
 }
 
 void LeaderElector::Release() {
-  auto got = client_.Get(resources::kLeases, config_.namespace_name, config_.name);
+  auto got = client_.Get(rest::resources::kLeases, config_.namespace_name, config_.name);
   if (!got || (*got)["spec"].value("holderIdentity", "") != config_.identity) return;
-  Json lease = *got;
+  rest::Json lease = *got;
   lease["spec"]["holderIdentity"] = "";
   lease["spec"]["leaseDurationSeconds"] = 1;
-  lease["spec"]["renewTime"] = FormatMicroTime(clock_.WallNow());
-  (void)client_.Update(resources::kLeases, config_.namespace_name, lease);
+  lease["spec"]["renewTime"] = meta::FormatMicroTime(clock_.WallNow());
+  (void)client_.Update(rest::resources::kLeases, config_.namespace_name, lease);
 }
 
 bool LeaderElector::Run() {
@@ -162,4 +163,4 @@ bool LeaderElector::Run() {
   return stop_.load();
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::leader

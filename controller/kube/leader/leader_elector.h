@@ -11,7 +11,7 @@
 #include "controller/base/clock.h"
 #include "controller/kube/rest/client.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::leader {
 
 struct LeaderElectionConfig {
   std::string namespace_name;
@@ -41,7 +41,7 @@ std::string MakeLeaderIdentity();
 // candidates can never both win one round.
 class LeaderElector {
  public:
-  LeaderElector(Client& client, LeaderElectionConfig config,
+  LeaderElector(rest::Client& client, LeaderElectionConfig config,
                 const Clock& clock = RealClock::Instance());
 
   // Blocks: campaigns until elected, leads until leadership is lost or Stop()
@@ -57,9 +57,10 @@ class LeaderElector {
   void Failed(const Error& error) const;
   void Release();
   void Sleep(std::chrono::milliseconds d);
-  Json Spec(const std::string& holder, int transitions, const std::string& acquire_time) const;
+  rest::Json Spec(const std::string& holder, int transitions,
+                  const std::string& acquire_time) const;
 
-  Client& client_;
+  rest::Client& client_;
   LeaderElectionConfig config_;
   const Clock& clock_;
   std::atomic<bool> leading_{false};
@@ -73,4 +74,4 @@ class LeaderElector {
   std::string acquire_time_;
 };
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::leader

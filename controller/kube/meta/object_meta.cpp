@@ -4,7 +4,7 @@
 
 #include "controller/kube/meta/time.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::meta {
 namespace {
 
 using Json = nlohmann::json;
@@ -112,4 +112,4 @@ std::pair<std::string, std::string> SplitKey(std::string_view key) {
   return {std::string(key.substr(0, slash)), std::string(key.substr(slash + 1))};
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::meta

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::meta {
 
 struct OwnerRef {
   std::string api_version;
@@ -56,4 +56,4 @@ std::string ObjectKey(const nlohmann::json& object);
 // Splits "namespace/name"; a key without a slash is cluster-scoped.
 std::pair<std::string, std::string> SplitKey(std::string_view key);
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::meta

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <cstdio>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::meta {
 namespace {
 
 using namespace std::chrono;
@@ -94,4 +94,4 @@ int64_t ParseUnixSeconds(std::string_view text) {
   return t.ok() ? floor<seconds>(t->time_since_epoch()).count() : 0;
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::meta

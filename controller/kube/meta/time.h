@@ -9,7 +9,7 @@
 #include "controller/base/clock.h"
 #include "controller/base/result.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::meta {
 
 // "2026-01-01T00:00:00Z"; sub-second parts are dropped, as the API server does.
 std::string FormatTime(Clock::Wall t);
@@ -28,4 +28,4 @@ int64_t ParseUnixSeconds(std::string_view text);
 // Truncates to whole seconds, the precision a time keeps through the API.
 Clock::Wall TruncateToSeconds(Clock::Wall t);
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::meta

@@ -10,7 +10,7 @@
 
 #include "controller/base/http_status.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 namespace {
 
 namespace http = web::http;
@@ -79,7 +79,7 @@ class BodyStreambuf : public std::streambuf {
   std::vector<char> buf_;
 };
 
-http_client_config MakeConfig(const RestConfig& rc, std::chrono::milliseconds timeout) {
+http_client_config MakeConfig(const config::RestConfig& rc, std::chrono::milliseconds timeout) {
   http_client_config cfg;
   cfg.set_timeout(timeout);
   cfg.set_validate_certificates(!rc.insecure_skip_tls_verify);
@@ -147,7 +147,7 @@ class CppRestWatch final : public WatchStream {
 
 class CppRestClient final : public Client {
  public:
-  CppRestClient(RestConfig config, ClientOptions options)
+  CppRestClient(config::RestConfig config, ClientOptions options)
       : Client(std::move(config)),
         options_(std::move(options)),
         http_(std::make_unique<http_client>(config_.server,
@@ -399,7 +399,7 @@ void ConfigureHttpThreads(size_t threads) {
   }
 }
 
-Result<std::unique_ptr<Client>> Client::Create(RestConfig config, ClientOptions options) {
+Result<std::unique_ptr<Client>> Client::Create(config::RestConfig config, ClientOptions options) {
   if (config.server.empty()) return MakeError(ErrorCode::kInvalidArgument, "no API server address");
   try {
     return std::unique_ptr<Client>(
@@ -409,4 +409,4 @@ Result<std::unique_ptr<Client>> Client::Create(RestConfig config, ClientOptions 
   }
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

@@ -15,7 +15,7 @@
 #include "controller/kube/rest/list_sax.h"
 #include "controller/kube/rest/resource.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 
 using Json = nlohmann::json;
 
@@ -99,7 +99,8 @@ class WatchStream {
 // Safe to use from several threads at once.
 class Client {
  public:
-  static Result<std::unique_ptr<Client>> Create(RestConfig config, ClientOptions options = {});
+  static Result<std::unique_ptr<Client>> Create(config::RestConfig config,
+                                                ClientOptions options = {});
   virtual ~Client() = default;
 
   virtual Result<Json> Get(const Resource& r, const std::string& ns, const std::string& name,
@@ -124,11 +125,11 @@ class Client {
   virtual Result<std::unique_ptr<WatchStream>> Watch(const Resource& r, const std::string& ns,
                                                      const WatchOptions& options) = 0;
 
-  const RestConfig& config() const { return config_; }
+  const config::RestConfig& config() const { return config_; }
 
  protected:
-  explicit Client(RestConfig config) : config_(std::move(config)) {}
-  RestConfig config_;
+  explicit Client(config::RestConfig config) : config_(std::move(config)) {}
+  config::RestConfig config_;
 };
 
 // Sizes cpprestsdk's process-wide I/O thread pool (40 threads by default); call
@@ -138,4 +139,4 @@ void ConfigureHttpThreads(size_t threads);
 // Maps an HTTP status and a Kubernetes Status body to an Error.
 Error ApiError(int http_status, const std::string& body, const std::string& what);
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

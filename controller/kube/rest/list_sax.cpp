@@ -2,7 +2,7 @@
 
 #include <vector>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 namespace {
 
 using Json = nlohmann::json;
@@ -121,4 +121,4 @@ Result<ListMeta> ParseListStream(std::istream& in, const std::function<void(Json
   return sax.meta();
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

@@ -7,7 +7,7 @@
 
 #include "controller/base/result.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 
 struct ListMeta {
   std::string resource_version;
@@ -21,4 +21,4 @@ struct ListMeta {
 Result<ListMeta> ParseListStream(std::istream& in,
                                  const std::function<void(nlohmann::json&& item)>& on_item);
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

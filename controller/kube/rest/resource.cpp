@@ -1,6 +1,6 @@
 #include "controller/kube/rest/resource.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 
 std::string Resource::Path(std::string_view ns, std::string_view name,
                            std::string_view subresource) const {
@@ -30,4 +30,4 @@ std::string UrlEncode(std::string_view s) {
   return out;
 }
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

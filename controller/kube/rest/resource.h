@@ -3,7 +3,7 @@
 #include <string>
 #include <string_view>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 
 // A REST resource: group/version/resource, generic over every kind.
 struct Resource {
@@ -32,4 +32,4 @@ inline const Resource kPricingAgentFleets{"agentfleet.io", "v1alpha1", "pricinga
 // Percent-encodes a query or path component (RFC 3986 unreserved kept).
 std::string UrlEncode(std::string_view s);
 
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

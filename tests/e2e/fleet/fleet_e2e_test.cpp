@@ -43,8 +43,8 @@ namespace {
 
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
-using kube::resources::kPods;
-using kube::resources::kPricingAgentFleets;
+using kube::rest::resources::kPods;
+using kube::rest::resources::kPricingAgentFleets;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr const char* kPassword = "pl4nted-E2E-PASSWORD";
@@ -200,7 +200,7 @@ class Watchdog {
   }
 
   std::unique_ptr<sources::lease::LeaseStore> store_;
-  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<kube::rest::Client> client_;
   std::string ns_;
   std::atomic<bool> stop_{false};
   std::atomic<int> list_errors_{0};
@@ -230,7 +230,7 @@ class FleetE2E : public ::testing::Test {
   void TearDown() override {
     kubelet_.Stop();
     controller_.Stop();
-    (void)client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+    (void)client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::rest::PatchType::kJsonMerge,
                          {{"metadata", {{"finalizers", nullptr}}}});
     ns_.reset();
     if (!HasFailure()) std::system(("rm -rf " + dir_).c_str());
@@ -350,7 +350,7 @@ class FleetE2E : public ::testing::Test {
     return "pods:" + pods + "\nstatus: " + Status().dump() + "\nlogs in " + dir_;
   }
 
-  std::unique_ptr<kube::Client> client_;
+  std::unique_ptr<kube::rest::Client> client_;
   std::unique_ptr<testing::ScopedNamespace> ns_;
   std::string prefix_, dir_;
   int metrics_port_ = 0;
@@ -359,7 +359,8 @@ class FleetE2E : public ::testing::Test {
 
 TEST_F(FleetE2E, ScalesWithItsQueueHandsOffSafelyAndCleansUp) {
   ASSERT_TRUE(
-      client_->Create(kube::resources::kSecrets, ns(), testing::RedisSecret(ns(), kPassword)).ok());
+      client_->Create(kube::rest::resources::kSecrets, ns(), testing::RedisSecret(ns(), kPassword))
+          .ok());
   auto created = client_->Create(kPricingAgentFleets, ns(), Fleet());
   ASSERT_TRUE(created.ok()) << created.error().ToString();
   Watchdog dog(OpenLeases(), ns());
@@ -433,8 +434,9 @@ TEST_F(FleetE2E, ScalesWithItsQueueHandsOffSafelyAndCleansUp) {
   timeline << "  " << since() << " s: deleted pod replaced by " << replaced[0].name << "\n";
 
   // --- 5. manual mode, then `kubectl scale` ---
-  auto manual = client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
-                               {{"spec", {{"autoscaling", nullptr}, {"replicas", 2}}}});
+  auto manual =
+      client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::rest::PatchType::kJsonMerge,
+                     {{"spec", {{"autoscaling", nullptr}, {"replicas", 2}}}});
   ASSERT_TRUE(manual.ok()) << manual.error().ToString();
   ASSERT_TRUE(Eventually([&] { return Settled(2, dog); }, 60s)) << Diagnostics();
   std::string out;

@@ -15,7 +15,7 @@ namespace agentfleet::agent::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using kube::Json;
+using kube::rest::Json;
 
 Json Annotations(int64_t generation, const std::string& shards) {
   return {{"agentfleet.io/assignment-generation", std::to_string(generation)},
@@ -30,11 +30,11 @@ TEST(ApiAssignment, FollowsItsOwnPodAnnotations) {
                {"kind", "Pod"},
                {"metadata", {{"name", pod}, {"annotations", Annotations(1, "0-1")}}},
                {"spec", {{"containers", {{{"name", "agent"}, {"image", "pricing-agent:dev"}}}}}}};
-  ASSERT_TRUE(client->Create(kube::resources::kPods, ns.name(), body).ok());
+  ASSERT_TRUE(client->Create(kube::rest::resources::kPods, ns.name(), body).ok());
   // A decoy in the same namespace: the field selector must ignore it.
   body["metadata"]["name"] = "other";
   body["metadata"]["annotations"] = Annotations(9, "4-7");
-  ASSERT_TRUE(client->Create(kube::resources::kPods, ns.name(), body).ok());
+  ASSERT_TRUE(client->Create(kube::rest::resources::kPods, ns.name(), body).ok());
 
   const int port = RedisPort();
   const std::string url = "redis://127.0.0.1:" + std::to_string(port);
@@ -62,13 +62,15 @@ TEST(ApiAssignment, FollowsItsOwnPodAnnotations) {
   ASSERT_TRUE(Eventually([&] { return holds({0, 1}); }, 20s)) << agent.Log();
 
   ASSERT_TRUE(client
-                  ->Patch(kube::resources::kPods, ns.name(), pod, kube::PatchType::kJsonMerge,
+                  ->Patch(kube::rest::resources::kPods, ns.name(), pod,
+                          kube::rest::PatchType::kJsonMerge,
                           {{"metadata", {{"annotations", Annotations(2, "2-3,6")}}}})
                   .ok());
   ASSERT_TRUE(Eventually([&] { return holds({2, 3, 6}); }, 10s)) << agent.Log();
   // A malformed assignment is reported and changes nothing.
   ASSERT_TRUE(client
-                  ->Patch(kube::resources::kPods, ns.name(), pod, kube::PatchType::kJsonMerge,
+                  ->Patch(kube::rest::resources::kPods, ns.name(), pod,
+                          kube::rest::PatchType::kJsonMerge,
                           {{"metadata", {{"annotations", Annotations(3, "5-2")}}}})
                   .ok());
   EXPECT_TRUE(Eventually(

@@ -83,7 +83,7 @@ TEST(ControllerProcess, ServesProbesAndMetricsLeadsAndStopsCleanly) {
   EXPECT_GT(m["rest_client_requests_total{code=\"201\",method=\"POST\"}"], 0)
       << "the lease was created";
   EXPECT_GT(m["rest_client_requests_total{code=\"200\",method=\"LIST\"}"], 0);
-  auto lease = client->Get(kube::resources::kLeases, ns.name(), "agentfleet-controller");
+  auto lease = client->Get(kube::rest::resources::kLeases, ns.name(), "agentfleet-controller");
   ASSERT_TRUE(lease.ok());
   EXPECT_FALSE((*lease)["spec"]["holderIdentity"].get<std::string>().empty());
 
@@ -93,7 +93,7 @@ TEST(ControllerProcess, ServesProbesAndMetricsLeadsAndStopsCleanly) {
     std::this_thread::sleep_for(100ms);
   ASSERT_TRUE(WIFEXITED(status)) << "did not stop within 10 s";
   EXPECT_EQ(WEXITSTATUS(status), 0);
-  lease = client->Get(kube::resources::kLeases, ns.name(), "agentfleet-controller");
+  lease = client->Get(kube::rest::resources::kLeases, ns.name(), "agentfleet-controller");
   ASSERT_TRUE(lease.ok());
   EXPECT_EQ((*lease)["spec"]["holderIdentity"], "") << "the lease is released on shutdown";
 

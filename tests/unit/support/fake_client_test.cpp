@@ -10,9 +10,9 @@
 namespace agentfleet::testing {
 namespace {
 
-using kube::Json;
-using kube::resources::kPods;
-using kube::resources::kPricingAgentFleets;
+using kube::rest::Json;
+using kube::rest::resources::kPods;
+using kube::rest::resources::kPricingAgentFleets;
 
 Json PodJson(const std::string& name, Json labels = Json::object()) {
   return {{"apiVersion", "v1"},
@@ -38,16 +38,16 @@ TEST(FakeClientTest, CreateStampsAndRefusesDuplicates) {
 TEST(FakeClientTest, AStaleResourceVersionIsAConflict) {
   FakeClient c;
   Json p = *c.Create(kPods, "ns", PodJson("a"));
-  Json newer = *c.Patch(kPods, "ns", "a", kube::PatchType::kJsonMerge,
+  Json newer = *c.Patch(kPods, "ns", "a", kube::rest::PatchType::kJsonMerge,
                         {{"metadata", {{"annotations", {{"k", "v"}}}}}});
   EXPECT_NE(newer["metadata"]["resourceVersion"], p["metadata"]["resourceVersion"]);
   p["metadata"]["labels"]["x"] = "y";
   EXPECT_EQ(c.Update(kPods, "ns", p).error().code, ErrorCode::kConflict);
   Json stale_patch = {{"metadata", {{"resourceVersion", p["metadata"]["resourceVersion"]}}}};
-  EXPECT_EQ(c.Patch(kPods, "ns", "a", kube::PatchType::kJsonMerge, stale_patch).error().code,
+  EXPECT_EQ(c.Patch(kPods, "ns", "a", kube::rest::PatchType::kJsonMerge, stale_patch).error().code,
             ErrorCode::kConflict);
   Json json_patch = Json::array({{{"op", "add"}, {"path", "/metadata/labels/z"}, {"value", "1"}}});
-  auto patched = c.Patch(kPods, "ns", "a", kube::PatchType::kJsonPatch, json_patch);
+  auto patched = c.Patch(kPods, "ns", "a", kube::rest::PatchType::kJsonPatch, json_patch);
   ASSERT_TRUE(patched.ok()) << patched.error().ToString();
   EXPECT_EQ((*patched)["metadata"]["labels"]["z"], "1");
 }
@@ -62,13 +62,13 @@ TEST(FakeClientTest, StatusMovesOnlyThroughItsSubresource) {
   Json created = *c.Create(kPricingAgentFleets, "ns", f);
   EXPECT_FALSE(created.contains("status"));
   EXPECT_EQ(created["metadata"]["generation"], 1);
-  Json s = *c.Patch(kPricingAgentFleets, "ns", "f", kube::PatchType::kJsonMerge,
+  Json s = *c.Patch(kPricingAgentFleets, "ns", "f", kube::rest::PatchType::kJsonMerge,
                     {{"status", {{"replicas", 2}}}, {"spec", {{"shards", 8}}}},
                     {.subresource = "status"});
   EXPECT_EQ(s["status"]["replicas"], 2);
   EXPECT_EQ(s["spec"]["shards"], 4);
   EXPECT_EQ(s["metadata"]["generation"], 1);
-  Json m = *c.Patch(kPricingAgentFleets, "ns", "f", kube::PatchType::kJsonMerge,
+  Json m = *c.Patch(kPricingAgentFleets, "ns", "f", kube::rest::PatchType::kJsonMerge,
                     {{"status", {{"replicas", 7}}}, {"spec", {{"shards", 8}}}});
   EXPECT_EQ(m["status"]["replicas"], 2);
   EXPECT_EQ(m["spec"]["shards"], 8);
@@ -86,7 +86,7 @@ TEST(FakeClientTest, DeleteHonoursUidPreconditionsAndFinalizers) {
   auto held = c.Peek(kPods, "ns", "a");
   ASSERT_TRUE(held.has_value());
   EXPECT_TRUE((*held)["metadata"].contains("deletionTimestamp"));
-  ASSERT_TRUE(c.Patch(kPods, "ns", "a", kube::PatchType::kJsonMerge,
+  ASSERT_TRUE(c.Patch(kPods, "ns", "a", kube::rest::PatchType::kJsonMerge,
                       {{"metadata", {{"finalizers", nullptr}}}})
                   .ok());
   EXPECT_FALSE(c.Peek(kPods, "ns", "a").has_value());
@@ -117,8 +117,9 @@ TEST(FakeClientTest, ListsAndWatchesBySelector) {
   EXPECT_EQ(c.List(kPods, "", {.label_selector = "app,app!=y"})->items.size(), 2u);
 
   // The real informer runs on it: list, then watch.
-  kube::Informer<kube::PodRecord> pods(c, kPods, kube::ToPodRecord,
-                                       kube::ReflectorOptions{.namespace_name = "ns"});
+  kube::informer::Informer<kube::informer::PodRecord> pods(
+      c, kPods, kube::informer::ToPodRecord,
+      kube::informer::ReflectorOptions{.namespace_name = "ns"});
   pods.Start();
   ASSERT_TRUE(pods.WaitForSync(std::chrono::seconds(5)));
   EXPECT_EQ(pods.store().Size(), 2u);

@@ -20,7 +20,14 @@
 
 namespace {
 
-using namespace agentfleet::kube;
+using agentfleet::kube::informer::Informer;
+using agentfleet::kube::informer::PodRecord;
+using agentfleet::kube::informer::ToPodRecord;
+using agentfleet::kube::rest::ConfigureHttpThreads;
+using agentfleet::kube::rest::Json;
+using agentfleet::kube::rest::PatchType;
+using agentfleet::kube::rest::resources::kNamespaces;
+using agentfleet::kube::rest::resources::kPods;
 using Clock = std::chrono::steady_clock;
 
 long StatusKb(const char* field) {
@@ -80,12 +87,12 @@ void Parallel(int count, int threads, F f) {
 
 int Populate(const std::string& ns, int count) {
   auto client = agentfleet::testing::ClusterClient({.max_retries = 10});
-  (void)client->Create(resources::kNamespaces, "",
+  (void)client->Create(kNamespaces, "",
                        {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", ns}}}});
   auto start = Clock::now();
   std::atomic<int> failed{0};
   Parallel(count, 16, [&](int i) {
-    auto r = client->Create(resources::kPods, ns, AgentPod("agent-" + std::to_string(i), i));
+    auto r = client->Create(kPods, ns, AgentPod("agent-" + std::to_string(i), i));
     if (!r && r.error().code != agentfleet::ErrorCode::kAlreadyExists) ++failed;
   });
   double secs = std::chrono::duration<double>(Clock::now() - start).count();
@@ -93,8 +100,7 @@ int Populate(const std::string& ns, int count) {
             << " pods/s), failures " << failed << "\n";
   // Wait until kwok has made them all Running, so the measured objects carry a status.
   for (int i = 0; i < 600; ++i) {
-    auto pending =
-        client->List(resources::kPods, ns, {.field_selector = "status.phase!=Running", .limit = 1});
+    auto pending = client->List(kPods, ns, {.field_selector = "status.phase!=Running", .limit = 1});
     if (pending && pending->items.empty()) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -109,7 +115,7 @@ int Touch(const std::string& ns, int count) {
   std::string generation = std::to_string(Clock::now().time_since_epoch().count());
   Parallel(count, 16, [&](int i) {
     (void)client->Patch(
-        resources::kPods, ns, "agent-" + std::to_string(i), PatchType::kJsonMerge,
+        kPods, ns, "agent-" + std::to_string(i), PatchType::kJsonMerge,
         {{"metadata", {{"annotations", {{"agentfleet.io/assignment-generation", generation}}}}}});
   });
   return 0;
@@ -121,7 +127,7 @@ int Measure(const std::string& ns, int count) {
   ConfigureHttpThreads(4);
   auto client = agentfleet::testing::ClusterClient({.max_retries = 10});
   long rss_before = StatusKb("VmRSS:");
-  Informer<PodRecord> informer(*client, resources::kPods, ToPodRecord,
+  Informer<PodRecord> informer(*client, kPods, ToPodRecord,
                                {.namespace_name = ns, .label_selector = "bench=informer"});
   std::atomic<int64_t> updates{0};
   informer.AddHandlers({.on_update = [&](const auto&, const auto&) { ++updates; }});
@@ -145,11 +151,10 @@ int Measure(const std::string& ns, int count) {
   // Processing throughput: replay one MODIFIED event per pod, as watch lines
   // (parse + transform + store + handlers), without the API server in the way.
   std::vector<std::string> lines;
-  auto listed = client->ListEach(
-      resources::kPods, ns, {.label_selector = "bench=informer"}, [&](Json&& item) {
-        item["metadata"]["resourceVersion"] = "replay";
-        lines.push_back(Json{{"type", "MODIFIED"}, {"object", item}}.dump());
-      });
+  auto listed = client->ListEach(kPods, ns, {.label_selector = "bench=informer"}, [&](Json&& item) {
+    item["metadata"]["resourceVersion"] = "replay";
+    lines.push_back(Json{{"type", "MODIFIED"}, {"object", item}}.dump());
+  });
   if (!listed) return 1;
   updates = 0;
   auto replay_start = Clock::now();

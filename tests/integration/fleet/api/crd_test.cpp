@@ -20,9 +20,9 @@ namespace agentfleet::fleet::api {
 namespace {
 
 using Json = nlohmann::json;
-using kube::resources::kCustomResourceDefinitions;
-using kube::resources::kPricingAgentFleets;
-using kube::resources::kSecrets;
+using kube::rest::resources::kCustomResourceDefinitions;
+using kube::rest::resources::kPricingAgentFleets;
+using kube::rest::resources::kSecrets;
 using testing::LoadYaml;
 using testing::RunTool;
 using testing::SourcePath;
@@ -46,7 +46,7 @@ class CrdTest : public ::testing::Test {
     // Server-side apply: installs the CRD, or brings an older copy up to date.
     Json crd = LoadYaml(SourcePath("crds/agentfleet.io_pricingagentfleets.yaml"));
     auto applied = client_->Patch(kCustomResourceDefinitions, "", std::string(kCrdName),
-                                  kube::PatchType::kApply, crd,
+                                  kube::rest::PatchType::kApply, crd,
                                   {.field_manager = kFieldManagerForTests, .force = true});
     ASSERT_TRUE(applied.ok()) << applied.error().ToString();
     bool established = Eventually(
@@ -98,11 +98,11 @@ class CrdTest : public ::testing::Test {
     return out;
   }
 
-  static kube::Client* client_;
+  static kube::rest::Client* client_;
   std::unique_ptr<testing::ScopedNamespace> ns_;
 };
 
-kube::Client* CrdTest::client_ = nullptr;
+kube::rest::Client* CrdTest::client_ = nullptr;
 
 TEST_F(CrdTest, CanonicalExampleIsAcceptedWithDefaultsAndParses) {
   Json secret = LoadYaml(SourcePath("examples/fleet-redis-secret.yaml"));
@@ -338,17 +338,19 @@ TEST_F(CrdTest, StatusFromTheOperatorIsAcceptedAndReadBack) {
   st.ready_replicas = 1;
   st.desired_replicas = 2;
   st.queue_depth = 42;
-  st.last_scale_time = kube::ParseTime("2026-01-02T03:04:05Z").value();
+  st.last_scale_time = kube::meta::ParseTime("2026-01-02T03:04:05Z").value();
   st.shards = {64, 64, 30, 3, 34};
   st.selector = PodSelector("status");
   st.conditions.push_back({std::string(kConditionReady), ConditionStatus::kFalse,
-                           st.observed_generation, kube::ParseTime("2026-01-02T03:04:05Z").value(),
-                           "ShardsUnowned", "34 shards have no holder"});
-  st.conditions.push_back({std::string(kConditionScalingLimited), ConditionStatus::kFalse,
-                           st.observed_generation, kube::ParseTime("2026-01-02T03:04:05Z").value(),
-                           "WithinLimits", ""});
-  auto patched = client_->Patch(kPricingAgentFleets, ns(), "status", kube::PatchType::kJsonMerge,
-                                StatusMergePatch(st), {.subresource = "status"});
+                           st.observed_generation,
+                           kube::meta::ParseTime("2026-01-02T03:04:05Z").value(), "ShardsUnowned",
+                           "34 shards have no holder"});
+  st.conditions.push_back(
+      {std::string(kConditionScalingLimited), ConditionStatus::kFalse, st.observed_generation,
+       kube::meta::ParseTime("2026-01-02T03:04:05Z").value(), "WithinLimits", ""});
+  auto patched =
+      client_->Patch(kPricingAgentFleets, ns(), "status", kube::rest::PatchType::kJsonMerge,
+                     StatusMergePatch(st), {.subresource = "status"});
   ASSERT_TRUE(patched.ok()) << patched.error().ToString();
   auto back = ParseFleet(*patched);
   ASSERT_TRUE(back.ok()) << back.error().ToString();
@@ -356,7 +358,7 @@ TEST_F(CrdTest, StatusFromTheOperatorIsAcceptedAndReadBack) {
 
   // Clearing an optional through the merge patch removes it.
   st.queue_depth.reset();
-  patched = client_->Patch(kPricingAgentFleets, ns(), "status", kube::PatchType::kJsonMerge,
+  patched = client_->Patch(kPricingAgentFleets, ns(), "status", kube::rest::PatchType::kJsonMerge,
                            StatusMergePatch(st), {.subresource = "status"});
   ASSERT_TRUE(patched.ok()) << patched.error().ToString();
   EXPECT_FALSE((*patched)["status"].contains("queueDepth"));
@@ -431,12 +433,12 @@ TEST_F(CrdTest, PrinterColumns) {
   st.ready_replicas = 1;
   st.queue_depth = 777;
   st.shards = {64, 64, 61, 3, 3};
-  st.last_scale_time = kube::ParseTime("2026-01-02T03:04:05Z").value();
+  st.last_scale_time = kube::meta::ParseTime("2026-01-02T03:04:05Z").value();
   st.conditions.push_back({std::string(kConditionReady), ConditionStatus::kFalse, 1,
-                           kube::ParseTime("2026-01-02T03:04:05Z").value(), "ShardsMoving",
+                           kube::meta::ParseTime("2026-01-02T03:04:05Z").value(), "ShardsMoving",
                            "3 moving"});
   ASSERT_TRUE(client_
-                  ->Patch(kPricingAgentFleets, ns(), "cols", kube::PatchType::kJsonMerge,
+                  ->Patch(kPricingAgentFleets, ns(), "cols", kube::rest::PatchType::kJsonMerge,
                           StatusMergePatch(st), {.subresource = "status"})
                   .ok());
   int rc = 0;

@@ -27,8 +27,8 @@ namespace {
 
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
-using kube::resources::kPods;
-using kube::resources::kPricingAgentFleets;
+using kube::rest::resources::kPods;
+using kube::rest::resources::kPricingAgentFleets;
 
 const std::string kBinary = AGENTFLEET_BIN_DIR "/agentfleet-controller";
 constexpr const char* kPassword = "pl4nted-Binary-PASSWORD";
@@ -65,10 +65,10 @@ TEST(ControllerBinary, ReconcilesAFleetAndRunsItsFinalizer) {
   ASSERT_EQ(testing::AddRedisUser(RedisPort(), kRedisUser, kPassword), 0);
 
   testing::ScopedNamespace ns(*client, "binary");
-  ASSERT_TRUE(
-      client
-          ->Create(kube::resources::kSecrets, ns.name(), testing::RedisSecret(ns.name(), kPassword))
-          .ok());
+  ASSERT_TRUE(client
+                  ->Create(kube::rest::resources::kSecrets, ns.name(),
+                           testing::RedisSecret(ns.name(), kPassword))
+                  .ok());
   Json fleet = testing::RedisFleet(ns.name(), testing::RedisUserUrl(RedisPort(), kRedisUser),
                                    "bt-" + ns.name() + ":tasks", "bt-" + ns.name() + ":leases:");
   fleet["spec"].erase("autoscaling");
@@ -120,7 +120,7 @@ TEST(ControllerBinary, ReconcilesAFleetAndRunsItsFinalizer) {
 
   EXPECT_TRUE(Eventually(
       [&] {
-        auto listed = client->List(kube::resources::kEvents, ns.name());
+        auto listed = client->List(kube::rest::resources::kEvents, ns.name());
         if (!listed) return false;
         for (const auto& e : listed->items) {
           if (e["regarding"].value("kind", "") == "PricingAgentFleet" &&

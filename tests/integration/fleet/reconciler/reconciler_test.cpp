@@ -29,9 +29,9 @@ namespace agentfleet::fleet::reconciler {
 namespace {
 
 using Json = nlohmann::json;
-using kube::resources::kPods;
-using kube::resources::kPricingAgentFleets;
-using kube::resources::kSecrets;
+using kube::rest::resources::kPods;
+using kube::rest::resources::kPricingAgentFleets;
+using kube::rest::resources::kSecrets;
 
 constexpr const char* kPassword = "pl4nted-Redis-PASSWORD";
 constexpr const char* kRedisUser = "fleet-reconciler-test";
@@ -68,20 +68,20 @@ class ReconcilerTest : public ::testing::Test {
     auto s = client_->Create(kSecrets, ns(), secret);
     ASSERT_TRUE(s.ok()) << s.error().ToString();
 
-    fleets_ = std::make_unique<kube::Informer<FleetRecord>>(
+    fleets_ = std::make_unique<kube::informer::Informer<FleetRecord>>(
         *client_, kPricingAgentFleets, ToFleetRecord,
-        kube::ReflectorOptions{.namespace_name = ns()});
-    pods_ = std::make_unique<kube::Informer<kube::PodRecord>>(
-        *client_, kPods, kube::ToPodRecord,
-        kube::ReflectorOptions{.namespace_name = ns(),
-                               .label_selector = std::string(api::kFleetLabel)});
+        kube::informer::ReflectorOptions{.namespace_name = ns()});
+    pods_ = std::make_unique<kube::informer::Informer<kube::informer::PodRecord>>(
+        *client_, kPods, kube::informer::ToPodRecord,
+        kube::informer::ReflectorOptions{.namespace_name = ns(),
+                                         .label_selector = std::string(api::kFleetLabel)});
     AddFleetIndex(pods_->store());
     fleets_->Start();
     pods_->Start();
     ASSERT_TRUE(fleets_->WaitForSync(std::chrono::seconds(30)));
     ASSERT_TRUE(pods_->WaitForSync(std::chrono::seconds(30)));
-    events_ = std::make_unique<kube::EventRecorder>(
-        *client_, kube::RecorderOptions{.reporting_instance = "reconciler-test"});
+    events_ = std::make_unique<kube::events::EventRecorder>(
+        *client_, kube::events::RecorderOptions{.reporting_instance = "reconciler-test"});
     reconciler_ = std::make_unique<Reconciler>(*client_, fleets_->store(), pods_->store(), *events_,
                                                RealClock::Instance(), factory_);
   }
@@ -92,7 +92,7 @@ class ReconcilerTest : public ::testing::Test {
     pods_.reset();
     fleets_.reset();
     // Whatever the test left: the finalizer must not hold the namespace.
-    (void)client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+    (void)client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::rest::PatchType::kJsonMerge,
                          {{"metadata", {{"finalizers", nullptr}}}});
     ns_.reset();
   }
@@ -168,19 +168,19 @@ class ReconcilerTest : public ::testing::Test {
     return *leases_;
   }
 
-  static kube::Client* client_;
+  static kube::rest::Client* client_;
   std::unique_ptr<testing::ScopedNamespace> ns_;
   std::string prefix_;
   DefaultSourceFactory factory_;
-  std::unique_ptr<kube::Informer<FleetRecord>> fleets_;
-  std::unique_ptr<kube::Informer<kube::PodRecord>> pods_;
-  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<kube::informer::Informer<FleetRecord>> fleets_;
+  std::unique_ptr<kube::informer::Informer<kube::informer::PodRecord>> pods_;
+  std::unique_ptr<kube::events::EventRecorder> events_;
   std::unique_ptr<Reconciler> reconciler_;
   std::unique_ptr<sources::lease::LeaseStore> leases_;
   kube::controller::ReconcileResult last_ = kube::controller::ReconcileResult::Done();
 };
 
-kube::Client* ReconcilerTest::client_ = nullptr;
+kube::rest::Client* ReconcilerTest::client_ = nullptr;
 
 TEST_F(ReconcilerTest, FleetLifecycle) {
   // A backlog of 2 tasks in shard 5's stream.
@@ -247,8 +247,8 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   EXPECT_EQ(GetFleet()["metadata"]["resourceVersion"], rv);
 
   // --- scale to 5: 3/3/2/2/2 ---
-  auto scaled = client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
-                               {{"spec", {{"replicas", 5}}}});
+  auto scaled = client_->Patch(kPricingAgentFleets, ns(), "pricing",
+                               kube::rest::PatchType::kJsonMerge, {{"spec", {{"replicas", 5}}}});
   ASSERT_TRUE(scaled.ok()) << scaled.error().ToString();
   ASSERT_TRUE(Converge([&] {
     return Balance(5) == std::vector<size_t>{2, 2, 2, 3, 3};
@@ -267,7 +267,7 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
     ASSERT_TRUE(l.ok()) << l.error().ToString();
     held[pod] = *l;
   }
-  scaled = client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+  scaled = client_->Patch(kPricingAgentFleets, ns(), "pricing", kube::rest::PatchType::kJsonMerge,
                           {{"spec", {{"replicas", 2}}}});
   ASSERT_TRUE(scaled.ok());
   std::vector<std::string> retiring;
@@ -303,7 +303,7 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
   // An Event for each scale decision, on the fleet.
   events_->Flush();
   std::set<std::string> reasons;
-  auto listed = client_->List(kube::resources::kEvents, ns());
+  auto listed = client_->List(kube::rest::resources::kEvents, ns());
   ASSERT_TRUE(listed.ok()) << listed.error().ToString();
   for (const auto& e : listed->items) {
     if (e["regarding"].value("kind", "") == "PricingAgentFleet" &&
@@ -316,7 +316,7 @@ TEST_F(ReconcilerTest, FleetLifecycle) {
 
   // --- a missing Secret: a clear condition, no pod deleted, no secret leaked ---
   auto broken = client_->Patch(
-      kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+      kPricingAgentFleets, ns(), "pricing", kube::rest::PatchType::kJsonMerge,
       {{"spec", {{"queue", {{"redisStreams", {{"passwordSecretRef", {{"name", "missing"}}}}}}}}}});
   ASSERT_TRUE(broken.ok()) << broken.error().ToString();
   std::string message;
@@ -361,11 +361,11 @@ namespace {
 TEST_F(ReconcilerTest, StaleCacheNeverCreatesTwice) {
   std::atomic<int> created{0}, conflicts{0};
   auto counting = testing::ClusterClient(
-      kube::ClientOptions{.on_response = [&](std::string_view method, int code, double) {
+      kube::rest::ClientOptions{.on_response = [&](std::string_view method, int code, double) {
         if (method == "POST" && code == 201) ++created;
         if (method == "POST" && code == 409) ++conflicts;
       }});
-  kube::Store<kube::PodRecord> frozen;
+  kube::informer::Store<kube::informer::PodRecord> frozen;
   AddFleetIndex(frozen);
 
   auto fleet = client_->Create(kPricingAgentFleets, ns(), Fleet(3));
@@ -498,7 +498,7 @@ TEST_F(ReconcilerTest, HandoffsStuckAgentsAndTheDrainTimeout) {
   };
   auto event_on = [&](const std::string& pod, const std::string& reason) {
     events_->Flush();
-    auto listed = client_->List(kube::resources::kEvents, ns());
+    auto listed = client_->List(kube::rest::resources::kEvents, ns());
     if (!listed) return false;
     for (const auto& e : listed->items) {
       if (e["regarding"].value("kind", "") == "Pod" && e["regarding"].value("name", "") == pod &&
@@ -540,7 +540,7 @@ TEST_F(ReconcilerTest, HandoffsStuckAgentsAndTheDrainTimeout) {
   // leases, so it is deleted only when the drain timeout passes ---
   hold_all(c);
   ASSERT_TRUE(client_
-                  ->Patch(kPricingAgentFleets, ns(), "pricing", kube::PatchType::kJsonMerge,
+                  ->Patch(kPricingAgentFleets, ns(), "pricing", kube::rest::PatchType::kJsonMerge,
                           {{"spec", {{"replicas", 1}}}})
                   .ok());
   auto marked_at = std::chrono::steady_clock::now();
@@ -579,7 +579,7 @@ TEST_F(ReconcilerTest, EndedPodsAreReplaced) {
   })) << Json(Pods()).dump();
   const std::string failed = Pods()[0]["metadata"]["name"];
   const std::string uid = Pods()[0]["metadata"]["uid"];
-  auto patched = client_->Patch(kPods, ns(), failed, kube::PatchType::kJsonMerge,
+  auto patched = client_->Patch(kPods, ns(), failed, kube::rest::PatchType::kJsonMerge,
                                 {{"status", {{"phase", "Failed"}}}}, {.subresource = "status"});
   ASSERT_TRUE(patched.ok()) << patched.error().ToString();
   ASSERT_TRUE(Converge([&] {
@@ -589,7 +589,7 @@ TEST_F(ReconcilerTest, EndedPodsAreReplaced) {
     return Balance(2) == std::vector<size_t>{6, 6};
   })) << Json(Pods()).dump();
   events_->Flush();
-  auto listed = client_->List(kube::resources::kEvents, ns());
+  auto listed = client_->List(kube::rest::resources::kEvents, ns());
   ASSERT_TRUE(listed.ok());
   bool event = false;
   for (const auto& e : listed->items) {
@@ -610,7 +610,7 @@ namespace {
 TEST_F(ReconcilerTest, CreatesInSlowStartBatches) {
   std::atomic<int> posts{0};
   auto counting = testing::ClusterClient(
-      kube::ClientOptions{.on_response = [&](std::string_view method, int, double) {
+      kube::rest::ClientOptions{.on_response = [&](std::string_view method, int, double) {
         if (method == "POST") ++posts;
       }});
   Json quota = {{"apiVersion", "v1"},

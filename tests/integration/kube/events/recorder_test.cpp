@@ -6,7 +6,7 @@
 
 #include "tests/support/cluster.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::events {
 namespace {
 
 using namespace std::chrono_literals;
@@ -29,7 +29,7 @@ TEST(EventRecorder, AggregatesAHotLoopIntoOneSeries) {
       recorder.Warning(pod, "LeaseNotHeld", "Check", "holds 0 of 4 shards");
     recorder.Flush();
   }
-  auto list = client->List(resources::kEvents, ns.name());
+  auto list = client->List(rest::resources::kEvents, ns.name());
   ASSERT_TRUE(list.ok()) << list.error().ToString();
   ASSERT_EQ(list->items.size(), 2u);
   int64_t series = 0;
@@ -59,10 +59,10 @@ TEST(EventRecorder, DropsAFloodOfDistinctEventsPerObject) {
   for (int i = 0; i < 50; ++i) recorder.Normal(fleet, "Scaled", "Scale", "to " + std::to_string(i));
   recorder.Flush();
   EXPECT_EQ(recorder.dropped(), 45);
-  auto list = client->List(resources::kEvents, ns.name());
+  auto list = client->List(rest::resources::kEvents, ns.name());
   ASSERT_TRUE(list.ok());
   EXPECT_EQ(list->items.size(), 5u);
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::events

@@ -9,14 +9,14 @@
 #include "controller/kube/informer/pod.h"
 #include "tests/support/cluster.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 namespace {
 
 using namespace std::chrono_literals;
 using testing::ClusterClient;
 using testing::ScopedNamespace;
 
-Json Pod(const std::string& name) {
+rest::Json Pod(const std::string& name) {
   return {{"apiVersion", "v1"},
           {"kind", "Pod"},
           {"metadata",
@@ -60,19 +60,19 @@ std::map<std::string, std::string> StoreView(const Store<PodRecord>& store) {
   return out;
 }
 
-std::map<std::string, std::string> FreshList(Client& client, const std::string& ns) {
-  auto page = client.List(resources::kPods, ns, {.label_selector = "app=informer-test"});
+std::map<std::string, std::string> FreshList(rest::Client& client, const std::string& ns) {
+  auto page = client.List(rest::resources::kPods, ns, {.label_selector = "app=informer-test"});
   EXPECT_TRUE(page.ok());
   std::map<std::string, std::string> out;
   if (!page.ok()) return out;
   for (const auto& item : page->items) {
-    out[ObjectKey(item)] = item["metadata"]["resourceVersion"].get<std::string>();
+    out[meta::ObjectKey(item)] = item["metadata"]["resourceVersion"].get<std::string>();
   }
   return out;
 }
 
 // Waits until the informer's cache and the handlers' view both equal a fresh list.
-void ExpectConverges(Client& client, const std::string& ns, Informer<PodRecord>& informer,
+void ExpectConverges(rest::Client& client, const std::string& ns, Informer<PodRecord>& informer,
                      HandlerView& view) {
   std::map<std::string, std::string> fresh;
   for (int i = 0; i < 300; ++i) {
@@ -110,11 +110,11 @@ class InformerTest : public ::testing::Test {
     client_ = ClusterClient({.max_retries = 10});
     ns_ = std::make_unique<ScopedNamespace>(*client_, "informer");
     for (int i = 0; i < 40; ++i) {
-      auto created = client_->Create(resources::kPods, ns(), Pod("p" + std::to_string(i)));
+      auto created = client_->Create(rest::resources::kPods, ns(), Pod("p" + std::to_string(i)));
       ASSERT_TRUE(created.ok()) << created.error().ToString();
     }
     informer_ = std::make_unique<Informer<PodRecord>>(
-        *client_, resources::kPods, ToPodRecord,
+        *client_, rest::resources::kPods, ToPodRecord,
         ReflectorOptions{
             .namespace_name = ns(), .label_selector = "app=informer-test", .page_size = 7});
     informer_->AddHandlers(view_.Handlers());
@@ -132,20 +132,20 @@ class InformerTest : public ::testing::Test {
     for (int i = 0; i < 5; ++i) {
       std::string victim = "p" + std::to_string(round * 5 + i);
       ASSERT_TRUE(
-          client_->Delete(resources::kPods, ns(), victim, {.grace_period_seconds = 0}).ok());
+          client_->Delete(rest::resources::kPods, ns(), victim, {.grace_period_seconds = 0}).ok());
       std::string touched = "p" + std::to_string(20 + round * 5 + i);
       ASSERT_TRUE(client_
-                      ->Patch(resources::kPods, ns(), touched, PatchType::kJsonMerge,
+                      ->Patch(rest::resources::kPods, ns(), touched, rest::PatchType::kJsonMerge,
                               {{"metadata", {{"annotations", {{"agentfleet.io/shards", "9"}}}}}})
                       .ok());
       ASSERT_TRUE(client_
-                      ->Create(resources::kPods, ns(),
+                      ->Create(rest::resources::kPods, ns(),
                                Pod("new-" + std::to_string(round) + "-" + std::to_string(i)))
                       .ok());
     }
   }
 
-  std::unique_ptr<Client> client_;
+  std::unique_ptr<rest::Client> client_;
   std::unique_ptr<ScopedNamespace> ns_;
   std::unique_ptr<Informer<PodRecord>> informer_;
   HandlerView view_;
@@ -180,12 +180,12 @@ TEST_F(InformerTest, RelistsAfterItsVersionIsCompactedAway) {
   // Move etcd past the informer's last version with a write it does not watch,
   // compact, and restart the API server so its watch cache cannot serve the gap.
   // A bookmark can move the informer past the compaction; then try again.
-  Resource cms{"", "v1", "configmaps", true};
+  rest::Resource cms{"", "v1", "configmaps", true};
   bool behind = false;
   for (int attempt = 0; attempt < 5 && !behind; ++attempt) {
-    Json cm = {{"apiVersion", "v1"},
-               {"kind", "ConfigMap"},
-               {"metadata", {{"name", "bump-" + std::to_string(attempt)}}}};
+    rest::Json cm = {{"apiVersion", "v1"},
+                     {"kind", "ConfigMap"},
+                     {"metadata", {{"name", "bump-" + std::to_string(attempt)}}}};
     ASSERT_TRUE(client_->Create(cms, ns(), cm).ok());
     int64_t compacted = Compact();
     ASSERT_GT(compacted, 0);
@@ -199,4 +199,4 @@ TEST_F(InformerTest, RelistsAfterItsVersionIsCompactedAway) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

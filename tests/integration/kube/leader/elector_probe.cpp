@@ -12,7 +12,7 @@
 #include "tests/support/cluster.h"
 
 namespace {
-std::atomic<agentfleet::kube::LeaderElector*> g_elector{nullptr};
+std::atomic<agentfleet::kube::leader::LeaderElector*> g_elector{nullptr};
 void OnTerm(int) {
   if (auto* e = g_elector.load()) e->Stop();
 }
@@ -24,7 +24,7 @@ int64_t NowNs() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  using namespace agentfleet::kube;
+  using namespace agentfleet::kube::leader;
   if (argc != 4) {
     std::cerr << "usage: elector_probe NAMESPACE LEASE LOGFILE\n";
     return 2;

@@ -12,7 +12,7 @@
 #include "controller/kube/leader/leader_elector.h"
 #include "tests/support/cluster.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::leader {
 namespace {
 
 using namespace std::chrono_literals;
@@ -108,7 +108,7 @@ TEST(LeaderElection, KilledLeaderIsReplacedWithoutOverlap) {
   int status = 0;
   waitpid(standby, &status, 0);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  auto lease = client->Get(resources::kLeases, ns.name(), "probe-lease");
+  auto lease = client->Get(rest::resources::kLeases, ns.name(), "probe-lease");
   ASSERT_TRUE(lease.ok());
   EXPECT_EQ((*lease)["spec"]["holderIdentity"], "") << lease->dump();
   EXPECT_GE((*lease)["spec"]["leaseTransitions"].get<int>(), 1);
@@ -136,4 +136,4 @@ TEST(LeaderElection, IdentityIsPodNamePlusSuffix) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::leader

@@ -7,7 +7,7 @@
 
 #include "tests/support/cluster.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 namespace {
 
 using testing::ClusterClient;
@@ -263,7 +263,7 @@ TEST_F(RestClientTest, CustomResourceWithStatusAndScaleSubresources) {
 }
 
 TEST(RestClient, UnreachableServerIsUnavailableNotAHang) {
-  RestConfig cfg;
+  config::RestConfig cfg;
   cfg.server = "https://127.0.0.1:1";  // nothing listens on port 1
   auto client = Client::Create(cfg, {.request_timeout = std::chrono::seconds(2),
                                      .max_retries = 1,
@@ -278,7 +278,7 @@ TEST(RestClient, UnreachableServerIsUnavailableNotAHang) {
 
 TEST(RestClient, UntrustedServerCertificateIsRejected) {
   auto trusted = ClusterClient();
-  RestConfig cfg = trusted->config();
+  config::RestConfig cfg = trusted->config();
   cfg.ca_pem.clear();  // the local CA is not in the system trust store
   auto client = Client::Create(cfg, {.max_retries = 0});
   ASSERT_TRUE(client.ok());
@@ -288,4 +288,4 @@ TEST(RestClient, UntrustedServerCertificateIsRejected) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

@@ -14,7 +14,7 @@ using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 Clock::Wall At(const char* text) {
-  return kube::ParseTime(text).value();
+  return kube::meta::ParseTime(text).value();
 }
 
 FleetStatus Sample() {

@@ -7,8 +7,9 @@ namespace {
 
 using std::chrono::seconds;
 
-std::shared_ptr<const kube::PodRecord> Pod(const std::string& name, const std::string& rv) {
-  auto p = std::make_shared<kube::PodRecord>();
+std::shared_ptr<const kube::informer::PodRecord> Pod(const std::string& name,
+                                                     const std::string& rv) {
+  auto p = std::make_shared<kube::informer::PodRecord>();
   p->meta.name = name;
   p->meta.resource_version = rv;
   return p;

@@ -8,22 +8,22 @@
 namespace agentfleet::fleet::reconciler {
 namespace {
 
-kube::PodRecord Pod(std::string name) {
-  kube::PodRecord p;
+kube::informer::PodRecord Pod(std::string name) {
+  kube::informer::PodRecord p;
   p.meta.name = std::move(name);
   p.meta.namespace_name = "shop";
   return p;
 }
 
 TEST(FleetKeysTest, ControllerOwnerWinsOverTheLabel) {
-  kube::PodRecord p = Pod("pricing-0");
+  kube::informer::PodRecord p = Pod("pricing-0");
   p.meta.labels = {{"agentfleet.io/fleet", "label-name"}};
   p.meta.owners = {{"agentfleet.io/v1alpha1", "PricingAgentFleet", "owner-name", "u", true}};
   EXPECT_EQ(FleetKeyOfPod(p), "shop/owner-name");
 }
 
 TEST(FleetKeysTest, LabelWhenTheOwnerIsNotAFleet) {
-  kube::PodRecord p = Pod("pricing-0");
+  kube::informer::PodRecord p = Pod("pricing-0");
   p.meta.labels = {{"agentfleet.io/fleet", "pricing"}};
   p.meta.owners = {{"apps/v1", "ReplicaSet", "rs", "u", true}};
   EXPECT_EQ(FleetKeyOfPod(p), "shop/pricing");
@@ -36,13 +36,13 @@ TEST(FleetKeysTest, NeitherOwnerNorLabel) {
 }
 
 TEST(FleetKeysTest, StoreIndexByFleetLabel) {
-  kube::Store<kube::PodRecord> store;
+  kube::informer::Store<kube::informer::PodRecord> store;
   AddFleetIndex(store);
-  auto a = std::make_shared<kube::PodRecord>(Pod("pricing-0"));
+  auto a = std::make_shared<kube::informer::PodRecord>(Pod("pricing-0"));
   a->meta.labels = {{"agentfleet.io/fleet", "pricing"}};
-  auto b = std::make_shared<kube::PodRecord>(Pod("other-0"));
+  auto b = std::make_shared<kube::informer::PodRecord>(Pod("other-0"));
   b->meta.labels = {{"agentfleet.io/fleet", "other"}};
-  auto c = std::make_shared<kube::PodRecord>(Pod("pricing-1"));
+  auto c = std::make_shared<kube::informer::PodRecord>(Pod("pricing-1"));
   c->meta.namespace_name = "elsewhere";
   c->meta.labels = {{"agentfleet.io/fleet", "pricing"}};
   store.Upsert("shop/pricing-0", a);

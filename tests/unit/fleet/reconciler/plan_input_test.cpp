@@ -7,8 +7,8 @@
 namespace agentfleet::fleet::reconciler {
 namespace {
 
-kube::PodRecord Pod(std::string name) {
-  kube::PodRecord p;
+kube::informer::PodRecord Pod(std::string name) {
+  kube::informer::PodRecord p;
   p.meta.name = std::move(name);
   p.meta.created_unix = 1'000'000;
   return p;
@@ -62,7 +62,7 @@ TEST(PlanInputTest, AutoscalingMapsEveryField) {
 }
 
 TEST(PlanInputTest, PodViewReadsAnnotations) {
-  kube::PodRecord p = Pod("pricing-0");
+  kube::informer::PodRecord p = Pod("pricing-0");
   p.ready = true;
   p.meta.annotations = {{"agentfleet.io/retiring", "2026-01-01T00:00:10Z"},
                         {"agentfleet.io/shards", "0-2,7"}};
@@ -83,7 +83,7 @@ TEST(PlanInputTest, PodViewWithoutAnnotationsIsEmptyAndNotRetiring) {
 }
 
 TEST(PlanInputTest, MalformedAnnotationsDegradeSafely) {
-  kube::PodRecord p = Pod("pricing-2");
+  kube::informer::PodRecord p = Pod("pricing-2");
   p.meta.annotations = {{"agentfleet.io/retiring", "yesterday"}, {"agentfleet.io/shards", "3-1"}};
   planner::PodView v = ToPodView(p, 12);
   EXPECT_TRUE(v.retiring);
@@ -122,7 +122,7 @@ TEST(PlanInputTest, LeaseHoldersMapToTheirPods) {
 }
 
 TEST(PlanInputTest, AssignmentGeneration) {
-  kube::PodRecord p = Pod("pricing-0");
+  kube::informer::PodRecord p = Pod("pricing-0");
   EXPECT_EQ(AssignmentGeneration(p), 0);
   p.meta.annotations = {{"agentfleet.io/assignment-generation", "17"}};
   EXPECT_EQ(AssignmentGeneration(p), 17);

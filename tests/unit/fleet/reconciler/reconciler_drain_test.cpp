@@ -27,7 +27,7 @@ class ReconcilerDrainTest : public ReconcilerFixture {
   void Scale(int replicas) {
     Json f = Fleet();
     f["spec"]["replicas"] = replicas;
-    client_.Put(kube::resources::kPricingAgentFleets, f);
+    client_.Put(kube::rest::resources::kPricingAgentFleets, f);
   }
   double HandoffCount() {
     std::string error;
@@ -130,7 +130,7 @@ TEST_F(ReconcilerDrainTest, AnEndedPodIsMarkedOnceAndItsDrainTimeoutRuns) {
   Pass();
   EXPECT_EQ(Pods().count("pricing-1"), 0u);
   events_->Flush();
-  for (const Json& e : client_.PeekAll(kube::resources::kEvents)) {
+  for (const Json& e : client_.PeekAll(kube::rest::resources::kEvents)) {
     if (e.value("reason", "") != "PodEnded") continue;
     EXPECT_FALSE(e.contains("series")) << e.dump();
   }
@@ -139,10 +139,10 @@ TEST_F(ReconcilerDrainTest, AnEndedPodIsMarkedOnceAndItsDrainTimeoutRuns) {
 
 TEST_F(ReconcilerDrainTest, ATerminatingPodIsReplacedAtOnce) {
   Converge(2, 8);
-  auto p = *client_.Peek(kube::resources::kPods, kNs, "pricing-1");
+  auto p = *client_.Peek(kube::rest::resources::kPods, kNs, "pricing-1");
   p["metadata"]["finalizers"] = {"test.io/hold"};
-  client_.Put(kube::resources::kPods, p);
-  ASSERT_TRUE(client_.Delete(kube::resources::kPods, kNs, "pricing-1").ok());
+  client_.Put(kube::rest::resources::kPods, p);
+  ASSERT_TRUE(client_.Delete(kube::rest::resources::kPods, kNs, "pricing-1").ok());
   Pass();
   EXPECT_EQ(Pods().count("pricing-2"), 1u);
   EXPECT_EQ(Shards("pricing-0"), "0-7");
@@ -155,13 +155,13 @@ TEST_F(ReconcilerDrainTest, DeletesCarryTheUidSoARecreatedPodIsSpared) {
   SyncFleets();
   // The cache knows pricing-1 by its old uid; the server holds a new pod of
   // that name (deleted and recreated behind the cache's back).
-  client_.Remove(kube::resources::kPods, kNs, "pricing-1");
-  client_.Put(kube::resources::kPods, {{"apiVersion", "v1"},
-                                       {"kind", "Pod"},
-                                       {"metadata",
-                                        {{"name", "pricing-1"},
-                                         {"namespace", kNs},
-                                         {"labels", {{"agentfleet.io/fleet", kFleet}}}}}});
+  client_.Remove(kube::rest::resources::kPods, kNs, "pricing-1");
+  client_.Put(kube::rest::resources::kPods, {{"apiVersion", "v1"},
+                                             {"kind", "Pod"},
+                                             {"metadata",
+                                              {{"name", "pricing-1"},
+                                               {"namespace", kNs},
+                                               {"labels", {{"agentfleet.io/fleet", kFleet}}}}}});
   reconciler_->Reconcile(kKey, log_);
   clock_.Advance(std::chrono::seconds(1));
   reconciler_->Reconcile(kKey, log_);

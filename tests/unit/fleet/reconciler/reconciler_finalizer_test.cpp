@@ -11,8 +11,8 @@ namespace agentfleet::fleet::reconciler::testing {
 namespace {
 
 using kube::controller::ReconcileResult;
-using kube::resources::kPods;
-using kube::resources::kPricingAgentFleets;
+using kube::rest::resources::kPods;
+using kube::rest::resources::kPricingAgentFleets;
 
 class ReconcilerFinalizerTest : public ReconcilerFixture {
  protected:

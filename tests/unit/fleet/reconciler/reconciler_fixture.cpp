@@ -14,18 +14,18 @@
 
 namespace agentfleet::fleet::reconciler::testing {
 
-using kube::resources::kEvents;
-using kube::resources::kPods;
-using kube::resources::kPricingAgentFleets;
-using kube::resources::kSecrets;
+using kube::rest::resources::kEvents;
+using kube::rest::resources::kPods;
+using kube::rest::resources::kPricingAgentFleets;
+using kube::rest::resources::kSecrets;
 
 ReconcilerFixture::ReconcilerFixture()
     : log_(obs::LoggerOptions{.level = obs::Level::kDebug,
                               .sink = [this](std::string_view l) { log_lines_.emplace_back(l); },
                               .clock = &clock_}) {
   AddFleetIndex(pods_);
-  events_ = std::make_unique<kube::EventRecorder>(
-      client_, kube::RecorderOptions{.reporting_instance = "unit"}, clock_);
+  events_ = std::make_unique<kube::events::EventRecorder>(
+      client_, kube::events::RecorderOptions{.reporting_instance = "unit"}, clock_);
   ca_dir_ = std::filesystem::temp_directory_path() / ("agentfleet-ca-" + std::to_string(getpid()));
   Restart();
 }
@@ -91,7 +91,7 @@ void ReconcilerFixture::SyncFleets() {
 void ReconcilerFixture::SyncPods() {
   std::set<std::string> seen;
   for (const Json& p : client_.PeekAll(kPods)) {
-    auto r = std::make_shared<const kube::PodRecord>(kube::ToPodRecord(p));
+    auto r = std::make_shared<const kube::informer::PodRecord>(kube::informer::ToPodRecord(p));
     seen.insert(r->meta.Key());
     pods_.Upsert(r->meta.Key(), r);
   }
@@ -151,7 +151,7 @@ void ReconcilerFixture::SetPhase(const std::string& pod, const std::string& phas
 void ReconcilerFixture::AgentsAct() {
   auto& store = sources_.leases();
   for (const auto& [name, pod] : Pods()) {
-    const kube::PodRecord r = kube::ToPodRecord(pod);
+    const kube::informer::PodRecord r = kube::informer::ToPodRecord(pod);
     const std::string holder = name + "/agent";
     if (r.meta.deleting) store.ReleaseAll(kLeaseFleet, holder);
     if (!r.ready || r.meta.deleting) continue;

@@ -78,11 +78,11 @@ class ReconcilerFixture : public ::testing::Test {
   FakeClock clock_;
   FakeClient client_{clock_};
   FakeSourceFactory sources_{clock_};
-  kube::Store<FleetRecord> fleets_;
-  kube::Store<kube::PodRecord> pods_;
+  kube::informer::Store<FleetRecord> fleets_;
+  kube::informer::Store<kube::informer::PodRecord> pods_;
   obs::Registry registry_;
   FleetMetrics metrics_{registry_};
-  std::unique_ptr<kube::EventRecorder> events_;
+  std::unique_ptr<kube::events::EventRecorder> events_;
   std::vector<std::string> log_lines_;
   obs::Logger log_;
   std::unique_ptr<Reconciler> reconciler_;

@@ -39,7 +39,7 @@ TEST_F(ReconcilerSourcesTest, ASourceThatCannotBeOpenedNamesWhy) {
 
 TEST_F(ReconcilerSourcesTest, AMissingSecretIsNotFoundAndNeverLeaksAValue) {
   Apply(ManualFleet(1, 4));
-  client_.Remove(kube::resources::kSecrets, kNs, "pricing-redis");
+  client_.Remove(kube::rest::resources::kSecrets, kNs, "pricing-redis");
   Pass();
   EXPECT_EQ(Degraded(), "QueueSourceNotFound");
   EXPECT_NE(Condition("Degraded").value("message", "").find("Secret shop/pricing-redis not found"),
@@ -109,9 +109,9 @@ TEST_F(ReconcilerSourcesTest, SourcesAreReopenedOnlyWhenTheirSettingsOrSecretsCh
   Pass();
   EXPECT_EQ(sources_.queue_opens(), 1);
   EXPECT_EQ(sources_.lease_opens(), 1);
-  Json secret = *client_.Peek(kube::resources::kSecrets, kNs, "pricing-redis");
+  Json secret = *client_.Peek(kube::rest::resources::kSecrets, kNs, "pricing-redis");
   secret["data"]["password"] = "cm90YXRlZA==";  // "rotated"
-  client_.Put(kube::resources::kSecrets, secret);
+  client_.Put(kube::rest::resources::kSecrets, secret);
   Pass();
   EXPECT_EQ(sources_.queue_opens(), 2);
   auto config = sources_.last_lease_config();

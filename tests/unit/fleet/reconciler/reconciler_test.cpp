@@ -46,7 +46,7 @@ TEST_F(ReconcilerTest, AStaleCacheNeverDuplicatesACreate) {
 TEST_F(ReconcilerTest, ACreateTheCacheNeverShowsIsRetriedAfterTheExpectationTimeout) {
   Apply(ManualFleet(1, 4));
   Pass();
-  client_.Remove(kube::resources::kPods, kNs, "pricing-0");  // lost before any watch saw it
+  client_.Remove(kube::rest::resources::kPods, kNs, "pricing-0");  // lost before any watch saw it
   clock_.Advance(std::chrono::seconds(60));
   SyncFleets();
   reconciler_->Reconcile(kKey, log_);

@@ -7,7 +7,7 @@
 
 #include "controller/base/base64.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::config {
 namespace {
 
 namespace fs = std::filesystem;
@@ -192,4 +192,4 @@ TEST_F(KubeconfigTest, PrecedenceFlagThenEnvThenInCluster) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::config

@@ -6,7 +6,7 @@
 
 #include "controller/kube/informer/pod.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 namespace {
 
 std::shared_ptr<const PodRecord> PodOf(const std::string& ns, const std::string& name,
@@ -77,9 +77,9 @@ TEST(PodRecord, FiltersAndParsesTimes) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::informer {
 namespace {
 
 TEST(PodRecord, MalformedObjectsNeverThrow) {
@@ -98,4 +98,4 @@ TEST(PodRecord, MalformedObjectsNeverThrow) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::informer

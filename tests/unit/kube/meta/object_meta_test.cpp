@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::meta {
 namespace {
 
 using Json = nlohmann::json;
@@ -70,4 +70,4 @@ TEST(ObjectMeta, KeysOfObjects) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::meta

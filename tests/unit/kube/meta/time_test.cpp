@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::meta {
 namespace {
 
 using namespace std::chrono_literals;
@@ -48,4 +48,4 @@ TEST(TimeFormat, UnixSecondsAreZeroWhenMalformed) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::meta

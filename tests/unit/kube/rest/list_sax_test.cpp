@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 namespace {
 
 TEST(ListSax, HandsOverEachItemAndTheListMetadata) {
@@ -48,4 +48,4 @@ TEST(ListSax, TruncatedStreamIsAnError) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest

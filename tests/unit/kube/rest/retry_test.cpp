@@ -10,7 +10,7 @@
 #include "controller/kube/rest/client.h"
 #include "controller/obs/http_server.h"
 
-namespace agentfleet::kube {
+namespace agentfleet::kube::rest {
 namespace {
 
 using namespace std::chrono_literals;
@@ -32,7 +32,7 @@ class ScriptedServer {
     server_ = std::move(s).value();
   }
   std::unique_ptr<Client> NewClient(int max_retries = 3) {
-    RestConfig cfg;
+    config::RestConfig cfg;
     cfg.server = "http://127.0.0.1:" + std::to_string(server_->port());
     return std::move(Client::Create(cfg, {.request_timeout = 5s,
                                           .max_retries = max_retries,
@@ -106,4 +106,4 @@ TEST(RestRetry, NonIdempotentVerbsAreNotRetriedOnServerErrors) {
 }
 
 }  // namespace
-}  // namespace agentfleet::kube
+}  // namespace agentfleet::kube::rest
