@@ -121,6 +121,19 @@ TEST(PlanInputTest, LeaseHoldersMapToTheirPods) {
   EXPECT_TRUE(views[0].valid);
 }
 
+// The autoscaler's starting point: its own last decision; after a restart the
+// stored status's (so that a restarted operator does not scale down to the
+// pods it happens to see); for a fleet never reconciled, the pods present.
+TEST(PlanInputTest, CurrentReplicasPrefersTheLastPlanThenTheStoredStatus) {
+  api::Fleet f = testing::TestFleet();
+  EXPECT_EQ(CurrentReplicas(std::nullopt, f, 2), 2);
+  f.status.desired_replicas = 7;
+  EXPECT_EQ(CurrentReplicas(std::nullopt, f, 2), 2);  // no conditions: never reconciled
+  f.status.conditions.push_back({.type = "Ready"});
+  EXPECT_EQ(CurrentReplicas(std::nullopt, f, 2), 7);
+  EXPECT_EQ(CurrentReplicas(4, f, 2), 4);
+}
+
 TEST(PlanInputTest, AssignmentGeneration) {
   kube::informer::PodRecord p = Pod("pricing-0");
   EXPECT_EQ(AssignmentGeneration(p), 0);
