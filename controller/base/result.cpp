@@ -26,6 +26,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "Timeout";
     case ErrorCode::kFailedPrecondition:
       return "FailedPrecondition";
+    case ErrorCode::kResourceExhausted:
+      return "ResourceExhausted";
     case ErrorCode::kInternal:
       return "Internal";
   }

@@ -23,6 +23,7 @@ enum class ErrorCode {
   kTimeout,             // no answer within the deadline
   kFailedPrecondition,  // a precondition (holder, token, uid) did not hold
   kInternal,            // a bug or an unexpected answer
+  kResourceExhausted,   // an answer larger than its budget (bytes, elements): never taken in
 };
 
 std::string_view ErrorCodeName(ErrorCode code);

@@ -1,6 +1,8 @@
 #include "controller/sources/redis/resp.h"
 
+#include <algorithm>
 #include <charconv>
+#include <limits>
 
 namespace agentfleet::sources::redis {
 namespace {
@@ -147,8 +149,12 @@ Result<bool> RespParser::ParseElement(std::optional<Reply>& scalar) {
       return true;
     }
     case '$': {
+      // Past 512 MB RESP itself is broken; below that, the budget decides.
       auto n = length(kMaxBulkLength);
       if (!n.ok()) return n.error();
+      if (*n > 0) {
+        if (auto e = OverBudget(0, static_cast<size_t>(*n))) return *e;
+      }
       if (*n == -1) {
         scalar = Reply::Nil();
         pos_ = after;
@@ -164,8 +170,12 @@ Result<bool> RespParser::ParseElement(std::optional<Reply>& scalar) {
       return true;
     }
     case '*': {
-      auto n = length(kMaxArrayLength);
+      auto n = length(std::numeric_limits<int64_t>::max());
       if (!n.ok()) return n.error();
+      if (*n > 0) {
+        if (auto e = OverBudget(*n, 0)) return *e;
+        reply_elements_ += *n;
+      }
       pos_ = after;
       if (*n == -1) {
         scalar = Reply::Nil();
@@ -188,11 +198,35 @@ Result<bool> RespParser::ParseElement(std::optional<Reply>& scalar) {
   }
 }
 
+std::optional<Error> RespParser::OverBudget(int64_t more_elements, size_t more_bytes) const {
+  if (more_elements > limits_.max_reply_elements - reply_elements_) {
+    return MakeError(ErrorCode::kResourceExhausted, "redis reply of more than " +
+                                                        std::to_string(limits_.max_reply_elements) +
+                                                        " elements refused");
+  }
+  if (more_bytes > limits_.max_reply_bytes - std::min(reply_bytes_, limits_.max_reply_bytes)) {
+    return MakeError(ErrorCode::kResourceExhausted,
+                     "redis reply larger than " + std::to_string(limits_.max_reply_bytes >> 20) +
+                         " MiB refused");
+  }
+  return std::nullopt;
+}
+
 Result<std::optional<Reply>> RespParser::Next() {
   if (failed_) return *failed_;
   while (pos_ < buf_.size()) {
     std::optional<Reply> value;
+    const size_t before = pos_;
     auto parsed = ParseElement(value);
+    if (parsed.ok() && *parsed) {
+      reply_bytes_ += pos_ - before;
+      // An array's header announced its elements; a scalar inside one was
+      // counted there. A scalar on its own is one element.
+      if (value && stack_.empty()) ++reply_elements_;
+    } else if (parsed.ok()) {
+      // Waiting for more bytes: what is buffered belongs to this reply.
+      if (auto e = OverBudget(0, buf_.size() - pos_)) parsed = *e;
+    }
     if (!parsed.ok()) {
       failed_ = parsed.error();
       return *failed_;
@@ -207,7 +241,11 @@ Result<std::optional<Reply>> RespParser::Next() {
       value = std::move(top.array);
       stack_.pop_back();
     }
-    if (stack_.empty() && value) return value;
+    if (stack_.empty() && value) {
+      reply_bytes_ = 0;
+      reply_elements_ = 0;
+      return value;
+    }
   }
   return std::optional<Reply>();
 }

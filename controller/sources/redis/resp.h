@@ -50,20 +50,31 @@ struct Reply {
 std::string EncodeCommand(const std::vector<std::string>& args);
 void AppendCommand(std::string& out, const std::vector<std::string>& args);
 
+// What one reply may cost. The server is chosen by a fleet's author, and a
+// reply is held whole in memory: past either budget the parser stops with
+// kResourceExhausted instead of growing. The defaults hold a lease snapshot
+// of 500,000 shards or a queue depth of every shard many times over.
+struct RespLimits {
+  size_t max_reply_bytes = 64u << 20;      // bytes on the wire of one reply
+  int64_t max_reply_elements = 1LL << 20;  // elements of one reply, nested ones included
+};
+
 // Parses replies from a byte stream fed in arbitrary chunks. Keeps partial
 // arrays between feeds, so a huge reply arriving in many reads costs linear
-// time. A protocol violation is sticky: the connection must be dropped.
+// time. A protocol violation or a reply over its budget is sticky: the
+// connection must be dropped.
 class RespParser {
  public:
+  explicit RespParser(RespLimits limits = {}) : limits_(limits) {}
   void Feed(std::string_view bytes);
-  // The next complete reply, nullopt if more bytes are needed, or an Error of
-  // kind kInternal if the stream is not valid RESP2.
+  // The next complete reply, nullopt if more bytes are needed, or an Error:
+  // kInternal if the stream is not valid RESP2, kResourceExhausted if the
+  // reply goes past its budget.
   Result<std::optional<Reply>> Next();
   // Bytes received but not yet consumed by a complete reply.
   size_t Buffered() const { return buf_.size() - pos_; }
 
-  static constexpr int64_t kMaxBulkLength = 512LL * 1024 * 1024;
-  static constexpr int64_t kMaxArrayLength = 1LL << 32;
+  static constexpr int64_t kMaxBulkLength = 512LL * 1024 * 1024;  // RESP2's own limit
   static constexpr size_t kMaxDepth = 64;
 
  private:
@@ -74,6 +85,12 @@ class RespParser {
   // Parses one element at pos_: a scalar, or an array header that opens a
   // frame. Returns false when more bytes are needed (nothing consumed).
   Result<bool> ParseElement(std::optional<Reply>& scalar);
+  // kResourceExhausted once the current reply would hold more than the budget.
+  std::optional<Error> OverBudget(int64_t more_elements, size_t more_bytes) const;
+
+  RespLimits limits_;
+  size_t reply_bytes_ = 0;      // consumed by the reply in progress
+  int64_t reply_elements_ = 0;  // parsed or announced for the reply in progress
 
   std::string buf_;
   size_t pos_ = 0;

@@ -154,7 +154,7 @@ Result<std::vector<Reply>> Transport::RoundTrip(const std::string& request, size
   std::vector<char> buf(64 * 1024);
   while (out.size() < replies) {
     auto next = m.parser.Next();
-    if (!next.ok()) return m.Fail(ErrorCode::kInternal, cmd + ": " + next.error().message);
+    if (!next.ok()) return m.Fail(next.error().code, cmd + ": " + next.error().message);
     if (*next) {
       out.push_back(std::move(**next));
       continue;

@@ -120,6 +120,63 @@ TEST(RespParse, HeaderWithoutLineEndIsBoundedGarbage) {
   EXPECT_FALSE(p.Next().ok());
 }
 
+// A reply is parsed into memory whole, so a server the fleet author chose
+// could grow the operator without bound: every reply has a budget of
+// elements and bytes, and going past it is a sticky, typed error.
+Result<std::optional<Reply>> FeedUntilVerdict(RespParser& p, const std::string& unit,
+                                              size_t max_bytes) {
+  for (size_t fed = 0; fed < max_bytes; fed += unit.size()) {
+    p.Feed(unit);
+    auto r = p.Next();
+    if (!r.ok() || *r) return r;
+  }
+  return std::optional<Reply>();
+}
+
+TEST(RespBudget, AnArrayClaimingMoreElementsThanTheBudgetIsRefusedAtItsHeader) {
+  RespParser p;
+  p.Feed("*4294967295\r\n");
+  auto r = p.Next();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(r.error().message.find("elements"), std::string::npos) << r.error().message;
+  p.Feed(":1\r\n");
+  EXPECT_FALSE(p.Next().ok());  // sticky
+}
+
+TEST(RespBudget, ElementsOfNestedArraysCountTowardsOneBudget) {
+  RespParser p;
+  p.Feed("*1000000\r\n");  // within the budget by itself
+  std::string inner = "*1000\r\n";
+  for (int i = 0; i < 1000; ++i) inner += ":1\r\n";
+  auto r = FeedUntilVerdict(p, inner, 64u << 20);
+  ASSERT_FALSE(r.ok()) << "an endless nest of arrays was taken in whole";
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+}
+
+TEST(RespBudget, BytesOfOneReplyAreBounded) {
+  RespParser p;
+  p.Feed("*100000\r\n");
+  const std::string bulk = "$1048576\r\n" + std::string(1 << 20, 'x') + "\r\n";
+  auto r = FeedUntilVerdict(p, bulk, 256u << 20);
+  ASSERT_FALSE(r.ok()) << "a reply of 256 MiB was taken in whole";
+  EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(r.error().message.find("MiB"), std::string::npos) << r.error().message;
+}
+
+TEST(RespBudget, TheBudgetIsPerReply) {
+  RespParser p;
+  std::string reply = "*1000\r\n";
+  for (int i = 0; i < 1000; ++i) reply += "$3\r\nabc\r\n";
+  for (int n = 0; n < 3000; ++n) {  // 3,000,000 elements in all, 1,000 a reply
+    p.Feed(reply);
+    auto r = p.Next();
+    ASSERT_TRUE(r.ok()) << r.error().ToString();
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ((*r)->elements.size(), 1000u);
+  }
+}
+
 TEST(Reply, TypedAccessorsExplainMismatches) {
   EXPECT_EQ(*Reply::Integer(5).AsInteger(), 5);
   EXPECT_EQ(*Reply::Bulk("17").AsInteger(), 17);
