@@ -20,7 +20,7 @@ using kube::rest::resources::kPricingAgentFleets;
 using kube::rest::resources::kSecrets;
 
 ReconcilerFixture::ReconcilerFixture()
-    : log_(obs::LoggerOptions{.level = obs::Level::kDebug,
+    : log_(obs::LoggerOptions{.level = obs::Level::kInfo,
                               .sink = [this](std::string_view l) { log_lines_.emplace_back(l); },
                               .clock = &clock_}) {
   AddFleetIndex(pods_);
