@@ -1,6 +1,7 @@
 #include "controller/fleet/planner/planner.h"
 
 #include <algorithm>
+#include <iterator>
 #include <sstream>
 #include <string_view>
 #include <unordered_map>
@@ -137,7 +138,13 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     current = pods[i]->assigned;
     std::sort(current.begin(), current.end());
     const bool changed = current != assignment.shards[i];
-    plan.assignments.push_back({pods[i]->name, std::move(assignment.shards[i]), changed});
+    std::vector<uint32_t> gained;
+    if (changed) {
+      std::set_difference(assignment.shards[i].begin(), assignment.shards[i].end(), current.begin(),
+                          current.end(), std::back_inserter(gained));
+    }
+    plan.assignments.push_back(
+        {pods[i]->name, std::move(assignment.shards[i]), changed, std::move(gained)});
   }
 
   size_t still_retiring = 0;

@@ -55,6 +55,9 @@ struct PodAssignment {
   std::string pod;
   std::vector<uint32_t> shards;  // ascending; format with sources::protocol::FormatShardRanges
   bool changed = false;          // differs from the pod's current annotation
+  // The shards of `shards` the pod does not have now: those move to it. A
+  // shrinking assignment gains nothing.
+  std::vector<uint32_t> gained;
 };
 
 struct Retirement {

@@ -70,21 +70,6 @@ void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
   }
 }
 
-// The shards of `next` that `pod` did not own before: only those move. A
-// shrinking assignment rewrites the shards a pod keeps, which are no hand-off.
-std::vector<uint32_t> Gained(const ActContext& ctx, const kube::informer::PodRecord& pod,
-                             const std::vector<uint32_t>& next) {
-  const uint32_t shards = static_cast<uint32_t>(ctx.fleet.spec.shards);
-  planner::PodView before = ToPodView(pod, shards);
-  ctx.expectations.Correct(before, shards, ctx.seen.wall_now);
-  const std::set<uint32_t> had(before.assigned.begin(), before.assigned.end());
-  std::vector<uint32_t> gained;
-  for (uint32_t s : next) {
-    if (had.count(s) == 0) gained.push_back(s);
-  }
-  return gained;
-}
-
 void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                   const std::set<std::string>& removing, ActOutcome& out) {
   for (const auto& a : plan.assignments) {
@@ -103,7 +88,7 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                          kube::rest::PatchType::kJsonMerge, AssignmentPatch(ranges, generation),
                          {.field_manager = std::string(api::kFieldManager)});
     if (p) {
-      ctx.handoffs.Started(a.pod, Gained(ctx, *pod, a.shards), ctx.seen.mono_now);
+      ctx.handoffs.Started(a.pod, a.gained, ctx.seen.mono_now);
       ctx.expectations.Assigned(a.pod, {pod->meta.resource_version, ranges, generation});
     } else if (p.error().code != ErrorCode::kNotFound) {
       out.errors.push_back("assigning shards to pod " + a.pod + ": " + p.error().message);
@@ -144,6 +129,12 @@ void RecordEvents(const ActContext& ctx, const planner::Plan& plan,
 }
 
 }  // namespace
+
+std::string JoinMessages(const std::vector<std::string>& parts) {
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
+  return out;
+}
 
 kube::events::ObjectReference FleetRef(const kube::meta::ObjectMeta& meta) {
   return {std::string(api::kApiVersion), std::string(api::kKind), meta.namespace_name, meta.name,

@@ -35,6 +35,9 @@ struct ActOutcome {
   std::vector<std::string> errors;  // one line per failed write
 };
 
+// The failures of a pass as one message, "; "-separated.
+std::string JoinMessages(const std::vector<std::string>& parts);
+
 // Creates, marks retiring, assigns shards, deletes drained pods and records
 // the plan's events and a PodEnded event for each of `newly_ended`.
 ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,

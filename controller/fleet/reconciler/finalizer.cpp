@@ -53,14 +53,13 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
   const auto now = clock_.Now();
   if (!state.finalizing_since) state.finalizing_since = now;
   size_t remaining = 0;
-  std::string errors;
+  std::vector<std::string> errors;
   for (const auto& p : pods_.ByIndex(kFleetIndex, key)) {
     ++remaining;
     if (p->meta.deleting) continue;
-    if (auto s = DeletePod(client_, *p); !s)
-      errors += (errors.empty() ? "" : "; ") + s.error().message;
+    if (auto s = DeletePod(client_, *p); !s) errors.push_back(s.error().message);
   }
-  if (!errors.empty()) return MakeError(ErrorCode::kUnavailable, errors);
+  if (!errors.empty()) return MakeError(ErrorCode::kUnavailable, JoinMessages(errors));
   if (remaining > 0) {
     if (now - *state.finalizing_since < options_.finalizer_pod_timeout) {
       return ReconcileResult::RequeueAfter(std::chrono::seconds(1));

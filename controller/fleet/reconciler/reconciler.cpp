@@ -13,16 +13,6 @@ namespace agentfleet::fleet::reconciler {
 
 using kube::controller::ReconcileResult;
 
-namespace {
-
-std::string JoinMessages(const std::vector<std::string>& parts) {
-  std::string out;
-  for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
-  return out;
-}
-
-}  // namespace
-
 Reconciler::Reconciler(kube::rest::Client& client, const kube::informer::Store<FleetRecord>& fleets,
                        const kube::informer::Store<kube::informer::PodRecord>& pods,
                        kube::events::EventRecorder& events, const Clock& clock,

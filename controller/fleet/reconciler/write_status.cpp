@@ -1,5 +1,6 @@
 #include "controller/fleet/reconciler/write_status.h"
 
+#include "controller/fleet/api/conditions.h"
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/status_json.h"
 #include "controller/fleet/reconciler/fleet_status.h"
@@ -10,10 +11,7 @@ namespace {
 void LogChangedConditions(const obs::Logger& log, const api::FleetStatus& current,
                           const api::FleetStatus& next) {
   for (const auto& c : next.conditions) {
-    const api::Condition* before = nullptr;
-    for (const auto& b : current.conditions) {
-      if (b.type == c.type) before = &b;
-    }
+    const api::Condition* before = api::FindCondition(current.conditions, c.type);
     if (before && before->status == c.status && before->reason == c.reason) continue;
     log.Info("condition changed", {{"type", c.type},
                                    {"status", std::string(api::ConditionStatusName(c.status))},

@@ -219,10 +219,8 @@ Result<std::optional<Reply>> RespParser::Next() {
     const size_t before = pos_;
     auto parsed = ParseElement(value);
     if (parsed.ok() && *parsed) {
+      // Elements are counted where an array's header announces them.
       reply_bytes_ += pos_ - before;
-      // An array's header announced its elements; a scalar inside one was
-      // counted there. A scalar on its own is one element.
-      if (value && stack_.empty()) ++reply_elements_;
     } else if (parsed.ok()) {
       // Waiting for more bytes: what is buffered belongs to this reply.
       if (auto e = OverBudget(0, buf_.size() - pos_)) parsed = *e;

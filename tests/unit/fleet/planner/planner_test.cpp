@@ -87,6 +87,17 @@ TEST(Planner, ReadyPodsShareTheShardsEvenly) {
   EXPECT_EQ(plan.ready_replicas, 3);
 }
 
+// Only the shards a pod gains move to it: the hand-offs the reconciler times.
+TEST(Planner, AnAssignmentSaysWhichShardsThePodGains) {
+  PlanInput in = Manual(2, 2);
+  in.pods = {Pod("f-0", true, Range(0, 10)), Pod("f-1", true)};
+  const Plan plan = MakePlan(in, {});
+  EXPECT_TRUE(For(plan, "f-0").changed);
+  EXPECT_TRUE(For(plan, "f-0").gained.empty());  // it shrinks
+  EXPECT_EQ(For(plan, "f-1").gained, For(plan, "f-1").shards);
+  EXPECT_EQ(For(plan, "f-1").gained.size(), 5u);
+}
+
 TEST(Planner, ShardStillHeldByItsPreviousOwnerIsMoving) {
   PlanInput in = Manual(2, 2);
   in.pods = {Pod("f-0", true, Range(0, 10)), Pod("f-1", true)};
