@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "controller/fleet/api/names.h"
+#include "controller/fleet/reconciler/pod_hardening.h"
 #include "controller/sources/protocol/annotations.h"
 
 namespace agentfleet::fleet::reconciler {
@@ -118,6 +119,7 @@ Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
       SetEnv(c, vars);
     }
   }
+  HardenPodSpec(spec);
 
   Json owner = {
       {"apiVersion", api::kApiVersion}, {"kind", api::kKind}, {"name", fleet.meta.name},

@@ -654,3 +654,58 @@ TEST_F(ReconcilerTest, CreatesInSlowStartBatches) {
 
 }  // namespace
 }  // namespace agentfleet::fleet::reconciler
+
+namespace agentfleet::fleet::reconciler {
+namespace {
+
+// In a namespace that enforces the restricted Pod Security Standard (the API
+// server's PodSecurity admission), the fleet's pods are admitted: the operator
+// fills in the security settings the template leaves unset. A template that
+// asks for privilege escalation is the author's choice and is refused by the
+// API server, which the pass reports.
+TEST_F(ReconcilerTest, PodsPassTheRestrictedPodSecurityStandard) {
+  auto labelled = client_->Patch(
+      kube::rest::resources::kNamespaces, "", ns(), kube::rest::PatchType::kJsonMerge,
+      {{"metadata", {{"labels", {{"pod-security.kubernetes.io/enforce", "restricted"}}}}}});
+  ASSERT_TRUE(labelled.ok()) << labelled.error().ToString();
+  auto created = client_->Create(kPricingAgentFleets, ns(), Fleet(2));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(Converge([&] {
+    return Balance(2) == std::vector<size_t>{6, 6};
+  })) << Json(Pods()).dump();
+  for (const auto& p : Pods()) {
+    EXPECT_EQ(p["spec"]["securityContext"]["runAsNonRoot"], true);
+    EXPECT_EQ(p["spec"].value("automountServiceAccountToken", true), false);
+  }
+
+  Json escalate = {
+      {"spec",
+       {{"replicas", 3},
+        {"template",
+         {{"spec",
+           {{"containers",
+             Json::array({{{"name", "agent"},
+                           {"image", "agentfleet/pricing-agent:0.1.0"},
+                           {"securityContext", {{"allowPrivilegeEscalation", true}}}}})}}}}}}}};
+  auto patched = client_->Patch(kPricingAgentFleets, ns(), "pricing",
+                                kube::rest::PatchType::kJsonMerge, escalate);
+  ASSERT_TRUE(patched.ok()) << patched.error().ToString();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto f = fleets_->store().Get(key());
+        return f != nullptr && f->object["spec"].value("replicas", 0) == 3;
+      },
+      std::chrono::seconds(10)));
+  auto r = reconciler_->Reconcile(key());
+  ASSERT_NE(r.error(), nullptr);
+  EXPECT_NE(r.error()->message.find("violates PodSecurity"), std::string::npos)
+      << r.error()->message;
+  EXPECT_NE(r.error()->message.find("allowPrivilegeEscalation"), std::string::npos)
+      << r.error()->message;
+  EXPECT_EQ(Pods().size(), 2u);
+}
+
+}  // namespace
+}  // namespace agentfleet::fleet::reconciler

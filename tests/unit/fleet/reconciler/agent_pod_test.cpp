@@ -118,6 +118,19 @@ TEST(AgentPodTest, TemplateWithoutMetadataOrVolumes) {
   EXPECT_EQ(pod["spec"]["containers"][0]["env"].size(), AgentEnv(f).size());
 }
 
+// The pod as created passes the restricted Pod Security Standard where the
+// template leaves the security settings unset (pod_hardening_test.cpp has the rules).
+TEST(AgentPodTest, HardenedWhereTheTemplateIsSilent) {
+  Json spec = BuildAgentPod(testing::TestFleet(), "pricing-0")["spec"];
+  EXPECT_EQ(spec["securityContext"]["runAsNonRoot"], true);
+  EXPECT_EQ(spec["securityContext"]["seccompProfile"]["type"], "RuntimeDefault");
+  EXPECT_EQ(spec["automountServiceAccountToken"], false);
+  for (const auto& c : spec["containers"]) {
+    EXPECT_EQ(c["securityContext"]["allowPrivilegeEscalation"], false);
+    EXPECT_EQ(c["securityContext"]["capabilities"]["drop"], Json::array({"ALL"}));
+  }
+}
+
 TEST(AgentPodTest, Patches) {
   EXPECT_EQ(AssignmentPatch("0-3,7", 5),
             Json::parse(R"({"metadata": {"annotations": {"agentfleet.io/shards": "0-3,7",
