@@ -15,6 +15,8 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 constexpr auto kClientGrace = std::chrono::milliseconds(1000);
+// What one value costs beside its bytes, for the reply budget (PgOptions).
+constexpr size_t kSlotBytes = 32;
 
 ErrorCode CodeOfSqlState(const char* state) {
   if (state == nullptr || std::strlen(state) != 5) return ErrorCode::kInternal;
@@ -209,15 +211,20 @@ Result<PgRows> PgConnection::Run(std::string_view sql, const PgParams* params) {
     return Fail(ErrorCode::kUnavailable, "send: " + msg);
   }
 
+  // Rows one by one, so that a reply over budget is refused before libpq
+  // has buffered all of it.
+  (void)PQsetSingleRowMode(conn);
   const auto deadline = Steady::now() + options_.statement_timeout + kClientGrace;
-  auto give_up = [&]() -> Error {
-    if (PGcancel* cancel = PQgetCancel(conn)) {
-      char buf[256];
-      PQcancel(cancel, buf, sizeof buf);
-      PQfreeCancel(cancel);
-    }
+  // No cancel request: libpq's PQcancel waits, without a deadline, for a
+  // server that may never answer. The statement_timeout set at connect stops
+  // a real server's work; dropping the connection ends it for the rest.
+  auto abandon = [&](ErrorCode code, std::string what) -> Error {
     h_->Reset();
-    return Fail(ErrorCode::kTimeout, "no answer within the deadline");
+    return Fail(code, std::move(what));
+  };
+
+  auto give_up = [&]() -> Error {
+    return abandon(ErrorCode::kTimeout, "no answer within the deadline");
   };
   // Flush the request, then read until libpq has whole results.
   for (;;) {
@@ -232,6 +239,7 @@ Result<PgRows> PgConnection::Run(std::string_view sql, const PgParams* params) {
   }
 
   PgRows out;
+  size_t reply_bytes = 0;
   std::optional<Error> error;
   for (;;) {
     while (PQisBusy(conn)) {
@@ -245,21 +253,31 @@ Result<PgRows> PgConnection::Run(std::string_view sql, const PgParams* params) {
     PGresult* res = PQgetResult(conn);
     if (res == nullptr) break;
     const ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_TUPLES_OK) {
+    if (st == PGRES_SINGLE_TUPLE || st == PGRES_TUPLES_OK) {
       const int n = PQntuples(res), m = PQnfields(res);
-      out.rows.reserve(out.rows.size() + static_cast<size_t>(n));
       for (int i = 0; i < n; ++i) {
         std::vector<std::optional<std::string>> row;
         row.reserve(static_cast<size_t>(m));
         for (int j = 0; j < m; ++j) {
+          reply_bytes += kSlotBytes;
           if (PQgetisnull(res, i, j)) {
             row.emplace_back();
           } else {
-            row.emplace_back(
-                std::string(PQgetvalue(res, i, j), static_cast<size_t>(PQgetlength(res, i, j))));
+            const auto len = static_cast<size_t>(PQgetlength(res, i, j));
+            reply_bytes += len;
+            row.emplace_back(std::string(PQgetvalue(res, i, j), len));
           }
         }
         out.rows.push_back(std::move(row));
+      }
+      if (out.rows.size() > options_.max_reply_rows || reply_bytes > options_.max_reply_bytes) {
+        PQclear(res);
+        const bool rows = out.rows.size() > options_.max_reply_rows;
+        return abandon(ErrorCode::kResourceExhausted,
+                       "reply over budget: more than " +
+                           (rows ? std::to_string(options_.max_reply_rows) + " rows"
+                                 : std::to_string(options_.max_reply_bytes) + " bytes") +
+                           " refused");
       }
     } else if (st == PGRES_COMMAND_OK) {
       const char* n = PQcmdTuples(res);

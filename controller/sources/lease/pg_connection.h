@@ -2,11 +2,12 @@
 
 // A small synchronous libpq wrapper with deadlines: non-blocking connect
 // bounded by connect_timeout, server-side statement_timeout, and a client-side
-// deadline (statement_timeout + grace) after which the query is cancelled and
-// the connection dropped. After any connection failure the next call
-// reconnects once. Failures are typed Errors naming host:port and the
-// server's message; the connection string and the password never appear in
-// them. Not thread-safe: one connection per thread, or guard it.
+// deadline (statement_timeout + grace) after which the connection is dropped.
+// Rows are read one at a time (libpq's single-row mode) within a budget of
+// rows and bytes. After any connection failure the next call reconnects once.
+// Failures are typed Errors naming host:port and the server's message; the
+// connection string and the password never appear in them. Not thread-safe:
+// one connection per thread, or guard it.
 
 #include <chrono>
 #include <memory>
@@ -27,6 +28,12 @@ struct PgOptions {
   std::string password;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds statement_timeout{3000};
+  // The most one reply may bring (the server is one a fleet's author names):
+  // beyond either, the connection is dropped and the call fails with
+  // kResourceExhausted. A lease snapshot has one row per
+  // shard (at most 65,536); bytes count each value plus 32 for its slot.
+  size_t max_reply_rows = 262144;
+  size_t max_reply_bytes = size_t{64} << 20;
 };
 
 // Rows in text form; a SQL NULL is nullopt.
