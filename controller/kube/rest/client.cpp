@@ -79,6 +79,28 @@ class BodyStreambuf : public std::streambuf {
   std::vector<char> buf_;
 };
 
+// A reply's body, or nullopt once it is longer than `limit` bytes: the rest
+// is not read (the caller cancels the request, which closes the connection).
+std::optional<std::string> ReadBody(concurrency::streams::istream body, size_t limit) {
+  BodyStreambuf sb(std::move(body));
+  std::istream in(&sb);
+  std::string out;
+  std::vector<char> chunk(64 * 1024);
+  for (;;) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto n = static_cast<size_t>(in.gcount());
+    if (out.size() + n > limit) return std::nullopt;
+    out.append(chunk.data(), n);
+    if (n < chunk.size()) return out;
+  }
+}
+
+Error TooLarge(const std::string& what, std::string_view kind, size_t limit) {
+  return MakeError(
+      ErrorCode::kResourceExhausted,
+      what + ": " + std::string(kind) + " larger than " + std::to_string(limit) + " bytes refused");
+}
+
 http_client_config MakeConfig(const config::RestConfig& rc, std::chrono::milliseconds timeout) {
   http_client_config cfg;
   cfg.set_timeout(timeout);
@@ -98,25 +120,29 @@ http_client_config MakeConfig(const config::RestConfig& rc, std::chrono::millise
 class CppRestWatch final : public WatchStream {
  public:
   CppRestWatch(std::unique_ptr<http_client> client, pplx::cancellation_token_source cts,
-               http::http_response response, std::string what)
+               http::http_response response, std::string what, size_t limit)
       : client_(std::move(client)),
         cts_(std::move(cts)),
         response_(std::move(response)),
         body_(response_.body()),
-        what_(std::move(what)) {}
+        what_(std::move(what)),
+        limit_(limit) {}
 
   ~CppRestWatch() override { Cancel(); }
 
   Result<std::optional<WatchEvent>> Next() override {
     try {
       for (;;) {
-        concurrency::streams::container_buffer<std::string> line;
-        size_t n = body_.read_line(line).get();
-        if (n == 0) {
-          if (body_.is_eof()) return std::optional<WatchEvent>();
-          continue;  // an empty line between events
+        std::optional<std::string> line = ReadLine();
+        if (!line) {
+          if (exhausted_) {
+            Cancel();
+            return TooLarge(what_, "watch event", limit_);
+          }
+          return std::optional<WatchEvent>();
         }
-        const std::string& text = line.collection();
+        if (line->empty()) continue;  // an empty line between events
+        const std::string& text = *line;
         Json j = Json::parse(text, nullptr, false);
         if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
           return MakeError(ErrorCode::kInternal, what_ + ": malformed watch event");
@@ -138,11 +164,52 @@ class CppRestWatch final : public WatchStream {
   void Cancel() override { cts_.cancel(); }
 
  private:
+  // The next line without its end ("\r\n" or "\n"); nullopt at the end of
+  // the stream or, with exhausted_ set, once a line is longer than limit_.
+  // Takes what has arrived in one piece, and waits for one byte only when
+  // nothing has: the server sends an event and then may be silent for minutes.
+  std::optional<std::string> ReadLine() {
+    auto buf = body_.streambuf();
+    using traits = decltype(buf)::traits;
+    for (size_t scanned = 0;;) {
+      if (auto nl = pending_.find('\n', scanned); nl != std::string::npos) {
+        std::string line = pending_.substr(0, nl);
+        pending_.erase(0, nl + 1);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        return line;
+      }
+      scanned = pending_.size();
+      if (pending_.size() > limit_) {
+        exhausted_ = true;
+        return std::nullopt;
+      }
+      if (size_t avail = buf.in_avail(); avail > 0) {
+        const size_t at = pending_.size();
+        pending_.resize(at + std::min<size_t>(avail, 64 * 1024));
+        size_t n =
+            buf.getn(reinterpret_cast<uint8_t*>(pending_.data() + at), pending_.size() - at).get();
+        pending_.resize(at + n);
+        continue;
+      }
+      const auto ch = buf.bumpc().get();
+      if (ch == traits::eof()) {
+        if (pending_.empty()) return std::nullopt;
+        std::string last = std::move(pending_);
+        pending_.clear();
+        return last;
+      }
+      pending_.push_back(static_cast<char>(ch));
+    }
+  }
+
   std::unique_ptr<http_client> client_;
   pplx::cancellation_token_source cts_;
   http::http_response response_;
   concurrency::streams::istream body_;
   std::string what_;
+  size_t limit_;
+  std::string pending_;  // read, not yet handed over
+  bool exhausted_ = false;
 };
 
 class CppRestClient final : public Client {
@@ -194,16 +261,25 @@ class CppRestClient final : public Client {
     auto req = NewRequest(http::methods::GET, path);
     if (!req) return req.error();
     auto start = std::chrono::steady_clock::now();
+    pplx::cancellation_token_source cts;
     try {
-      http::http_response resp = http_->request(*req).get();
+      http::http_response resp = http_->request(*req, cts.get_token()).get();
       Observe("LIST", resp.status_code(), start);
       if (resp.status_code() != http::status_codes::OK) {
-        return ApiError(resp.status_code(), resp.extract_utf8string(true).get(), what);
+        auto body = ReadBody(resp.body(), options_.max_reply_bytes);
+        if (!body) {
+          cts.cancel();
+          return TooLarge(what, "error reply", options_.max_reply_bytes);
+        }
+        return ApiError(resp.status_code(), *body, what);
       }
       BodyStreambuf sb(resp.body());
       std::istream in(&sb);
-      auto meta = ParseListStream(in, on_item);
-      if (!meta) return MakeError(meta.error().code, what + ": " + meta.error().message);
+      auto meta = ParseListStream(in, on_item, options_.max_reply_bytes);
+      if (!meta) {
+        if (meta.error().code == ErrorCode::kResourceExhausted) cts.cancel();
+        return MakeError(meta.error().code, what + ": " + meta.error().message);
+      }
       return meta;
     } catch (const http::http_exception& e) {
       Observe("LIST", 0, start);
@@ -283,11 +359,15 @@ class CppRestClient final : public Client {
       http::http_response resp = client->request(*req, cts.get_token()).get();
       Observe("WATCH", resp.status_code(), start);
       if (resp.status_code() != http::status_codes::OK) {
-        std::string body = resp.extract_utf8string(true).get();
-        return ApiError(resp.status_code(), body, what);
+        auto body = ReadBody(resp.body(), options_.max_reply_bytes);
+        if (!body) {
+          cts.cancel();
+          return TooLarge(what, "error reply", options_.max_reply_bytes);
+        }
+        return ApiError(resp.status_code(), *body, what);
       }
-      return std::unique_ptr<WatchStream>(
-          std::make_unique<CppRestWatch>(std::move(client), std::move(cts), std::move(resp), what));
+      return std::unique_ptr<WatchStream>(std::make_unique<CppRestWatch>(
+          std::move(client), std::move(cts), std::move(resp), what, options_.max_reply_bytes));
     } catch (const http::http_exception& e) {
       Observe("WATCH", 0, start);
       bool timeout = e.error_code() == std::errc::timed_out;
@@ -334,11 +414,17 @@ class CppRestClient final : public Client {
       auto start = std::chrono::steady_clock::now();
       std::optional<Error> failure;
       std::chrono::milliseconds wait = backoff;
+      pplx::cancellation_token_source cts;
       try {
-        http::http_response resp = http_->request(*req).get();
+        http::http_response resp = http_->request(*req, cts.get_token()).get();
         int status = resp.status_code();
-        std::string text = resp.extract_utf8string(true).get();
+        auto body = ReadBody(resp.body(), options_.max_reply_bytes);
         Observe(method, status, start);
+        if (!body) {
+          cts.cancel();
+          return TooLarge(what, "reply", options_.max_reply_bytes);
+        }
+        const std::string& text = *body;
         if (status < 400) {
           if (text.empty()) return Json::object();
           Json j = Json::parse(text, nullptr, false);

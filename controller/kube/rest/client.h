@@ -27,6 +27,11 @@ struct ClientOptions {
   std::chrono::milliseconds retry_initial_backoff{200};
   std::chrono::milliseconds retry_max_backoff{10'000};
   std::string user_agent = "agentfleet-controller";
+  // The most the client reads of one reply, one watch event or one item of a
+  // streamed list (ListEach); past it the call fails with kResourceExhausted
+  // and the connection is closed. The API server's own limits keep any one
+  // object far smaller (etcd refuses requests over 1.5 MiB by default).
+  size_t max_reply_bytes = size_t{64} << 20;
   // Blocks until the client-side rate limiter admits one more request.
   std::function<void()> throttle;
   // Called once per HTTP answer (code 0 when no answer came): metrics hook.

@@ -1,5 +1,7 @@
 #include "controller/kube/rest/list_sax.h"
 
+#include <algorithm>
+#include <streambuf>
 #include <vector>
 
 namespace agentfleet::kube::rest {
@@ -7,9 +9,50 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Passes on another streambuf's bytes, but at most `budget` of them after the
+// last Mark(); then ends as if at EOF, with exhausted() set. Reads in small
+// chunks so that it never takes much more than it passes on.
+class BudgetStreambuf : public std::streambuf {
+ public:
+  BudgetStreambuf(std::streambuf* source, size_t budget) : source_(source), budget_(budget) {}
+
+  void Mark() { mark_ = Position(); }
+  bool exhausted() const { return exhausted_; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    const size_t used = Position() - mark_;
+    if (used >= budget_) {
+      exhausted_ = true;
+      return traits_type::eof();
+    }
+    const auto want = static_cast<std::streamsize>(std::min(buf_.size(), budget_ - used));
+    consumed_ += static_cast<size_t>(egptr() - eback());
+    const std::streamsize n = source_->sgetn(buf_.data(), want);
+    if (n <= 0) {
+      setg(nullptr, nullptr, nullptr);
+      return traits_type::eof();
+    }
+    setg(buf_.data(), buf_.data(), buf_.data() + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  size_t Position() const { return consumed_ + static_cast<size_t>(gptr() - eback()); }
+
+  std::streambuf* source_;
+  size_t budget_;
+  std::vector<char> buf_ = std::vector<char>(16 * 1024);
+  size_t consumed_ = 0;  // bytes of earlier chunks
+  size_t mark_ = 0;
+  bool exhausted_ = false;
+};
+
 class ListSax : public nlohmann::json_sax<Json> {
  public:
-  explicit ListSax(const std::function<void(Json&&)>& on_item) : on_item_(on_item) {}
+  ListSax(const std::function<void(Json&&)>& on_item, BudgetStreambuf& budget)
+      : on_item_(on_item), budget_(budget) {}
 
   bool null() override { return Value(Json(nullptr)); }
   bool boolean(bool v) override { return Value(Json(v)); }
@@ -30,6 +73,7 @@ class ListSax : public nlohmann::json_sax<Json> {
     if (!stack_.empty()) {
       stack_.push_back(Insert(Json::object()));
     } else if (in_items_ && depth_ == 3) {
+      budget_.Mark();
       item_ = Json::object();
       stack_.push_back(&item_);
     } else if (depth_ == 2 && key_ == "metadata") {
@@ -45,6 +89,7 @@ class ListSax : public nlohmann::json_sax<Json> {
         ++meta_.items;
         on_item_(std::move(item_));
         item_ = Json();
+        budget_.Mark();
       }
     } else if (depth_ == 1) {
       in_meta_ = false;
@@ -100,6 +145,7 @@ class ListSax : public nlohmann::json_sax<Json> {
   }
 
   const std::function<void(Json&&)>& on_item_;
+  BudgetStreambuf& budget_;
   std::vector<Json*> stack_;  // open containers of the item being built
   Json item_;
   std::string key_;
@@ -112,9 +158,17 @@ class ListSax : public nlohmann::json_sax<Json> {
 
 }  // namespace
 
-Result<ListMeta> ParseListStream(std::istream& in, const std::function<void(Json&&)>& on_item) {
-  ListSax sax(on_item);
-  bool ok = Json::sax_parse(in, &sax, nlohmann::json::input_format_t::json, false);
+Result<ListMeta> ParseListStream(std::istream& in, const std::function<void(Json&&)>& on_item,
+                                 size_t budget) {
+  BudgetStreambuf bounded(in.rdbuf(), budget);
+  std::istream limited(&bounded);
+  ListSax sax(on_item, bounded);
+  bool ok = Json::sax_parse(limited, &sax, nlohmann::json::input_format_t::json, false);
+  if (bounded.exhausted()) {
+    return MakeError(ErrorCode::kResourceExhausted,
+                     "list item (or the list around its items) of more than " +
+                         std::to_string(budget) + " bytes refused");
+  }
   if (!ok) {
     return MakeError(ErrorCode::kInternal, sax.error().empty() ? "malformed list" : sax.error());
   }

@@ -37,6 +37,41 @@ TEST(ListSax, EmptyListAndNullItems) {
   EXPECT_EQ(meta->resource_version, "1");
 }
 
+// Each item (and each stretch between items) has a budget of bytes: a list
+// of many items of any total size passes, one item past the budget is
+// refused before it is read whole.
+TEST(ListSax, EachItemHasAByteBudget) {
+  std::string many = R"({"metadata":{"resourceVersion":"9"},"items":[)";
+  for (int i = 0; i < 1000; ++i)
+    many += std::string(i ? "," : "") + R"({"n":")" + std::string(500, 'x') + R"("})";
+  many += "]}";
+  std::istringstream ok_in(many);
+  int n = 0;
+  auto ok = ParseListStream(
+      ok_in, [&](nlohmann::json&&) { ++n; }, 1024);
+  ASSERT_TRUE(ok.ok()) << ok.error().ToString();
+  EXPECT_EQ(n, 1000);
+
+  std::istringstream big(R"({"metadata":{},"items":[{"a":1},{"n":")" + std::string(5000, 'x') +
+                         R"("},{"b":2}]})");
+  n = 0;
+  auto refused = ParseListStream(
+      big, [&](nlohmann::json&&) { ++n; }, 1024);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_NE(refused.error().message.find("more than 1024 bytes"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(n, 1) << "the item before the big one was handed over";
+  EXPECT_LT(big.tellg(), 3000) << "read on past the budget";
+
+  std::istringstream meta(R"({"metadata":{"annotations":")" + std::string(5000, 'x') +
+                          R"("},"items":[]})");
+  auto long_meta = ParseListStream(
+      meta, [](nlohmann::json&&) {}, 1024);
+  ASSERT_FALSE(long_meta.ok());
+  EXPECT_EQ(long_meta.error().code, ErrorCode::kResourceExhausted);
+}
+
 TEST(ListSax, TruncatedStreamIsAnError) {
   std::istringstream in(
       R"({"metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"a"}},{"metad)");
