@@ -141,7 +141,7 @@ Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& sp
                                                         const CaFileWriter& ca_files) {
   std::string url, password, field;
   std::optional<api::SecretKeyRef> ref;
-  std::string prefix, ca_file;
+  std::string prefix, ca_file, sslmode;
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {
     field = "spec.leases.redis";
     auto ca = CaFile(r->tls, secrets, ca_files, field);
@@ -155,13 +155,15 @@ Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& sp
     field = "spec.leases.postgres";
     url = p.url;
     ref = p.password_secret_ref;
+    sslmode = p.ssl_mode;
   }
   if (ref) {
     auto p = Lookup(secrets, *ref, field + ".passwordSecretRef");
     if (!p) return p.error();
     password = std::move(*p);
   }
-  auto config = sources::lease::ParseStoreUrl(url, std::move(password));
+  auto config =
+      sources::lease::ParseStoreUrl(url, std::move(password), std::chrono::seconds(3), sslmode);
   if (!config) return MakeError(config.error().code, field + ".url: " + config.error().message);
   if (!prefix.empty()) config->key_prefix = prefix;
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {

@@ -113,6 +113,26 @@ TEST(SourceConfigTest, SqsCredentialsFromSecret) {
   EXPECT_EQ(s.credentials.session_token, "T");
 }
 
+TEST(SourceConfigTest, PostgresSslModeIsPassedExplicitly) {
+  api::Fleet f = testing::TestFleet();
+  f.spec.leases.store = api::PostgresLeaseStore{"postgresql://agents@db:5432/leases", {}, ""};
+  auto l = LeaseStoreConfigFor(f.spec, Secrets({}));
+  ASSERT_TRUE(l.ok()) << l.error().ToString();
+  EXPECT_EQ(l->postgres.sslmode, "verify-full") << "the safe default, never libpq's prefer";
+  std::get<api::PostgresLeaseStore>(f.spec.leases.store).ssl_mode = "disable";
+  l = LeaseStoreConfigFor(f.spec, Secrets({}));
+  ASSERT_TRUE(l.ok()) << l.error().ToString();
+  EXPECT_EQ(l->postgres.sslmode, "disable");
+
+  f.spec.leases.store =
+      api::PostgresLeaseStore{"postgresql://agents@db/leases?sslmode=prefer", {}, ""};
+  auto prefer = LeaseStoreConfigFor(f.spec, Secrets({}));
+  ASSERT_FALSE(prefer.ok());
+  EXPECT_EQ(prefer.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(prefer.error().message.rfind("spec.leases.postgres.url: sslmode=prefer", 0), 0u)
+      << prefer.error().message;
+}
+
 TEST(SourceConfigTest, TlsCaFromSecretWithoutAWriterIsReportedAsUnsupported) {
   api::Fleet f = testing::TestFleet();
   auto& q = std::get<api::RedisStreamsQueue>(f.spec.queue);
