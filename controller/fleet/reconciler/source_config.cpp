@@ -60,7 +60,8 @@ Result<sources::redis::Options> RedisServer(const std::string& url,
 namespace {
 
 Result<sources::queue::QueueSourceConfig> SqsConfigFor(const api::SqsQueue& q,
-                                                       const SecretLookup& secrets) {
+                                                       const SecretLookup& secrets,
+                                                       const OperatorIdentity& identity) {
   sources::queue::SqsConfig c;
   c.queue_url = q.queue_url;
   c.queue_name = q.queue_name;
@@ -83,15 +84,16 @@ Result<sources::queue::QueueSourceConfig> SqsConfigFor(const api::SqsQueue& q,
     }
     return sources::queue::QueueSourceConfig(std::move(c));
   }
-  auto env = sources::queue::AwsEnvironmentFromEnv();
-  if (!env) {
-    return MakeError(env.error().code,
-                     "spec.queue.sqs: no credentialsSecretRef and the operator has no AWS "
-                     "credentials: " +
-                         env.error().message);
+  if (!identity.aws) {
+    // No request is made: the operator's identity must not sign for a URL the
+    // fleet's author chose unless the installation says so.
+    return Error(ErrorCode::kFailedPrecondition,
+                 "spec.queue.sqs has no credentialsSecretRef and the installation does not lend "
+                 "the operator's identity to fleets (--allow-operator-cloud-identity)",
+                 0, std::string(kCredentialsRequired));
   }
-  c.credentials = env->credentials;
-  if (c.region.empty()) c.region = env->region;
+  c.credentials_provider = identity.aws;
+  if (c.region.empty()) c.region = identity.aws_region;
   return sources::queue::QueueSourceConfig(std::move(c));
 }
 
@@ -117,7 +119,8 @@ Result<sources::queue::QueueSourceConfig> RabbitMqConfigFor(const api::RabbitMqQ
 
 Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
                                                          const SecretLookup& secrets,
-                                                         const CaFileWriter& ca_files) {
+                                                         const CaFileWriter& ca_files,
+                                                         const OperatorIdentity& identity) {
   if (const auto* q = std::get_if<api::RedisStreamsQueue>(&spec.queue)) {
     auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
                               "spec.queue.redisStreams");
@@ -132,7 +135,9 @@ Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& s
     return sources::queue::QueueSourceConfig(
         sources::queue::RedisListConfig{std::move(*server), q->key});
   }
-  if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) return SqsConfigFor(*q, secrets);
+  if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) {
+    return SqsConfigFor(*q, secrets, identity);
+  }
   return RabbitMqConfigFor(std::get<api::RabbitMqQueue>(spec.queue), secrets);
 }
 
