@@ -83,9 +83,23 @@ class ManagerImpl final : public Manager {
         *client_,
         kube::events::RecorderOptions{.reporting_instance = kube::leader::MakeLeaderIdentity()});
     fleet_metrics_ = std::make_unique<fleet::reconciler::FleetMetrics>(registry_);
+    auto transport = fleet::reconciler::ParseCredentialTransport(options_.credential_transport);
+    if (!transport) return transport.error();
+    fleet::reconciler::OperatorIdentity identity;
+    if (options_.allow_operator_cloud_identity) {
+      const auto env = kube::config::ProcessEnvironment();
+      identity.aws = sources::queue::OperatorAwsCredentials(env);
+      identity.aws_region = sources::queue::AwsRegionFromEnvironment(env);
+      log_.Info("lending the operator's AWS identity to SQS fleets without credentialsSecretRef",
+                {{"source", identity.aws->Describe()}});
+    }
+    log_.Info("credential transport policy",
+              {{"credentialTransport", options_.credential_transport}});
     reconciler_ = std::make_unique<fleet::reconciler::Reconciler>(
         *client_, fleets_->store(), pods_->store(), *events_, RealClock::Instance(), sources_,
-        fleet::reconciler::ReconcilerOptions{.metrics = fleet_metrics_.get()});
+        fleet::reconciler::ReconcilerOptions{.metrics = fleet_metrics_.get(),
+                                             .operator_identity = std::move(identity),
+                                             .credential_transport = *transport});
     controller_ = std::make_unique<kube::controller::Controller>(
         kube::controller::ControllerOptions{.name = "pricingagentfleet",
                                             .max_concurrent_reconciles = 2,

@@ -5,6 +5,11 @@
 namespace agentfleet::app {
 namespace {
 
+Status CheckCredentialTransport(std::string_view v) {
+  if (v == "tls-only" || v == "warn" || v == "allow") return Ok{};
+  return MakeError(ErrorCode::kInvalidArgument, "must be tls-only, warn or allow");
+}
+
 FlagSet Flags(Options& o) {
   FlagSet set({.summary = "Runs the agentfleet operator: reconciles PricingAgentFleet objects.",
                .version = true});
@@ -42,6 +47,18 @@ FlagSet Flags(Options& o) {
   set.String(
       {.name = "log-level", .help = "Least severe level logged: debug, info, warn or error."},
       &o.log_level, obs::CheckLevelName);
+  set.Bool({.name = "allow-operator-cloud-identity",
+            .help = "Let an SQS queue without credentialsSecretRef be read with the operator's own "
+                    "AWS identity (environment keys, web identity, container credentials). Off: "
+                    "such a fleet is told CredentialsRequired and no request is made, since its "
+                    "author chooses the queue URL."},
+           &o.allow_operator_cloud_identity);
+  set.String({.name = "credential-transport",
+              .help = "Credentials a fleet would send without TLS (Redis AUTH over redis://, "
+                      "Basic auth over http://, SQS signed over http://, PostgreSQL with "
+                      "sslMode disable): tls-only refuses the fleet, warn reports "
+                      "InsecureCredentialTransport and proceeds, allow says nothing."},
+             &o.credential_transport, CheckCredentialTransport);
   return set;
 }
 

@@ -21,6 +21,9 @@ struct Options {
   double kube_api_qps = 20.0;
   int kube_api_burst = 30;
   std::string log_level = "info";
+  // Lend the operator's own AWS identity to SQS fleets without credentialsSecretRef.
+  bool allow_operator_cloud_identity = false;
+  std::string credential_transport = "warn";  // tls-only, warn or allow
 };
 
 using ParseResult = ParsedFlags<Options>;

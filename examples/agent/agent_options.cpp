@@ -7,6 +7,15 @@ namespace {
 
 using std::chrono::milliseconds;
 
+Status CheckPgSslMode(std::string_view v) {
+  if (v.empty() || v == "disable" || v == "require" || v == "verify-ca" || v == "verify-full") {
+    return Ok{};
+  }
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "must be disable, require, verify-ca or verify-full (allow and prefer neither "
+                   "verify the server nor refuse plain text)");
+}
+
 void StoreFlags(AgentOptions& o, FlagSet& set) {
   set.String({.name = "pod-name",
               .help = "This agent's Pod name (downward API metadata.name). Required. The lease "
@@ -33,6 +42,12 @@ void StoreFlags(AgentOptions& o, FlagSet& set) {
               .required = true,
               .secret = true},
              &o.lease_store_url, NonEmpty);
+  set.String({.name = "lease-store-sslmode",
+              .help = "PostgreSQL lease store only: disable, require, verify-ca or verify-full "
+                      "(the fleet's spec.leases.postgres.sslMode). Empty: the URL's own sslmode, "
+                      "else verify-full. Also the result store's, when that is the same URL.",
+              .env = "AGENTFLEET_LEASE_STORE_SSLMODE"},
+             &o.lease_store_sslmode, CheckPgSslMode);
   set.Duration({.name = "lease-duration",
                 .help = "Lease TTL (e.g. 15s, 500ms); leases are renewed every third of it.",
                 .env = "AGENTFLEET_LEASE_DURATION"},

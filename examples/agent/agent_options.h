@@ -22,6 +22,9 @@ struct AgentOptions {
   uint32_t shards = 0;                     // --shards: S, the fleet's shard count (required)
 
   std::string lease_store_url;  // --lease-store: redis://... or postgresql://... (required)
+  // --lease-store-sslmode: PostgreSQL's sslmode for the lease store (and the
+  // result store when it is the same URL); empty: the URL's own, else verify-full.
+  std::string lease_store_sslmode;
   std::chrono::milliseconds lease_duration{15'000};  // renewed every third of it
   std::string lease_key_prefix = "agentfleet:";      // Redis keys of the lease and result stores
   std::string result_store_url;                      // --result-store; empty: the lease store's URL

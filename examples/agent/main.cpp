@@ -44,14 +44,17 @@ int Run(const agent::AgentOptions& o) {
   log.AddSecret(o.result_store_password);
   log.AddSecret(o.queue_password);
 
-  auto lease_cfg = sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password);
+  constexpr std::chrono::seconds kStoreTimeout{3};
+  auto lease_cfg = sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password,
+                                                 kStoreTimeout, o.lease_store_sslmode);
   if (!lease_cfg.ok()) {
     log.Error("invalid --lease-store", {{"error", lease_cfg.error()}});
     return 2;
   }
   auto result_cfg =
       o.result_store_url.empty()
-          ? sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password)
+          ? sources::lease::ParseStoreUrl(o.lease_store_url, o.lease_store_password, kStoreTimeout,
+                                          o.lease_store_sslmode)
           : sources::lease::ParseStoreUrl(o.result_store_url, o.result_store_password);
   if (!result_cfg.ok()) {
     log.Error("invalid --result-store", {{"error", result_cfg.error()}});

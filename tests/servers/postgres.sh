@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server on a free loopback port, its state in DIR.
 #   postgres.sh up DIR       initdb + start; writes DIR/port, DIR/password,
-#                            DIR/conninfo (libpq keywords, without the password)
+#                            DIR/conninfo (libpq keywords, without the password;
+#                            sslmode=disable, since this server has no TLS and
+#                            the clients' default is verify-full)
 #   postgres.sh down DIR     stop it (by pid) and remove DIR
 #   postgres.sh restart DIR  stop (fast, clean) and start again on the same port,
 #                            keeping the data
@@ -98,7 +100,7 @@ case $cmd in
     start "$port"
     as_server_user "$bin/createdb" -h "$(sock_dir)" -p "$port" -U agentfleet agentfleet
     echo "$port" >"$dir/port"
-    echo "host=127.0.0.1 port=$port user=agentfleet dbname=agentfleet" >"$dir/conninfo"
+    echo "host=127.0.0.1 port=$port user=agentfleet dbname=agentfleet sslmode=disable" >"$dir/conninfo"
     log "up on 127.0.0.1:$port"
     ;;
   restart)

@@ -175,6 +175,11 @@ LeaseSpec ParseLeases(JsonReader& r, const Json& spec) {
     PostgresLeaseStore s;
     s.url = Url(r, *o, pp, {"postgres://", "postgresql://"});
     s.password_secret_ref = SecretRef(r, *o, pp, "passwordSecretRef");
+    s.ssl_mode = r.String(*o, pp, "sslMode", 16).value_or("");
+    if (!r.failed() && !s.ssl_mode.empty() && s.ssl_mode != "disable" && s.ssl_mode != "require" &&
+        s.ssl_mode != "verify-ca" && s.ssl_mode != "verify-full") {
+      r.Fail(Join(pp, "sslMode"), "must be one of disable, require, verify-ca, verify-full");
+    }
     out.store = std::move(s);
   }
   if (set != 1) r.Fail(p, "must set exactly one of redis, postgres");

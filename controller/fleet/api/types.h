@@ -105,6 +105,9 @@ struct RedisLeaseStore {
 struct PostgresLeaseStore {
   std::string url;  // postgres:// or postgresql://, without a password
   std::optional<SecretKeyRef> password_secret_ref;
+  // sslMode: disable, require, verify-ca or verify-full; empty: the URL's own
+  // sslmode, else verify-full (sources::lease::ResolvePgSslMode).
+  std::string ssl_mode;
   bool operator==(const PostgresLeaseStore&) const = default;
 };
 

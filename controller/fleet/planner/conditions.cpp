@@ -107,6 +107,8 @@ std::string FaultReason(bool queue, FaultKind kind) {
       return queue ? "QueueSourceInvalidConfiguration" : "LeaseStoreInvalidConfiguration";
     case FaultKind::kUnavailable:
       return queue ? "QueueSourceUnavailable" : "LeaseStoreUnavailable";
+    case FaultKind::kCredentialsRequired:
+      return "CredentialsRequired";
   }
   return queue ? "QueueSourceUnavailable" : "LeaseStoreUnavailable";
 }

@@ -54,7 +54,8 @@ struct ConditionsInput {
 // The Degraded reason of a source fault: "QueueDepthUnavailable" or
 // "LeasesUnavailable" for a failed read, else "QueueSource<Kind>" or
 // "LeaseStore<Kind>" (NotFound, AccessDenied, InvalidConfiguration,
-// Unavailable) for a source that could not be opened.
+// Unavailable) for a source that could not be opened, and
+// "CredentialsRequired" for a queue the installation lends no identity to.
 std::string FaultReason(bool queue, FaultKind kind);
 
 // Always four conditions, in the order Ready, Progressing, Degraded, ScalingLimited.

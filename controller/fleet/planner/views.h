@@ -38,6 +38,9 @@ enum class FaultKind {
   kAccessDenied,          // the credentials were refused
   kInvalidConfiguration,  // the settings cannot work
   kUnavailable,           // the source could not be opened
+  // The queue names no credentials and the installation lends the fleet none
+  // of the operator's: nothing was asked of it.
+  kCredentialsRequired,
 };
 
 struct SourceFault {

@@ -73,6 +73,11 @@ Json AgentEnv(const api::Fleet& fleet) {
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&fleet.spec.leases.store)) {
     vars.push_back(EnvVar("AGENTFLEET_LEASE_KEY_PREFIX", r->key_prefix));
   }
+  // Absent, the agent resolves the URL's sslmode, else verify-full, as the operator does.
+  const auto* pg = std::get_if<api::PostgresLeaseStore>(&fleet.spec.leases.store);
+  if (pg && !pg->ssl_mode.empty()) {
+    vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE_SSLMODE", pg->ssl_mode));
+  }
   // Only the Redis-streams queue has a wire form the reference agent reads;
   // agents of other backends take their queue settings from the template.
   if (const auto* q = std::get_if<api::RedisStreamsQueue>(&fleet.spec.queue)) {

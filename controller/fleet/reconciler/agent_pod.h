@@ -22,7 +22,7 @@ inline constexpr std::string_view kAssignmentFile = "/etc/agentfleet/annotations
 
 // The variables set in every container: the pod's name and namespace (downward
 // API), the fleet, its shard count, the assignment file, the lease store (URL,
-// key prefix, duration) and, for a Redis-streams queue, the queue; passwords
+// key prefix or PostgreSQL sslMode, duration) and, for a Redis-streams queue, the queue; passwords
 // as secretKeyRef, never as values.
 nlohmann::json AgentEnv(const api::Fleet& fleet);
 

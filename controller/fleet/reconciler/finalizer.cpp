@@ -68,6 +68,23 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
                     std::to_string(remaining) +
                         " agent pods are still terminating; deleting the lease records anyway");
   }
+  // Deleting the records means sending the lease store's password; where the
+  // installation allows that over TLS only, they are left to expire.
+  std::vector<ClearTextCredential> refused;
+  for (auto& c : Refused(fleet)) {
+    if (c.field.starts_with("spec.leases.")) refused.push_back(std::move(c));
+  }
+  if (!refused.empty()) {
+    const std::string message =
+        "the fleet's lease records were not deleted: " + ClearTextMessage(refused) +
+        "; the installation allows credentials over TLS only "
+        "(--credential-transport=tls-only)";
+    events_.Warning(FleetRef(fleet.meta), "LeaseCleanupSkipped", "Finalize", message);
+    log.Info("finalizer removed without lease cleanup", {{"error", message}});
+    auto latest = fleets_.Get(fleet.meta.Key());
+    if (!latest) return ReconcileResult::Done();
+    return ReconcileResult::FromStatus(PatchFinalizers(*latest, false));
+  }
   // Only now: the Secrets are read once the lease store is needed, not on
   // every pass while the pods terminate.
   RefreshSources(fleet, record, state);

@@ -7,8 +7,8 @@ namespace agentfleet::fleet::reconciler {
 
 void FleetSources::Refresh(const api::Fleet& fleet, const nlohmann::json& object,
                            ApiSecrets& secrets, SourceFactory& factory,
-                           const CaFileWriter& ca_files) {
-  auto queue_config = QueueConfigFor(fleet.spec, secrets.AsLookup(), ca_files);
+                           const CaFileWriter& ca_files, const OperatorIdentity& identity) {
+  auto queue_config = QueueConfigFor(fleet.spec, secrets.AsLookup(), ca_files, identity);
   auto lease_config = LeaseStoreConfigFor(fleet.spec, secrets.AsLookup(), ca_files);
   const nlohmann::json& spec = object.contains("spec") ? object["spec"] : nlohmann::json::object();
   // Secret values enter only as a hash.

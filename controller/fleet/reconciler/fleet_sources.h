@@ -22,7 +22,8 @@ class FleetSources {
   // value they use changed, or when either failed to open last time.
   // `object` is the fleet as stored: its spec is the fingerprint's basis.
   void Refresh(const api::Fleet& fleet, const nlohmann::json& object, ApiSecrets& secrets,
-               SourceFactory& factory, const CaFileWriter& ca_files);
+               SourceFactory& factory, const CaFileWriter& ca_files,
+               const OperatorIdentity& identity = {});
 
   // nullptr when it could not be opened; the error says why.
   sources::queue::QueueSource* queue() const { return queue_.get(); }

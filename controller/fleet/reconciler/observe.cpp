@@ -2,12 +2,17 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/fleet_keys.h"
+#include "controller/fleet/reconciler/source_config.h"
 
 namespace agentfleet::fleet::reconciler {
 
 planner::SourceFault ToSourceFault(const Error& error, bool opened) {
   planner::SourceFault fault{planner::FaultKind::kUnreadable, error.message};
   if (opened) return fault;
+  if (error.reason == kCredentialsRequired) {
+    fault.kind = planner::FaultKind::kCredentialsRequired;
+    return fault;
+  }
   switch (error.code) {
     case ErrorCode::kNotFound:
       fault.kind = planner::FaultKind::kNotFound;

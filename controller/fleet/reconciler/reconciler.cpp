@@ -1,5 +1,6 @@
 #include "controller/fleet/reconciler/reconciler.h"
 
+#include "controller/fleet/api/conditions.h"
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
 #include "controller/fleet/api/status_json.h"
@@ -58,6 +59,10 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
     return fleet.HasFinalizer() ? Finalize(key, record, fleet, state, log)
                                 : ReconcileResult::Done();
   }
+  const auto clear = ClearTextCredentials(fleet.spec, options_.operator_identity.aws != nullptr);
+  if (!clear.empty() && options_.credential_transport == CredentialTransport::kTlsOnly) {
+    return RefuseClearText(record, fleet, state, clear, log);
+  }
   RefreshSources(fleet, record, state);
   if (!fleet.HasFinalizer()) {
     if (auto s = PatchFinalizers(record, true); !s) return s.error();
@@ -78,9 +83,9 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   ActOutcome done = Act({client_, events_, log, fleet, seen, state.expectations, state.handoffs},
                         plan, in.newly_ended);
   Measure(fleet, seen, plan, state);
-  if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status,
-                           NextStatus(fleet, seen, plan, done.created));
-      !s) {
+  api::FleetStatus next = NextStatus(fleet, seen, plan, done.created);
+  CredentialEvents(fleet, next, clear);
+  if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status, next); !s) {
     done.errors.push_back(s.error().message);
   }
   if (!done.errors.empty()) return MakeError(ErrorCode::kUnavailable, JoinMessages(done.errors));
@@ -91,7 +96,48 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
 void Reconciler::RefreshSources(const api::Fleet& fleet, const FleetRecord& record,
                                 FleetState& state) {
   ApiSecrets secrets(client_, fleet.meta.namespace_name);
-  state.sources.Refresh(fleet, record.object, secrets, factory_, DirectoryCaFiles(options_.ca_dir));
+  state.sources.Refresh(fleet, record.object, secrets, factory_, DirectoryCaFiles(options_.ca_dir),
+                        options_.operator_identity);
+}
+
+std::vector<ClearTextCredential> Reconciler::Refused(const api::Fleet& fleet) const {
+  if (options_.credential_transport != CredentialTransport::kTlsOnly) return {};
+  return ClearTextCredentials(fleet.spec, options_.operator_identity.aws != nullptr);
+}
+
+void Reconciler::CredentialEvents(const api::Fleet& fleet, api::FleetStatus& next,
+                                  const std::vector<ClearTextCredential>& found) {
+  const auto ref = FleetRef(fleet.meta);
+  if (auto warning = SetTransportCondition(next, fleet.meta.generation, found,
+                                           options_.credential_transport, clock_.WallNow())) {
+    events_.Warning(ref, std::string(kInsecureCredentialTransport), "Reconcile", *warning);
+  }
+  // The planner names the reason; the Event says it once, when it appears.
+  const api::Condition* now = api::FindCondition(next.conditions, api::kConditionDegraded);
+  const api::Condition* before =
+      api::FindCondition(fleet.status.conditions, api::kConditionDegraded);
+  if (now && now->reason == kCredentialsRequired &&
+      (!before || before->reason != now->reason || before->message != now->message)) {
+    events_.Warning(ref, std::string(kCredentialsRequired), "Reconcile", now->message);
+  }
+}
+
+ReconcileResult Reconciler::RefuseClearText(const FleetRecord& record, const api::Fleet& fleet,
+                                            FleetState& state,
+                                            const std::vector<ClearTextCredential>& found,
+                                            const obs::Logger& log) {
+  // Connections opened before (another spec) are closed: nothing is kept open for it.
+  state.sources = FleetSources();
+  const std::string message =
+      ClearTextMessage(found) +
+      "; the installation allows credentials over TLS only (--credential-transport=tls-only)";
+  api::FleetStatus next =
+      InvalidStatus(fleet.status, fleet.meta.generation, api::PodSelector(fleet.meta.name),
+                    std::string(kInsecureCredentialTransport), message, clock_.WallNow());
+  CredentialEvents(fleet, next, found);
+  if (auto s = WriteStatus(client_, log, record.meta, fleet.status, next); !s) return s.error();
+  // Retrying cannot help: the next change to the fleet enqueues it again.
+  return ReconcileResult::Done();
 }
 
 // Hand-offs, source faults and the plan's figures, as agentfleet_* metrics.

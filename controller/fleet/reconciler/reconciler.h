@@ -20,6 +20,7 @@
 #include "controller/base/clock.h"
 #include "controller/fleet/api/types.h"
 #include "controller/fleet/planner/planner.h"
+#include "controller/fleet/reconciler/credential_transport.h"
 #include "controller/fleet/reconciler/expectations.h"
 #include "controller/fleet/reconciler/fleet_keys.h"
 #include "controller/fleet/reconciler/fleet_metrics.h"
@@ -46,6 +47,11 @@ struct ReconcilerOptions {
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";
+  // What the installation lends fleets of the operator's own cloud identity:
+  // nothing unless --allow-operator-cloud-identity.
+  OperatorIdentity operator_identity;
+  // Credentials a fleet would send without TLS: refused, warned about, or allowed.
+  CredentialTransport credential_transport = CredentialTransport::kWarn;
 };
 
 class Reconciler {
@@ -81,6 +87,18 @@ class Reconciler {
   kube::controller::ReconcileResult Invalid(const FleetRecord& record, const std::string& reason,
                                             const std::string& message, const obs::Logger& log);
   void RefreshSources(const api::Fleet& fleet, const FleetRecord& record, FleetState& state);
+  // Under --credential-transport=tls-only: the fleet's credentials would
+  // travel in clear, so nothing is opened and nothing is changed but its status.
+  kube::controller::ReconcileResult RefuseClearText(const FleetRecord& record,
+                                                    const api::Fleet& fleet, FleetState& state,
+                                                    const std::vector<ClearTextCredential>& found,
+                                                    const obs::Logger& log);
+  // The clear-text credentials of the fleet that the policy refuses; empty
+  // unless --credential-transport=tls-only.
+  std::vector<ClearTextCredential> Refused(const api::Fleet& fleet) const;
+  // Warning Events for what the next status newly says about credentials.
+  void CredentialEvents(const api::Fleet& fleet, api::FleetStatus& next,
+                        const std::vector<ClearTextCredential>& found);
   void Measure(const api::Fleet& fleet, const Observation& seen, const planner::Plan& plan,
                FleetState& state);
   // finalizer.cpp

@@ -60,7 +60,8 @@ Result<sources::redis::Options> RedisServer(const std::string& url,
 namespace {
 
 Result<sources::queue::QueueSourceConfig> SqsConfigFor(const api::SqsQueue& q,
-                                                       const SecretLookup& secrets) {
+                                                       const SecretLookup& secrets,
+                                                       const OperatorIdentity& identity) {
   sources::queue::SqsConfig c;
   c.queue_url = q.queue_url;
   c.queue_name = q.queue_name;
@@ -83,15 +84,16 @@ Result<sources::queue::QueueSourceConfig> SqsConfigFor(const api::SqsQueue& q,
     }
     return sources::queue::QueueSourceConfig(std::move(c));
   }
-  auto env = sources::queue::AwsEnvironmentFromEnv();
-  if (!env) {
-    return MakeError(env.error().code,
-                     "spec.queue.sqs: no credentialsSecretRef and the operator has no AWS "
-                     "credentials: " +
-                         env.error().message);
+  if (!identity.aws) {
+    // No request is made: the operator's identity must not sign for a URL the
+    // fleet's author chose unless the installation says so.
+    return Error(ErrorCode::kFailedPrecondition,
+                 "spec.queue.sqs has no credentialsSecretRef and the installation does not lend "
+                 "the operator's identity to fleets (--allow-operator-cloud-identity)",
+                 0, std::string(kCredentialsRequired));
   }
-  c.credentials = env->credentials;
-  if (c.region.empty()) c.region = env->region;
+  c.credentials_provider = identity.aws;
+  if (c.region.empty()) c.region = identity.aws_region;
   return sources::queue::QueueSourceConfig(std::move(c));
 }
 
@@ -117,7 +119,8 @@ Result<sources::queue::QueueSourceConfig> RabbitMqConfigFor(const api::RabbitMqQ
 
 Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
                                                          const SecretLookup& secrets,
-                                                         const CaFileWriter& ca_files) {
+                                                         const CaFileWriter& ca_files,
+                                                         const OperatorIdentity& identity) {
   if (const auto* q = std::get_if<api::RedisStreamsQueue>(&spec.queue)) {
     auto server = RedisServer(q->url, q->password_secret_ref, q->tls, secrets, ca_files,
                               "spec.queue.redisStreams");
@@ -132,7 +135,9 @@ Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& s
     return sources::queue::QueueSourceConfig(
         sources::queue::RedisListConfig{std::move(*server), q->key});
   }
-  if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) return SqsConfigFor(*q, secrets);
+  if (const auto* q = std::get_if<api::SqsQueue>(&spec.queue)) {
+    return SqsConfigFor(*q, secrets, identity);
+  }
   return RabbitMqConfigFor(std::get<api::RabbitMqQueue>(spec.queue), secrets);
 }
 
@@ -141,7 +146,7 @@ Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& sp
                                                         const CaFileWriter& ca_files) {
   std::string url, password, field;
   std::optional<api::SecretKeyRef> ref;
-  std::string prefix, ca_file;
+  std::string prefix, ca_file, sslmode;
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {
     field = "spec.leases.redis";
     auto ca = CaFile(r->tls, secrets, ca_files, field);
@@ -155,13 +160,15 @@ Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& sp
     field = "spec.leases.postgres";
     url = p.url;
     ref = p.password_secret_ref;
+    sslmode = p.ssl_mode;
   }
   if (ref) {
     auto p = Lookup(secrets, *ref, field + ".passwordSecretRef");
     if (!p) return p.error();
     password = std::move(*p);
   }
-  auto config = sources::lease::ParseStoreUrl(url, std::move(password));
+  auto config =
+      sources::lease::ParseStoreUrl(url, std::move(password), std::chrono::seconds(3), sslmode);
   if (!config) return MakeError(config.error().code, field + ".url: " + config.error().message);
   if (!prefix.empty()) config->key_prefix = prefix;
   if (const auto* r = std::get_if<api::RedisLeaseStore>(&spec.leases.store)) {

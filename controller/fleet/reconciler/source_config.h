@@ -6,7 +6,9 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "controller/base/result.h"
 #include "controller/fleet/api/types.h"
@@ -45,10 +47,23 @@ class ApiSecrets {
 // into one and returns its path. Empty: caSecretRef is reported as unsupported.
 using CaFileWriter = std::function<Result<std::string>(const std::string& pem)>;
 
+// What the installation lends fleets of the operator's own cloud identity:
+// nothing unless it opted in (--allow-operator-cloud-identity), since a fleet
+// author chooses the queue URL and reads the answers in the fleet's status.
+struct OperatorIdentity {
+  // Null: an SQS queue without credentialsSecretRef is refused (CredentialsRequired).
+  std::shared_ptr<sources::queue::AwsCredentialsProvider> aws;
+  std::string aws_region;  // the signing region when the spec names none
+};
+
+// The Error::reason of a queue that needs credentials the installation does not lend.
+inline constexpr std::string_view kCredentialsRequired = "CredentialsRequired";
+
 // Errors name the spec field and never carry a Secret's value.
 Result<sources::queue::QueueSourceConfig> QueueConfigFor(const api::FleetSpec& spec,
                                                          const SecretLookup& secrets,
-                                                         const CaFileWriter& ca_files = {});
+                                                         const CaFileWriter& ca_files = {},
+                                                         const OperatorIdentity& identity = {});
 Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& spec,
                                                         const SecretLookup& secrets,
                                                         const CaFileWriter& ca_files = {});

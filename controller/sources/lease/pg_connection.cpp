@@ -2,7 +2,9 @@
 
 #include <libpq-fe.h>
 #include <poll.h>
+#include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -56,7 +58,68 @@ std::string Trim(std::string s) {
   return s;
 }
 
+constexpr std::array<std::string_view, 4> kSslModes = {"disable", "require", "verify-ca",
+                                                       "verify-full"};
+
+bool KnownSslMode(std::string_view mode) {
+  for (auto m : kSslModes) {
+    if (m == mode) return true;
+  }
+  return false;
+}
+
+// An sslmode as typed by someone, for a message: short, and only that value.
+std::string Quoted(std::string_view mode) {
+  return "\"" + std::string(mode.substr(0, 32)) + (mode.size() > 32 ? "...\"" : "\"");
+}
+
 }  // namespace
+
+Result<std::string> ResolvePgSslMode(std::string_view conninfo, std::string_view requested) {
+  if (!requested.empty() && !KnownSslMode(requested)) {
+    return MakeError(
+        ErrorCode::kInvalidArgument,
+        "sslmode " + Quoted(requested) + " is not one of disable, require, verify-ca, verify-full");
+  }
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(std::string(conninfo).c_str(), &err);
+  if (err) PQfreemem(err);
+  if (opts == nullptr) {
+    return MakeError(ErrorCode::kInvalidArgument, "the connection string is malformed");
+  }
+  std::string own;
+  for (PQconninfoOption* o = opts; o->keyword; ++o) {
+    if (std::strcmp(o->keyword, "sslmode") == 0 && o->val != nullptr) own = o->val;
+  }
+  PQconninfoFree(opts);
+  if (own == "allow" || own == "prefer") {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "sslmode=" + own +
+                         " neither verifies the server nor refuses a downgrade to plain text: "
+                         "use disable, require, verify-ca or verify-full");
+  }
+  if (!own.empty() && !KnownSslMode(own)) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "the connection string's sslmode " + Quoted(own) +
+                         " is not one of disable, require, verify-ca, verify-full");
+  }
+  if (requested.empty()) return own.empty() ? std::string("verify-full") : own;
+  if (!own.empty() && own != requested) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "sslmode " + std::string(requested) +
+                         " contradicts the connection string's sslmode=" + own +
+                         ": set it in one place");
+  }
+  return std::string(requested);
+}
+
+std::string SystemCaBundle() {
+  for (const char* path : {"/etc/ssl/certs/ca-certificates.crt", "/etc/pki/tls/certs/ca-bundle.crt",
+                           "/etc/ssl/cert.pem"}) {
+    if (::access(path, R_OK) == 0) return path;
+  }
+  return "";
+}
 
 struct PgConnection::Handle {
   PGconn* conn = nullptr;
@@ -113,16 +176,24 @@ Status PgConnection::EnsureConnected() {
   if (parsed == nullptr) {
     return Fail(ErrorCode::kInvalidArgument, "the connection string is malformed");
   }
+  auto sslmode = ResolvePgSslMode(options_.conninfo, options_.sslmode);
+  if (!sslmode.ok()) {
+    PQconninfoFree(parsed);
+    return Fail(sslmode.error().code, sslmode.error().message);
+  }
+  sslmode_ = *sslmode;
   const auto deadline = Steady::now() + options_.connect_timeout;
   std::vector<const char*> keys, values;
-  std::string server_options, host;
-  bool has_hostaddr = false;
+  std::string server_options, host, sslrootcert;
+  bool has_hostaddr = false, has_sslrootcert = false;
   for (PQconninfoOption* o = parsed; o->keyword; ++o) {
-    if (o->val == nullptr || *o->val == '\0' || std::strcmp(o->keyword, "password") == 0) {
+    if (o->val == nullptr || *o->val == '\0' || std::strcmp(o->keyword, "password") == 0 ||
+        std::strcmp(o->keyword, "sslmode") == 0) {
       continue;
     }
     if (std::strcmp(o->keyword, "host") == 0) host = o->val;
     if (std::strcmp(o->keyword, "hostaddr") == 0) has_hostaddr = true;
+    if (std::strcmp(o->keyword, "sslrootcert") == 0) has_sslrootcert = true;
     if (std::strcmp(o->keyword, "options") == 0) {
       server_options = std::string(o->val) + " ";
       continue;
@@ -133,6 +204,15 @@ Status PgConnection::EnsureConnected() {
   server_options += "-c statement_timeout=" + std::to_string(options_.statement_timeout.count());
   keys.push_back("options");
   values.push_back(server_options.c_str());
+  keys.push_back("sslmode");
+  values.push_back(sslmode_.c_str());
+  if (sslmode_.starts_with("verify-") && !has_sslrootcert) {
+    sslrootcert = SystemCaBundle();
+    if (!sslrootcert.empty()) {
+      keys.push_back("sslrootcert");
+      values.push_back(sslrootcert.c_str());
+    }
+  }
   // libpq resolves names with a blocking getaddrinfo inside PQconnectPoll,
   // beyond our deadline; resolve here instead and hand it the address (host
   // stays, for TLS verification and messages).
@@ -167,7 +247,8 @@ Status PgConnection::FinishConnect(std::chrono::steady_clock::time_point deadlin
       h_->Reset();
       const bool auth = msg.find("authentication") != std::string::npos ||
                         msg.find("password") != std::string::npos;
-      return Fail(auth ? ErrorCode::kUnauthorized : ErrorCode::kUnavailable, "connect: " + msg);
+      return Fail(auth ? ErrorCode::kUnauthorized : ErrorCode::kUnavailable,
+                  "connect (sslmode=" + sslmode_ + "): " + msg);
     }
     if (!WaitFor(PQsocket(h_->conn), st == PGRES_POLLING_WRITING, deadline)) {
       h_->Reset();

@@ -26,6 +26,9 @@ struct PgOptions {
   // when `password` is empty; either way it never appears in an error.
   std::string conninfo;
   std::string password;
+  // disable, require, verify-ca or verify-full (ResolvePgSslMode); empty: the
+  // conninfo's own sslmode, else verify-full.
+  std::string sslmode;
   std::chrono::milliseconds connect_timeout{3000};
   std::chrono::milliseconds statement_timeout{3000};
   // The most one reply may bring (the server is one a fleet's author names):
@@ -35,6 +38,21 @@ struct PgOptions {
   size_t max_reply_rows = 262144;
   size_t max_reply_bytes = size_t{64} << 20;
 };
+
+// The sslmode a connection uses, always handed to libpq explicitly so that its
+// default (prefer: TLS if the server offers it, plain text if not, the
+// certificate never checked) never applies. `requested` (a spec field or a
+// flag) wins; else the conninfo's own sslmode; else verify-full. Only disable,
+// require, verify-ca and verify-full are accepted: allow and prefer neither
+// verify the server nor refuse a downgrade to plain text. A requested mode that
+// contradicts the conninfo's is refused rather than silently preferred.
+// kInvalidArgument, never quoting the conninfo.
+Result<std::string> ResolvePgSslMode(std::string_view conninfo, std::string_view requested);
+
+// The CA bundle libpq checks a verify-ca/verify-full server against when the
+// conninfo names no sslrootcert: the system's (libpq itself would look for
+// ~/.postgresql/root.crt). Empty when the system has none.
+std::string SystemCaBundle();
 
 // Rows in text form; a SQL NULL is nullopt.
 struct PgRows {
@@ -70,6 +88,7 @@ class PgConnection {
   struct Handle;
   PgOptions options_;
   std::string endpoint_;
+  std::string sslmode_;  // as resolved at the last connect
   std::unique_ptr<Handle> h_;
 };
 

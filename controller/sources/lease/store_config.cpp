@@ -6,7 +6,7 @@
 namespace agentfleet::sources::lease {
 
 Result<StoreConfig> ParseStoreUrl(std::string_view url, std::string password,
-                                  std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds timeout, std::string_view pg_sslmode) {
   StoreConfig c;
   if (url.starts_with("redis://") || url.starts_with("rediss://")) {
     auto o = redis::ParseUrl(url);
@@ -20,8 +20,11 @@ Result<StoreConfig> ParseStoreUrl(std::string_view url, std::string password,
   }
   const bool pg_url = url.starts_with("postgresql://") || url.starts_with("postgres://");
   if (pg_url || url.find('=') != std::string_view::npos) {
+    auto sslmode = ResolvePgSslMode(url, pg_sslmode);
+    if (!sslmode.ok()) return sslmode.error();
     c.kind = StoreConfig::Kind::kPostgres;
     c.postgres.conninfo = std::string(url);
+    c.postgres.sslmode = std::move(*sslmode);
     c.postgres.password = std::move(password);
     c.postgres.connect_timeout = timeout;
     c.postgres.statement_timeout = timeout;

@@ -7,6 +7,9 @@
 //   redis://[user[:password]@]host[:port][/db]   rediss://... (TLS)
 //   postgresql://[user[:password]@]host[:port]/dbname[?sslmode=...]   (or postgres://)
 //   host=... port=... dbname=...                 (libpq keyword form)
+//
+// PostgreSQL's sslmode is always explicit (ResolvePgSslMode): verify-full
+// unless the URL or `pg_sslmode` says otherwise.
 
 #include <chrono>
 #include <memory>
@@ -28,10 +31,12 @@ struct StoreConfig {
   std::string key_prefix = "agentfleet:";  // Redis keys
 };
 
-// `password`, if not empty, replaces any password in the URL. Errors never
-// quote the URL.
+// `password`, if not empty, replaces any password in the URL. `pg_sslmode`
+// (PostgreSQL only; disable, require, verify-ca or verify-full) wins over the
+// URL's own sslmode, which it must not contradict. Errors never quote the URL.
 Result<StoreConfig> ParseStoreUrl(std::string_view url, std::string password = "",
-                                  std::chrono::milliseconds timeout = std::chrono::seconds(3));
+                                  std::chrono::milliseconds timeout = std::chrono::seconds(3),
+                                  std::string_view pg_sslmode = "");
 
 Result<std::unique_ptr<LeaseStore>> OpenLeaseStore(const StoreConfig& config);
 

@@ -1,10 +1,7 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <string>
-
-#include "controller/base/result.h"
 
 namespace agentfleet::sources::queue {
 
@@ -21,7 +18,8 @@ struct TlsConfig {
   bool insecure_skip_verify = false;
 };
 
-// Credentials the caller already resolved (from a Secret or the environment).
+// Credentials the caller already resolved (from a Secret, or the providers of
+// aws_credentials.h).
 struct BasicCredentials {
   std::string username;
   std::string password;
@@ -32,16 +30,5 @@ struct AwsCredentials {
   std::string secret_access_key;
   std::string session_token;  // empty for long-term keys
 };
-
-// What the standard AWS environment variables provide.
-struct AwsEnvironment {
-  AwsCredentials credentials;
-  std::string region;  // AWS_REGION, else AWS_DEFAULT_REGION; may be empty
-};
-
-// Reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
-// AWS_REGION / AWS_DEFAULT_REGION. kNotFound when the key pair is absent;
-// kInvalidArgument when only half of it is set.
-Result<AwsEnvironment> AwsEnvironmentFromEnv();
 
 }  // namespace agentfleet::sources::queue

@@ -19,10 +19,18 @@ class SqsSource final : public QueueSource {
         region_(std::move(region)),
         clock_(clock),
         attributes_(sqs::AttributeNames(config_.scale_on_in_flight, config_.scale_on_delayed)),
-        redactor_({config_.credentials.secret_access_key, config_.credentials.session_token}),
         queue_url_(config_.queue_url) {}
 
-  Result<QueueDepth> ReadDepth() override { return redactor_.Redact(Read()); }
+  Result<QueueDepth> ReadDepth() override {
+    Result<AwsCredentials> credentials = config_.credentials;
+    if (config_.credentials_provider) credentials = config_.credentials_provider->Get();
+    if (!credentials.ok()) {
+      return MakeError(credentials.error().code, "AWS credentials: " + credentials.error().message);
+    }
+    // Every answer and error of this read is scrubbed of the key and token it used.
+    const Redactor redactor({credentials->secret_access_key, credentials->session_token});
+    return redactor.Redact(Read(*credentials, redactor));
+  }
 
   std::string Describe() const override {
     return "sqs queue " + QueueLabel() + " at " + endpoint_.Origin() + " (" + region_ + ")";
@@ -33,25 +41,27 @@ class SqsSource final : public QueueSource {
     return config_.queue_url.empty() ? config_.queue_name : config_.queue_url;
   }
 
-  Result<HttpResponse> Call(std::string_view action, std::string body) {
-    const auto request = sqs::SignedCall(endpoint_, action, std::move(body), config_.credentials,
-                                         region_, AmzDate(clock_.WallNow()));
+  Result<HttpResponse> Call(std::string_view action, std::string body,
+                            const AwsCredentials& credentials, const Redactor& redactor) {
+    const auto request = sqs::SignedCall(endpoint_, action, std::move(body), credentials, region_,
+                                         AmzDate(clock_.WallNow()));
     auto response = HttpFetch(request, config_.tls, config_.timeout);
     if (response.ok()) {
       // Before anything quotes it, cut short or not: a cut could split a secret.
-      response->body = redactor_.Redact(std::move(response->body));
-      for (auto& [name, value] : response->headers) value = redactor_.Redact(std::move(value));
+      response->body = redactor.Redact(std::move(response->body));
+      for (auto& [name, value] : response->headers) value = redactor.Redact(std::move(value));
     }
     return response;
   }
 
-  Result<std::string> QueueUrl() {
+  Result<std::string> QueueUrl(const AwsCredentials& credentials, const Redactor& redactor) {
     {
       std::lock_guard lock(mu_);
       if (!queue_url_.empty()) return queue_url_;
     }
     auto response = Call("GetQueueUrl",
-                         sqs::GetQueueUrlBody(config_.queue_name, config_.queue_owner_account_id));
+                         sqs::GetQueueUrlBody(config_.queue_name, config_.queue_owner_account_id),
+                         credentials, redactor);
     if (!response.ok()) return response.error();
     auto url = sqs::QueueUrlFromResponse(*response, "sqs queue " + config_.queue_name);
     if (!url.ok()) return url.error();
@@ -60,10 +70,11 @@ class SqsSource final : public QueueSource {
     return queue_url_;
   }
 
-  Result<QueueDepth> Read() {
-    auto url = QueueUrl();
+  Result<QueueDepth> Read(const AwsCredentials& credentials, const Redactor& redactor) {
+    auto url = QueueUrl(credentials, redactor);
     if (!url.ok()) return url.error();
-    auto response = Call("GetQueueAttributes", sqs::GetQueueAttributesBody(*url, attributes_));
+    auto response = Call("GetQueueAttributes", sqs::GetQueueAttributesBody(*url, attributes_),
+                         credentials, redactor);
     if (!response.ok()) return response.error();
     auto depth = sqs::DepthFromResponse(*response, attributes_, "sqs queue " + QueueLabel());
     if (!depth.ok()) {
@@ -83,7 +94,6 @@ class SqsSource final : public QueueSource {
   const std::string region_;
   const Clock& clock_;
   const std::vector<std::string> attributes_;
-  const Redactor redactor_;
   std::mutex mu_;
   std::string queue_url_;  // guarded by mu_
 };
@@ -98,7 +108,8 @@ Result<std::unique_ptr<QueueSource>> MakeSqsSource(SqsConfig config, const Clock
   if (config.queue_url.empty() == config.queue_name.empty()) {
     return Invalid("set exactly one of queue URL and queue name");
   }
-  if (config.credentials.access_key_id.empty() || config.credentials.secret_access_key.empty()) {
+  if (!config.credentials_provider &&
+      (config.credentials.access_key_id.empty() || config.credentials.secret_access_key.empty())) {
     return Invalid("an access key id and a secret access key are required");
   }
   if (config.timeout <= std::chrono::milliseconds::zero()) return Invalid("timeout must be > 0");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "controller/base/clock.h"
+#include "controller/sources/queue/aws_credentials.h"
 #include "controller/sources/queue/queue_source.h"
 #include "controller/sources/queue/source_config.h"
 
@@ -24,7 +25,11 @@ struct SqsConfig {
   // Where requests go. Default: the queue URL's origin, else the regional
   // endpoint https://sqs.<region>.amazonaws.com.
   std::string endpoint;
+  // What requests are signed with: `credentials_provider` when set (asked
+  // before every request, so temporary credentials are renewed), else the
+  // fixed `credentials`.
   AwsCredentials credentials;
+  std::shared_ptr<AwsCredentialsProvider> credentials_provider;
   bool scale_on_in_flight = true;
   bool scale_on_delayed = false;
   TlsConfig tls;

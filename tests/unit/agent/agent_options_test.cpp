@@ -85,6 +85,9 @@ TEST(AgentOptions, EnvironmentFillsAndFlagsWin) {
   EXPECT_EQ(r.options.lease_duration, 9s);
   EXPECT_TRUE(r.options.assignment_from_api);
   EXPECT_EQ(r.options.lease_store_password, "s3cret");
+  EXPECT_EQ(r.options.lease_store_sslmode, "") << "empty: the URL's own, else verify-full";
+  env["AGENTFLEET_LEASE_STORE_SSLMODE"] = "disable";
+  EXPECT_EQ(Parse({"--assignment-from-api"}, env).options.lease_store_sslmode, "disable");
 }
 
 TEST(AgentOptions, Durations) {
@@ -109,6 +112,8 @@ TEST(AgentOptions, BadFlagsAreClearErrors) {
            {With({"--lease-duration=100ms"}), "must be at least 300ms"},
            {With({"--batch-size=0"}), "--batch-size"},
            {With({"--log-level=loud"}), "--log-level"},
+           {With({"--lease-store-sslmode=prefer"}),
+            "--lease-store-sslmode: must be disable, require, verify-ca or verify-full"},
            {With({"--metrics-bind-address=nowhere"}), "--metrics-bind-address"},
            {With({"--nope"}), "unknown flag --nope"},
            {With({"stray"}), "unexpected argument"},

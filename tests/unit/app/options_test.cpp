@@ -22,6 +22,16 @@ TEST(Options, DefaultsWithoutFlags) {
   EXPECT_EQ(r.options.kube_api_burst, 30);
   EXPECT_EQ(r.options.log_level, "info");
   EXPECT_EQ(r.options.leader_election_id, "agentfleet-controller");
+  EXPECT_FALSE(r.options.allow_operator_cloud_identity) << "the operator's identity is not lent";
+  EXPECT_EQ(r.options.credential_transport, "warn");
+}
+
+TEST(Options, IdentityAndTransportPolicies) {
+  auto r = Parse({"--allow-operator-cloud-identity", "--credential-transport=tls-only"});
+  ASSERT_EQ(r.kind, ParseResult::Kind::kRun) << r.error;
+  EXPECT_TRUE(r.options.allow_operator_cloud_identity);
+  EXPECT_EQ(r.options.credential_transport, "tls-only");
+  EXPECT_EQ(Parse({"--credential-transport", "allow"}).options.credential_transport, "allow");
 }
 
 TEST(Options, EqualsAndSpaceSeparatedValues) {
@@ -58,9 +68,11 @@ TEST(Options, HelpAndVersion) {
 
 TEST(Options, UsageListsEveryFlag) {
   auto text = Usage("agentfleet-controller");
-  for (auto flag : {"--kubeconfig", "--namespace", "--metrics-bind-address",
-                    "--health-probe-bind-address", "--leader-elect", "--leader-election-namespace",
-                    "--kube-api-qps", "--kube-api-burst", "--log-level", "--help", "--version"}) {
+  for (auto flag :
+       {"--kubeconfig", "--namespace", "--metrics-bind-address", "--health-probe-bind-address",
+        "--leader-elect", "--leader-election-namespace", "--kube-api-qps", "--kube-api-burst",
+        "--log-level", "--allow-operator-cloud-identity", "--credential-transport", "--help",
+        "--version"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
 }
@@ -73,6 +85,7 @@ struct BadCase {
 TEST(Options, MalformedFlagsNameTheFlagAndTheProblem) {
   std::vector<BadCase> cases = {
       {{"--no-such-flag"}, "unknown flag --no-such-flag"},
+      {{"--credential-transport=plain"}, "--credential-transport: must be tls-only, warn or allow"},
       {{"--kube-api-qps=fast"}, "--kube-api-qps: must be a number greater than 0"},
       {{"--kube-api-qps=0"}, "--kube-api-qps: must be a number greater than 0"},
       {{"--kube-api-qps=inf"}, "--kube-api-qps: must be a number greater than 0"},

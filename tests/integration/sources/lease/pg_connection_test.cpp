@@ -108,7 +108,7 @@ TEST(PgConnection, HostNamesAreResolved) {
   PgOptions o = PostgresFixture();
   o.conninfo = "host=localhost port=" +
                ReadLine(std::string(std::getenv("AGENTFLEET_POSTGRES_DIR")) + "/port") +
-               " user=agentfleet dbname=agentfleet";
+               " user=agentfleet dbname=agentfleet sslmode=disable";
   auto c = PgConnection::Connect(o);
   ASSERT_TRUE(c.ok()) << c.error().ToString();
   EXPECT_EQ((*c)->endpoint().rfind("localhost:", 0), 0u) << (*c)->endpoint();
@@ -140,9 +140,10 @@ TEST(PgConnection, ReconnectsAfterTheBackendIsKilled) {
 TEST(PgConnection, PasswordInsideAUrlIsUsed) {
   const PgOptions fixture = PostgresFixture();
   PgOptions o;
-  o.conninfo = "postgresql://agentfleet:" + fixture.password + "@127.0.0.1:" +
-               ReadLine(std::string(std::getenv("AGENTFLEET_POSTGRES_DIR")) + "/port") +
-               "/agentfleet?application_name=agentfleet-test&options=-c%20work_mem%3D8MB";
+  o.conninfo =
+      "postgresql://agentfleet:" + fixture.password +
+      "@127.0.0.1:" + ReadLine(std::string(std::getenv("AGENTFLEET_POSTGRES_DIR")) + "/port") +
+      "/agentfleet?sslmode=disable&application_name=agentfleet-test&options=-c%20work_mem%3D8MB";
   auto c = PgConnection::Connect(o);
   ASSERT_TRUE(c.ok()) << c.error().ToString();
   // The URL's own server options survive next to statement_timeout.
@@ -150,6 +151,49 @@ TEST(PgConnection, PasswordInsideAUrlIsUsed) {
   ASSERT_TRUE(r.ok()) << r.error().ToString();
   EXPECT_EQ(*r->rows[0][0], "8MB");
   EXPECT_EQ(*r->rows[0][1], "3s");
+}
+
+// The fixture server has no TLS. libpq's own default (prefer) would connect to
+// it in plain text without a word; the client never lets that default apply.
+PgOptions PlainFixtureWithout(std::string_view keyword) {
+  PgOptions o = PostgresFixture();
+  const size_t at = o.conninfo.find(keyword);
+  if (at != std::string::npos) o.conninfo.erase(at);  // the fixture writes sslmode last
+  return o;
+}
+
+TEST(PgSslMode, DisableConnectsToAPlainServerInPlainText) {
+  PgOptions o = PlainFixtureWithout(" sslmode=");
+  o.sslmode = "disable";
+  auto db = MustConnect(o);
+  auto ssl = db->Exec("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()");
+  ASSERT_TRUE(ssl.ok()) << ssl.error().ToString();
+  EXPECT_EQ(*ssl->rows[0][0], "f");
+}
+
+TEST(PgSslMode, TlsModesAndTheDefaultRefuseAPlainServerClearly) {
+  for (const char* mode : {"require", "verify-ca", "verify-full", ""}) {
+    PgOptions o = PlainFixtureWithout(" sslmode=");
+    o.sslmode = mode;
+    auto c = PgConnection::Connect(o);
+    ASSERT_FALSE(c.ok()) << "sslmode '" << mode << "' connected to a server without TLS";
+    const std::string want = *mode ? mode : "verify-full";
+    EXPECT_EQ(c.error().code, ErrorCode::kUnavailable) << c.error().ToString();
+    EXPECT_NE(c.error().message.find("(sslmode=" + want + ")"), std::string::npos)
+        << c.error().message;
+    EXPECT_NE(c.error().message.find("server does not support SSL"), std::string::npos)
+        << c.error().message;
+    EXPECT_EQ(c.error().message.find(o.password), std::string::npos);
+  }
+}
+
+TEST(PgSslMode, PreferInTheUrlIsRefusedBeforeAnyConnection) {
+  PgOptions o = PlainFixtureWithout(" sslmode=");
+  o.conninfo += " sslmode=prefer";
+  auto c = PgConnection::Connect(o);
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().code, ErrorCode::kInvalidArgument) << c.error().ToString();
+  EXPECT_NE(c.error().message.find("sslmode=prefer neither verifies"), std::string::npos);
 }
 
 // Planted secrets: a wrong password, a password inside the connection string,
@@ -181,7 +225,7 @@ TEST(PgSecrets, NoErrorMessageCarriesThePassword) {
   PgOptions url_pw;
   url_pw.conninfo = "postgresql://agentfleet:" + secret + "@127.0.0.1:" +
                     ReadLine(std::string(std::getenv("AGENTFLEET_POSTGRES_DIR")) + "/port") +
-                    "/agentfleet";
+                    "/agentfleet?sslmode=disable";
   auto u = PgConnection::Connect(url_pw);
   ASSERT_FALSE(u.ok());
   EXPECT_EQ(u.error().code, ErrorCode::kUnauthorized) << u.error().ToString();

@@ -110,6 +110,7 @@ class ScriptedHttpServer {
   struct Reply {
     int status;
     std::string body;
+    std::string content_type = "application/json";
   };
   using Responder = std::function<Reply(const std::string& raw_request)>;
 
@@ -136,9 +137,9 @@ class ScriptedHttpServer {
       std::string raw = ReadRequest(c);
       Reply reply = respond_(raw);
       std::string out = "HTTP/1.1 " + std::to_string(reply.status) +
-                        " Scripted\r\nContent-Type: application/json\r\nContent-Length: " +
-                        std::to_string(reply.body.size()) + "\r\nConnection: close\r\n\r\n" +
-                        reply.body;
+                        " Scripted\r\nContent-Type: " + reply.content_type +
+                        "\r\nContent-Length: " + std::to_string(reply.body.size()) +
+                        "\r\nConnection: close\r\n\r\n" + reply.body;
       (void)!::write(c, out.data(), out.size());
       ::close(c);
     }

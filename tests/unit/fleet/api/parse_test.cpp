@@ -134,7 +134,13 @@ TEST(ParseFleet, OtherBackendsAndTheirDefaults) {
   EXPECT_EQ(sqs.credentials_secret_ref->access_key_id_key, "accessKeyID");
   EXPECT_EQ(sqs.credentials_secret_ref->secret_access_key_key, "secretAccessKey");
   EXPECT_EQ(std::get<PostgresLeaseStore>(f->spec.leases.store).password_secret_ref->key, "pw");
+  EXPECT_EQ(std::get<PostgresLeaseStore>(f->spec.leases.store).ssl_mode, "")
+      << "absent: the URL's sslmode, else verify-full, decided where it is used";
   EXPECT_EQ(f->spec.leases.lease_duration, Seconds{30});
+  j["spec"]["leases"]["postgres"]["sslMode"] = "verify-ca";
+  f = ParseFleet(j);
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  EXPECT_EQ(std::get<PostgresLeaseStore>(f->spec.leases.store).ssl_mode, "verify-ca");
 
   j["spec"]["queue"] = {{"rabbitmq",
                          {{"managementURL", "http://rabbit:15672"},
@@ -304,6 +310,11 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
          j["spec"]["leases"]["postgres"] = {{"url", "postgres://db/x"}};
        },
        "spec.leases: must set exactly one of redis, postgres"},
+      {"postgres sslMode prefer",
+       [](Json& j) {
+         j["spec"]["leases"] = {{"postgres", {{"url", "postgres://db/x"}, {"sslMode", "prefer"}}}};
+       },
+       "spec.leases.postgres.sslMode: must be one of disable, require, verify-ca, verify-full"},
       {"lease duration zero", [](Json& j) { j["spec"]["leases"]["leaseDurationSeconds"] = 0; },
        "spec.leases.leaseDurationSeconds: must be between 1 and 3600"},
       {"no template", [](Json& j) { j["spec"].erase("template"); },

@@ -107,6 +107,13 @@ TEST(AgentPodTest, PostgresLeasesAndANonRedisQueue) {
   EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_KEY_PREFIX"), nullptr);
   EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_STORE_PASSWORD"), nullptr);
   EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_URL"), nullptr);
+  EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_STORE_SSLMODE"), nullptr)
+      << "absent: the agent resolves the URL's sslmode, else verify-full, as the operator does";
+
+  std::get<api::PostgresLeaseStore>(f.spec.leases.store).ssl_mode = "disable";
+  c = BuildAgentPod(f, "pricing-0")["spec"]["containers"][0];
+  ASSERT_NE(Env(c, "AGENTFLEET_LEASE_STORE_SSLMODE"), nullptr);
+  EXPECT_EQ((*Env(c, "AGENTFLEET_LEASE_STORE_SSLMODE"))["value"], "disable");
 }
 
 TEST(AgentPodTest, TemplateWithoutMetadataOrVolumes) {

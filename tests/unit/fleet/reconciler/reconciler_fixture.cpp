@@ -36,7 +36,9 @@ void ReconcilerFixture::Restart() {
       ReconcilerOptions{.expectation_timeout = std::chrono::seconds(300),
                         .finalizer_pod_timeout = std::chrono::seconds(300),
                         .metrics = &metrics_,
-                        .ca_dir = ca_dir_});
+                        .ca_dir = ca_dir_,
+                        .operator_identity = identity_,
+                        .credential_transport = transport_});
 }
 
 ReconcilerFixture::~ReconcilerFixture() {

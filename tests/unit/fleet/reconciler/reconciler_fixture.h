@@ -87,6 +87,9 @@ class ReconcilerFixture : public ::testing::Test {
   obs::Logger log_;
   std::unique_ptr<Reconciler> reconciler_;
   std::string ca_dir_;
+  // The installation's policies, as the operator's flags set them; Restart() applies a change.
+  CredentialTransport transport_ = CredentialTransport::kWarn;
+  OperatorIdentity identity_;
 };
 
 }  // namespace agentfleet::fleet::reconciler::testing

@@ -113,6 +113,65 @@ TEST(SourceConfigTest, SqsCredentialsFromSecret) {
   EXPECT_EQ(s.credentials.session_token, "T");
 }
 
+TEST(SourceConfigTest, SqsWithoutSecretNeedsTheInstallationToLendItsIdentity) {
+  api::Fleet f = testing::TestFleet();
+  api::SqsQueue q;
+  q.queue_url = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders";
+  f.spec.queue = q;
+  // The operator's own keys are in its environment: still not lent.
+  setenv("AWS_ACCESS_KEY_ID", "AKIDOPERATOR", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", kPlanted, 1);
+  auto refused = QueueConfigFor(f.spec, Secrets({}));
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::kFailedPrecondition);
+  EXPECT_EQ(refused.error().reason, kCredentialsRequired);
+  EXPECT_EQ(refused.error().message,
+            "spec.queue.sqs has no credentialsSecretRef and the installation does not lend the "
+            "operator's identity to fleets (--allow-operator-cloud-identity)");
+
+  OperatorIdentity lent{
+      sources::queue::StaticAwsCredentials({"AKIDOPERATOR", kPlanted, ""}, "environment variables"),
+      "eu-central-1"};
+  auto c = QueueConfigFor(f.spec, Secrets({}), {}, lent);
+  ASSERT_TRUE(c.ok()) << c.error().ToString();
+  const auto& s = std::get<sources::queue::SqsConfig>(*c);
+  EXPECT_EQ(s.credentials_provider, lent.aws);
+  EXPECT_EQ(s.region, "eu-central-1") << "the operator's region when the spec names none";
+  EXPECT_TRUE(s.credentials.access_key_id.empty());
+
+  // A Secret always wins: the operator's identity is never mixed in.
+  q.credentials_secret_ref = api::AwsCredentialsRef{"aws", "id", "key", ""};
+  q.region = "eu-west-1";
+  f.spec.queue = q;
+  auto own =
+      QueueConfigFor(f.spec, Secrets({{{"aws", "id"}, "AKID"}, {{"aws", "key"}, "k"}}), {}, lent);
+  ASSERT_TRUE(own.ok()) << own.error().ToString();
+  EXPECT_EQ(std::get<sources::queue::SqsConfig>(*own).credentials_provider, nullptr);
+  EXPECT_EQ(std::get<sources::queue::SqsConfig>(*own).region, "eu-west-1");
+}
+
+TEST(SourceConfigTest, PostgresSslModeIsPassedExplicitly) {
+  api::Fleet f = testing::TestFleet();
+  f.spec.leases.store = api::PostgresLeaseStore{"postgresql://agents@db:5432/leases", {}, ""};
+  auto l = LeaseStoreConfigFor(f.spec, Secrets({}));
+  ASSERT_TRUE(l.ok()) << l.error().ToString();
+  EXPECT_EQ(l->postgres.sslmode, "verify-full") << "the safe default, never libpq's prefer";
+  std::get<api::PostgresLeaseStore>(f.spec.leases.store).ssl_mode = "disable";
+  l = LeaseStoreConfigFor(f.spec, Secrets({}));
+  ASSERT_TRUE(l.ok()) << l.error().ToString();
+  EXPECT_EQ(l->postgres.sslmode, "disable");
+
+  f.spec.leases.store =
+      api::PostgresLeaseStore{"postgresql://agents@db/leases?sslmode=prefer", {}, ""};
+  auto prefer = LeaseStoreConfigFor(f.spec, Secrets({}));
+  ASSERT_FALSE(prefer.ok());
+  EXPECT_EQ(prefer.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(prefer.error().message.rfind("spec.leases.postgres.url: sslmode=prefer", 0), 0u)
+      << prefer.error().message;
+}
+
 TEST(SourceConfigTest, TlsCaFromSecretWithoutAWriterIsReportedAsUnsupported) {
   api::Fleet f = testing::TestFleet();
   auto& q = std::get<api::RedisStreamsQueue>(f.spec.queue);

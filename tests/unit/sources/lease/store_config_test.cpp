@@ -37,6 +37,52 @@ TEST(StoreUrl, PostgresUrlAndKeywordForm) {
   }
 }
 
+TEST(StoreUrl, PostgresSslModeIsAlwaysExplicitAndVerifyFullByDefault) {
+  struct Case {
+    const char* url;
+    const char* requested;
+    const char* want;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"postgresql://u@db/leases", "", "verify-full"},
+           {"host=db dbname=leases", "", "verify-full"},
+           {"postgresql://u@db/leases?sslrootcert=/ca.pem", "", "verify-full"},
+           {"postgresql://u@db/leases?sslmode=disable", "", "disable"},
+           {"host=db sslmode=require", "", "require"},
+           {"postgresql://u@db/leases", "disable", "disable"},
+           {"postgresql://u@db/leases?sslmode=verify-ca", "verify-ca", "verify-ca"},
+       }) {
+    auto r = ParseStoreUrl(c.url, "", 2s, c.requested);
+    ASSERT_TRUE(r.ok()) << c.url << ": " << r.error().ToString();
+    EXPECT_EQ(r->postgres.sslmode, c.want) << c.url << " / " << c.requested;
+  }
+}
+
+TEST(StoreUrl, PostgresSslModesThatDoNotProtectAreRefused) {
+  struct Case {
+    const char* url;
+    const char* requested;
+    const char* message;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"postgresql://u:pw-in-url@db/x?sslmode=prefer", "",
+            "sslmode=prefer neither verifies the server nor refuses a downgrade to plain text"},
+           {"host=db sslmode=allow password=pw-in-url", "", "sslmode=allow neither verifies"},
+           {"postgresql://u@db/x?sslmode=bogus", "", "sslmode \"bogus\" is not one of"},
+           {"postgresql://u@db/x", "prefer", "sslmode \"prefer\" is not one of"},
+           {"postgresql://u:pw-in-url@db/x?sslmode=disable", "verify-full",
+            "sslmode verify-full contradicts the connection string's sslmode=disable"},
+       }) {
+    auto r = ParseStoreUrl(c.url, "", 2s, c.requested);
+    ASSERT_FALSE(r.ok()) << c.url;
+    EXPECT_EQ(r.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message.find(c.message), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().message.find("pw-in-url"), std::string::npos) << r.error().message;
+  }
+  // Redis has no sslmode: the setting is not its business.
+  EXPECT_TRUE(ParseStoreUrl("redis://cache", "", 2s, "verify-full").ok());
+}
+
 TEST(StoreUrl, UnknownSchemeIsRejectedWithoutEchoingTheUrl) {
   auto c = ParseStoreUrl("mysql://root:hunter2@db/x");
   ASSERT_FALSE(c.ok());
