@@ -174,6 +174,9 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
   const std::vector<BadCase> cases = {
       {"not an object", [](Json& j) { j = Json::array(); }, "not a JSON object"},
       {"no name", [](Json& j) { j["metadata"].erase("name"); }, "metadata.name: Required"},
+      {"a name no label can hold", [](Json& j) { j["metadata"]["name"] = std::string(64, 'n'); },
+       "metadata.name: must be at most 63 characters: every agent pod is labelled "
+       "agentfleet.io/fleet=<name>"},
       {"no spec", [](Json& j) { j.erase("spec"); }, "spec: Required"},
       {"spec not object", [](Json& j) { j["spec"] = 3; }, "spec: must be an object"},
       {"shards zero", [](Json& j) { j["spec"]["shards"] = 0; },

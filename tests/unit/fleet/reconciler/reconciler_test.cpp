@@ -166,6 +166,50 @@ TEST_F(ReconcilerTest, AnInvalidSpecIsReportedOnceAndNotRetried) {
   EXPECT_NE(std::find(reasons.begin(), reasons.end(), "InvalidSpec"), reasons.end());
 }
 
+// Fleets the CRD refuses today, stored before its rules existed (the fake
+// has no admission, as an API server under an older CRD): each gets
+// InvalidSpec with a message naming the problem and a Warning Event, and no
+// pod is created, patched or deleted.
+TEST_F(ReconcilerTest, AFleetStoredBeforeTodaysRulesGetsInvalidSpecAndTouchesNoPod) {
+  struct Case {
+    std::string name;
+    std::function<void(Json&)> mutate;
+    std::string want;
+  };
+  const std::vector<Case> cases = {
+      {std::string(64, 'p'), [](Json&) {}, "metadata.name: must be at most 63 characters"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.want);
+    Json f = ManualFleet(2, 8);
+    f["metadata"]["name"] = c.name;
+    f["metadata"]["namespace"] = kNs;
+    c.mutate(f);
+    client_.Put(kube::rest::resources::kPricingAgentFleets, f);
+    Sync();
+    const size_t writes_before = client_.CountCalls(Verb::kCreate, "pods") +
+                                 client_.CountCalls(Verb::kPatch, "pods") +
+                                 client_.CountCalls(Verb::kDelete, "pods");
+    auto r = reconciler_->Reconcile(std::string(kNs) + "/" + c.name, log_);
+    EXPECT_EQ(r.kind(), ReconcileResult::Kind::kDone);
+    auto stored = client_.Peek(kube::rest::resources::kPricingAgentFleets, kNs, c.name);
+    ASSERT_TRUE(stored.has_value());
+    Json ready;
+    for (const auto& cond : (*stored)["status"].value("conditions", Json::array())) {
+      if (cond.value("type", "") == "Ready") ready = cond;
+    }
+    EXPECT_EQ(ready.value("reason", ""), "InvalidSpec") << stored->dump();
+    EXPECT_NE(ready.value("message", "").find(c.want), std::string::npos) << ready.dump();
+    EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods") + client_.CountCalls(Verb::kPatch, "pods") +
+                  client_.CountCalls(Verb::kDelete, "pods"),
+              writes_before);
+  }
+  EXPECT_TRUE(Pods().empty());
+  auto reasons = EventReasons();
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "InvalidSpec"),
+            static_cast<long>(cases.size()));
+}
+
 TEST_F(ReconcilerTest, LogsThroughTheLoggerItIsGiven) {
   Apply(ManualFleet(2, 8));
   Pass();
