@@ -178,6 +178,8 @@ TEST_F(ReconcilerTest, AFleetStoredBeforeTodaysRulesGetsInvalidSpecAndTouchesNoP
   };
   const std::vector<Case> cases = {
       {std::string(64, 'p'), [](Json&) {}, "metadata.name: must be at most 63 characters"},
+      {"million-shards", [](Json& f) { f["spec"]["shards"] = 1000000; },
+       "spec.shards: must be between 1 and 65536"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.want);
