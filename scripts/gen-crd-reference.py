@@ -22,8 +22,13 @@ NOTES = [
     "- **`spec.shards` is immutable**: resharding is not supported; create a new fleet instead. "
     "`maxReplicas` and `replicas` may not exceed it, since an agent without a shard would sit idle.",
     "- **Credentials** come only from Secrets in the fleet's namespace (`*SecretRef`). URLs are refused "
-    "when they carry a password; those rules sit on the enclosing object so that the API server's error "
-    "never quotes the URL.",
+    "in every form that could carry one: a password in the user information (Redis and PostgreSQL URLs may "
+    "name a user, an ACL user or a role, which is no secret), any user information in an http(s) URL, a "
+    "query on a Redis, SQS or RabbitMQ URL, and a PostgreSQL `password=` or `sslpassword=` parameter "
+    "(any case, or a percent-encoded name). Those rules sit on the enclosing object so that the API "
+    "server's error never quotes the URL; the operator refuses the same (condition `Ready=False "
+    "InvalidSpec`, no pod touched) for a fleet stored before the rules existed. Every rule has refused "
+    "manifests in `tests/integration/fleet/api/bad_manifests/`, with the message each one gets.",
     "- **`spec.template`** is a core/v1 PodTemplateSpec. The schema checks the parts the operator relies "
     "on (labels, annotations, containers with a name and an image) and keeps every other field "
     "(`x-kubernetes-preserve-unknown-fields`); the API server validates the rest when it creates the pods.",

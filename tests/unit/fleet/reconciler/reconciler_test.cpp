@@ -180,6 +180,34 @@ TEST_F(ReconcilerTest, AFleetStoredBeforeTodaysRulesGetsInvalidSpecAndTouchesNoP
       {std::string(64, 'p'), [](Json&) {}, "metadata.name: must be at most 63 characters"},
       {"million-shards", [](Json& f) { f["spec"]["shards"] = 1000000; },
        "spec.shards: must be between 1 and 65536"},
+      {"password-at-user",
+       [](Json& f) {
+         f["spec"]["leases"]["redis"]["url"] = "redis://svc@acct:planted-s3cret@redis:6379/0";
+       },
+       "spec.leases.redis.url: must not carry a password: use passwordSecretRef"},
+      {"password-parameter",
+       [](Json& f) {
+         f["spec"]["leases"] = {
+             {"postgres", {{"url", "postgresql://agent@db/leases?password=planted-s3cret"}}}};
+       },
+       "spec.leases.postgres.url: must not carry a password parameter"},
+      {"presigned-queue",
+       [](Json& f) {
+         f["spec"]["queue"] = {
+             {"sqs",
+              {{"queueURL",
+                "https://sqs.eu-west-1.amazonaws.com/1/q?X-Amz-Signature=planted-s3cret"},
+               {"credentialsSecretRef", {{"name", "aws"}}}}}};
+       },
+       "spec.queue.sqs.queueURL: must not carry a query or fragment"},
+      {"rabbit-user",
+       [](Json& f) {
+         f["spec"]["queue"] = {{"rabbitmq",
+                                {{"managementURL", "http://guest:planted-s3cret@rabbit:15672"},
+                                 {"queue", "tasks"},
+                                 {"credentialsSecretRef", {{"name", "rabbit"}}}}}};
+       },
+       "spec.queue.rabbitmq.managementURL: must not carry credentials: use credentialsSecretRef"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.want);
@@ -202,6 +230,8 @@ TEST_F(ReconcilerTest, AFleetStoredBeforeTodaysRulesGetsInvalidSpecAndTouchesNoP
     }
     EXPECT_EQ(ready.value("reason", ""), "InvalidSpec") << stored->dump();
     EXPECT_NE(ready.value("message", "").find(c.want), std::string::npos) << ready.dump();
+    EXPECT_EQ((*stored)["status"].dump().find("planted-s3cret"), std::string::npos)
+        << "the status quotes the secret";
     EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods") + client_.CountCalls(Verb::kPatch, "pods") +
                   client_.CountCalls(Verb::kDelete, "pods"),
               writes_before);
@@ -210,6 +240,12 @@ TEST_F(ReconcilerTest, AFleetStoredBeforeTodaysRulesGetsInvalidSpecAndTouchesNoP
   auto reasons = EventReasons();
   EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "InvalidSpec"),
             static_cast<long>(cases.size()));
+  for (const Json& e : client_.PeekAll(kube::rest::resources::kEvents)) {
+    EXPECT_EQ(e.dump().find("planted-s3cret"), std::string::npos) << e.dump();
+  }
+  for (const auto& line : log_lines_) {
+    EXPECT_EQ(line.find("planted-s3cret"), std::string::npos) << line;
+  }
 }
 
 TEST_F(ReconcilerTest, LogsThroughTheLoggerItIsGiven) {
