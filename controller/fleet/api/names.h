@@ -51,5 +51,7 @@ inline constexpr std::string_view kConditionReady = "Ready";
 inline constexpr std::string_view kConditionProgressing = "Progressing";
 inline constexpr std::string_view kConditionDegraded = "Degraded";
 inline constexpr std::string_view kConditionScalingLimited = "ScalingLimited";
+// Present once a pod name the fleet needed was taken by another owner's pod.
+inline constexpr std::string_view kConditionPodNameConflict = "PodNameConflict";
 
 }  // namespace agentfleet::fleet::api

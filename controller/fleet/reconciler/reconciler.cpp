@@ -75,11 +75,13 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
                          {"reason", std::string(planner::ScaleReasonName(plan.scale.reason))}});
   }
 
-  ActOutcome done = Act({client_, events_, log, fleet, seen, state.expectations, state.handoffs},
+  ActOutcome done = Act({client_, events_, log, fleet, seen, state.expectations, state.handoffs,
+                         state.name_conflicts},
                         plan, in.newly_ended);
   Measure(fleet, seen, plan, state);
-  if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status,
-                           NextStatus(fleet, seen, plan, done.created));
+  if (auto s =
+          WriteStatus(client_, log, fleet.meta, fleet.status,
+                      NextStatus(fleet, seen, plan, done.created, ConflictMessage(done.conflicts)));
       !s) {
     done.errors.push_back(s.error().message);
   }

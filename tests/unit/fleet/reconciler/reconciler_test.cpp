@@ -97,15 +97,6 @@ TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
   EXPECT_EQ(Pods().size(), 3u);
 }
 
-TEST_F(ReconcilerTest, AnExistingPodCountsAsCreated) {
-  Apply(ManualFleet(1, 4));
-  client_.FailNext(Verb::kCreate, "pods",
-                   Error(ErrorCode::kAlreadyExists, "exists", 409, "AlreadyExists"));
-  auto r = Pass();
-  EXPECT_NE(r.kind(), ReconcileResult::Kind::kError);
-  EXPECT_EQ(Fleet()["status"]["replicas"], 1);
-}
-
 TEST_F(ReconcilerTest, AConvergedFleetCostsNoWrite) {
   Apply(ManualFleet(2, 8));
   ASSERT_TRUE(PassUntil([&] {
@@ -246,6 +237,93 @@ TEST_F(ReconcilerTest, AFleetStoredBeforeTodaysRulesGetsInvalidSpecAndTouchesNoP
   for (const auto& line : log_lines_) {
     EXPECT_EQ(line.find("planted-s3cret"), std::string::npos) << line;
   }
+}
+
+// A pod named <fleet>-<n> that another owner made first: the create gets
+// AlreadyExists, and the pod is not the fleet's, so it does not count as
+// created. The fleet says so (PodNameConflict, Degraded, one Warning Event),
+// creates its other pods, keeps trying the name at its normal pace, and heals
+// once the name is free.
+TEST_F(ReconcilerTest, APodNameTakenByAnotherOwnerIsReportedNotCounted) {
+  client_.Put(kube::rest::resources::kPods,
+              {{"apiVersion", "v1"},
+               {"kind", "Pod"},
+               {"metadata",
+                {{"name", "pricing-0"},
+                 {"namespace", kNs},
+                 {"labels", {{"app", "web"}}},
+                 {"ownerReferences",
+                  {{{"apiVersion", "apps/v1"},
+                    {"kind", "ReplicaSet"},
+                    {"name", "web-5d9c"},
+                    {"uid", "rs-uid"},
+                    {"controller", true}}}}}},
+               {"spec", {{"containers", {{{"name", "web"}, {"image", "web:1"}}}}}}});
+  Apply(ManualFleet(3, 12));
+  auto r = Pass();
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  auto pods = Pods();
+  ASSERT_EQ(pods.size(), 3u);
+  EXPECT_EQ(pods["pricing-0"]["metadata"]["labels"]["app"], "web");  // untouched
+  EXPECT_TRUE(pods.count("pricing-1") && pods.count("pricing-2")) << Json(pods).dump();
+  Json conflict = Condition("PodNameConflict");
+  EXPECT_EQ(conflict.value("status", ""), "True") << Fleet()["status"].dump();
+  EXPECT_EQ(conflict.value("reason", ""), "PodNameTaken");
+  const std::string message = conflict.value("message", "");
+  EXPECT_NE(message.find("pod pricing-0 already exists and is not this fleet's"), std::string::npos)
+      << message;
+  EXPECT_NE(message.find("ReplicaSet web-5d9c"), std::string::npos) << message;
+  EXPECT_EQ(Condition("Degraded").value("reason", ""), "PodNameConflict");
+  EXPECT_EQ(Condition("Degraded").value("status", ""), "True");
+  EXPECT_EQ(Fleet()["status"]["replicas"], 2);  // the foreign pod is not counted
+  auto reasons = EventReasons();
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "PodNameConflict"), 1);
+
+  // Later passes try the name again, at the poll interval, and record no new
+  // Event for a conflict already reported.
+  const size_t event_writes =
+      client_.CountCalls(Verb::kCreate, "events") + client_.CountCalls(Verb::kPatch, "events");
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    r = Pass();
+    EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+    EXPECT_EQ(r.requeue_after(), std::chrono::seconds(5));
+  }
+  EventReasons();  // flush
+  EXPECT_EQ(
+      client_.CountCalls(Verb::kCreate, "events") + client_.CountCalls(Verb::kPatch, "events"),
+      event_writes);
+  EXPECT_EQ(Condition("PodNameConflict").value("status", ""), "True");
+  EXPECT_EQ(Pods()["pricing-0"]["metadata"]["labels"]["app"], "web");
+
+  // The name is freed: the fleet creates its pod and the condition clears.
+  ASSERT_TRUE(client_.Delete(kube::rest::resources::kPods, kNs, "pricing-0").ok());
+  clock_.Advance(std::chrono::seconds(5));
+  Pass();
+  pods = Pods();
+  ASSERT_EQ(pods.size(), 3u);
+  EXPECT_EQ(pods["pricing-0"]["metadata"]["labels"]["agentfleet.io/fleet"], "pricing");
+  EXPECT_EQ(Condition("PodNameConflict").value("status", ""), "False");
+  EXPECT_EQ(Condition("PodNameConflict").value("reason", ""), "NoConflict");
+  EXPECT_NE(Condition("Degraded").value("reason", ""), "PodNameConflict");
+}
+
+// AlreadyExists for a pod that is the fleet's own (the cache has not shown it
+// yet, for example after a restart) still counts as created, with no conflict.
+TEST_F(ReconcilerTest, AlreadyExistsForTheFleetsOwnPodCountsAsCreated) {
+  Apply(ManualFleet(2, 8));
+  Pass();
+  ASSERT_EQ(Pods().size(), 2u);
+  Restart();
+  SyncFleets();  // the pod cache stays empty: the creates meet AlreadyExists
+  auto r = reconciler_->Reconcile(kKey, log_);
+  EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 4u);
+  EXPECT_EQ(Pods().size(), 2u);
+  EXPECT_TRUE(Condition("PodNameConflict").is_null()) << Fleet()["status"].dump();
+  EXPECT_EQ(Fleet()["status"]["replicas"], 2);
+  auto reasons = EventReasons();
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "PodNameConflict"), 0);
 }
 
 TEST_F(ReconcilerTest, LogsThroughTheLoggerItIsGiven) {
