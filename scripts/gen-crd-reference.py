@@ -22,12 +22,19 @@ NOTES = [
     "- **`spec.shards` is immutable**: resharding is not supported; create a new fleet instead. "
     "`maxReplicas` and `replicas` may not exceed it, since an agent without a shard would sit idle.",
     "- **Credentials** come only from Secrets in the fleet's namespace (`*SecretRef`). URLs are refused "
-    "when they carry a password; those rules sit on the enclosing object so that the API server's error "
-    "never quotes the URL.",
+    "in every form that could carry one: a password in the user information (Redis and PostgreSQL URLs may "
+    "name a user, an ACL user or a role, which is no secret), any user information in an http(s) URL, a "
+    "query on a Redis, SQS or RabbitMQ URL, and a PostgreSQL `password=` or `sslpassword=` parameter "
+    "(any case, or a percent-encoded name). Those rules sit on the enclosing object so that the API "
+    "server's error never quotes the URL; the operator refuses the same (condition `Ready=False "
+    "InvalidSpec`, no pod touched) for a fleet stored before the rules existed. Every rule has refused "
+    "manifests in `tests/integration/fleet/api/bad_manifests/`, with the message each one gets.",
     "- **`spec.template`** is a core/v1 PodTemplateSpec. The schema checks the parts the operator relies "
     "on (labels, annotations, containers with a name and an image) and keeps every other field "
     "(`x-kubernetes-preserve-unknown-fields`); the API server validates the rest when it creates the pods.",
-    "- **Names.** Pods carry the label `agentfleet.io/fleet=<name>` (also `status.selector`) and "
+    "- **Names.** A fleet's name is at most 63 characters: pods carry the label `agentfleet.io/fleet=<name>` "
+    "(also `status.selector`), and a label value is at most 63 characters; pod names `<name>-<n>` then stay "
+    "far below the 253 a pod name may have. Pods also carry "
     "`app.kubernetes.io/managed-by=agentfleet-controller`. The annotation `agentfleet.io/paused: \"true\"` "
     "on a fleet stops scaling decisions; the finalizer `agentfleet.io/lease-cleanup` deletes the fleet's "
     "lease records before the fleet goes.",
@@ -152,13 +159,18 @@ def main():
                 title = names["kind"]
             else:
                 title = f"`{path}`"
-            lines += [f"### {title}", "", esc(node.get("description", "")), ""]
+            description = node.get("description", "")
+            if path == "metadata":
+                description = "Standard object metadata; the schema checks only the name."
+            lines += [f"### {title}", "", esc(description), ""]
             required = set(node.get("required", []))
             lines += ["| Field | Type | Required | Default | Bounds | Description |",
                       "|---|---|---|---|---|---|"]
             for name, child in node["properties"].items():
                 if path == "" and name == "metadata":
-                    desc = "Standard object metadata."
+                    # The API server allows nothing but name and generateName
+                    # in metadata's schema, not even a description.
+                    desc = "Standard object metadata; the schema checks only the name."
                 else:
                     desc = esc(child.get("description", ""))
                 lines.append(

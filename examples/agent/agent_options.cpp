@@ -1,6 +1,7 @@
 #include "examples/agent/agent_options.h"
 
 #include "controller/obs/flag_checks.h"
+#include "controller/sources/protocol/shard.h"
 
 namespace agentfleet::agent {
 namespace {
@@ -31,10 +32,10 @@ void StoreFlags(AgentOptions& o, FlagSet& set) {
               .required = true},
              &o.fleet, NonEmpty);
   set.Int({.name = "shards",
-           .help = "S, the fleet's shard count (1 to 65536). Required.",
+           .help = "S, the fleet's shard count (1 to 65536, as spec.shards). Required.",
            .env = "AGENTFLEET_SHARDS",
            .required = true},
-          &o.shards, 1, 65536);
+          &o.shards, 1, sources::protocol::kMaxShards);
   set.String({.name = "lease-store",
               .help = "Lease table URL: redis://, rediss:// or postgresql:// (password: "
                       "$AGENTFLEET_LEASE_STORE_PASSWORD). Required.",

@@ -4,6 +4,7 @@
 // annotations, the finalizer and the condition vocabulary. The shard
 // assignment annotations live with the protocol (controller/sources/protocol/annotations.h).
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ inline constexpr std::string_view kCrdName = "pricingagentfleets.agentfleet.io";
 
 // On every agent pod: the fleet's name (the pod selector) and who manages it.
 inline constexpr std::string_view kFleetLabel = "agentfleet.io/fleet";
+// The longest fleet name: the name is kFleetLabel's value, and a label value
+// has at most 63 characters. Pod names "<name>-<index>" (at most 63 + 1 + 20
+// characters) then stay valid too, far below the 253 of an object name.
+inline constexpr size_t kMaxFleetName = 63;
 inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kManagedByValue = "agentfleet-controller";
 // Field manager of the operator's writes (server-side apply and updates).
@@ -46,5 +51,7 @@ inline constexpr std::string_view kConditionReady = "Ready";
 inline constexpr std::string_view kConditionProgressing = "Progressing";
 inline constexpr std::string_view kConditionDegraded = "Degraded";
 inline constexpr std::string_view kConditionScalingLimited = "ScalingLimited";
+// Present once a pod name the fleet needed was taken by another owner's pod.
+inline constexpr std::string_view kConditionPodNameConflict = "PodNameConflict";
 
 }  // namespace agentfleet::fleet::api

@@ -1,6 +1,7 @@
 #include "controller/fleet/api/parse_backends.h"
 
 #include "controller/fleet/api/json_reader.h"
+#include "controller/fleet/api/url_checks.h"
 
 namespace agentfleet::fleet::api::detail {
 namespace {
@@ -14,25 +15,30 @@ bool StartsWith(const std::string& s, std::initializer_list<std::string_view> pr
   return false;
 }
 
-// A URL that must not carry a password: credentials belong in a Secret.
-std::string Url(JsonReader& r, const Json& parent, const std::string& path,
-                std::initializer_list<std::string_view> schemes, bool required = true) {
-  auto url = r.String(parent, path, "url", kMaxUrl, required).value_or("");
+// A URL of one of `schemes` that carries no credential: credentials belong in
+// a Secret. Never quoted in an error, since it may hold a password.
+std::string Url(JsonReader& r, const Json& parent, const std::string& path, std::string_view key,
+                std::initializer_list<std::string_view> schemes, UrlKind kind,
+                bool required = true) {
+  auto url = r.String(parent, path, key, kMaxUrl, required).value_or("");
   if (r.failed() || url.empty()) return url;
   if (!StartsWith(url, schemes)) {
     std::string want;
     for (auto s : schemes) want += (want.empty() ? "" : " or ") + std::string(s);
-    r.Fail(Join(path, "url"), "must start with " + want);
-  }
-  auto scheme_end = url.find("://");
-  auto at = url.find('@');
-  auto slash = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
-  if (at != std::string::npos && (slash == std::string::npos || at < slash) &&
-      url.substr(0, at).find(':', scheme_end + 1) != std::string::npos) {
-    // Never quote the URL: it holds a password.
-    r.Fail(Join(path, "url"), "must not carry a password: use passwordSecretRef");
+    r.Fail(Join(path, key), "must start with " + want);
+  } else if (auto why = CredentialInUrl(url, kind)) {
+    r.Fail(Join(path, key), *why);
   }
   return url;
+}
+
+std::string RedisUrl(JsonReader& r, const Json& parent, const std::string& path) {
+  return Url(r, parent, path, "url", {"redis://", "rediss://"}, UrlKind::kRedis);
+}
+
+std::string HttpUrl(JsonReader& r, const Json& parent, const std::string& path,
+                    std::string_view key, bool required = false) {
+  return Url(r, parent, path, key, {"http://", "https://"}, UrlKind::kHttp, required);
 }
 
 std::optional<SecretKeyRef> SecretRef(JsonReader& r, const Json& parent, const std::string& path,
@@ -58,7 +64,7 @@ TlsSpec Tls(JsonReader& r, const Json& parent, const std::string& path) {
 
 RedisStreamsQueue ParseRedisStreams(JsonReader& r, const Json& o, const std::string& p) {
   RedisStreamsQueue q;
-  q.url = Url(r, o, p, {"redis://", "rediss://"});
+  q.url = RedisUrl(r, o, p);
   q.key_prefix = r.String(o, p, "keyPrefix", kMaxKeyPrefix, true).value_or("");
   q.consumer_group = r.String(o, p, "consumerGroup", kMaxKeyPrefix, true).value_or("");
   q.password_secret_ref = SecretRef(r, o, p, "passwordSecretRef");
@@ -68,7 +74,7 @@ RedisStreamsQueue ParseRedisStreams(JsonReader& r, const Json& o, const std::str
 
 RedisListQueue ParseRedisList(JsonReader& r, const Json& o, const std::string& p) {
   RedisListQueue q;
-  q.url = Url(r, o, p, {"redis://", "rediss://"});
+  q.url = RedisUrl(r, o, p);
   q.key = r.String(o, p, "key", 512, true).value_or("");
   q.password_secret_ref = SecretRef(r, o, p, "passwordSecretRef");
   q.tls = Tls(r, o, p);
@@ -77,10 +83,10 @@ RedisListQueue ParseRedisList(JsonReader& r, const Json& o, const std::string& p
 
 SqsQueue ParseSqs(JsonReader& r, const Json& o, const std::string& p) {
   SqsQueue q;
-  q.queue_url = r.String(o, p, "queueURL", kMaxUrl).value_or("");
+  q.queue_url = HttpUrl(r, o, p, "queueURL");
   q.queue_name = r.String(o, p, "queueName", 80).value_or("");
   q.region = r.String(o, p, "region", 32).value_or("");
-  q.endpoint = r.String(o, p, "endpoint", kMaxUrl).value_or("");
+  q.endpoint = HttpUrl(r, o, p, "endpoint");
   if (!r.failed() && q.queue_url.empty() == q.queue_name.empty()) {
     r.Fail(p, "must set exactly one of queueURL, queueName");
   }
@@ -105,10 +111,7 @@ SqsQueue ParseSqs(JsonReader& r, const Json& o, const std::string& p) {
 
 RabbitMqQueue ParseRabbitMq(JsonReader& r, const Json& o, const std::string& p) {
   RabbitMqQueue q;
-  q.management_url = r.String(o, p, "managementURL", kMaxUrl, true).value_or("");
-  if (!r.failed() && !StartsWith(q.management_url, {"http://", "https://"})) {
-    r.Fail(Join(p, "managementURL"), "must start with http:// or https://");
-  }
+  q.management_url = HttpUrl(r, o, p, "managementURL", /*required=*/true);
   q.vhost = r.String(o, p, "vhost", 255).value_or("/");
   q.queue = r.String(o, p, "queue", 255, true).value_or("");
   if (const Json* c = r.Object(o, p, "credentialsSecretRef")) {
@@ -162,7 +165,7 @@ LeaseSpec ParseLeases(JsonReader& r, const Json& spec) {
     ++set;
     std::string rp = Join(p, "redis");
     RedisLeaseStore s;
-    s.url = Url(r, *o, rp, {"redis://", "rediss://"});
+    s.url = RedisUrl(r, *o, rp);
     s.key_prefix = r.String(*o, rp, "keyPrefix", kMaxKeyPrefix).value_or(s.key_prefix);
     if (!r.failed() && s.key_prefix.empty()) r.Fail(Join(rp, "keyPrefix"), "must not be empty");
     s.password_secret_ref = SecretRef(r, *o, rp, "passwordSecretRef");
@@ -173,7 +176,7 @@ LeaseSpec ParseLeases(JsonReader& r, const Json& spec) {
     ++set;
     std::string pp = Join(p, "postgres");
     PostgresLeaseStore s;
-    s.url = Url(r, *o, pp, {"postgres://", "postgresql://"});
+    s.url = Url(r, *o, pp, "url", {"postgres://", "postgresql://"}, UrlKind::kPostgres);
     s.password_secret_ref = SecretRef(r, *o, pp, "passwordSecretRef");
     s.ssl_mode = r.String(*o, pp, "sslMode", 16).value_or("");
     if (!r.failed() && !s.ssl_mode.empty() && s.ssl_mode != "disable" && s.ssl_mode != "require" &&

@@ -6,11 +6,16 @@
 
 #include "controller/fleet/api/json_reader.h"
 #include "controller/fleet/api/types.h"
+#include "controller/sources/protocol/shard.h"
 
 namespace agentfleet::fleet::api::detail {
 
 // The schema's bounds, repeated here for objects that did not go through it.
-constexpr int64_t kMaxReplicas = 1'000'000;
+// Replicas never exceed shards, so every replica count has the shards' bound.
+constexpr int64_t kMaxShards = sources::protocol::kMaxShards;
+constexpr int64_t kMaxReplicas = kMaxShards;
+// A scaling policy's value is a pod count or a percentage (1000% is a value).
+constexpr int64_t kMaxPolicyValue = 1'000'000;
 constexpr int64_t kMaxDepth = 1'000'000'000;
 constexpr size_t kMaxUrl = 1024;
 constexpr size_t kMaxName = 253;

@@ -12,7 +12,9 @@ namespace {
 using detail::Join;
 using detail::JsonReader;
 using detail::kMaxDepth;
+using detail::kMaxPolicyValue;
 using detail::kMaxReplicas;
+using detail::kMaxShards;
 using Json = nlohmann::json;
 
 ScalingRules ParseRules(JsonReader& r, const Json& behavior, const std::string& path,
@@ -55,7 +57,7 @@ ScalingRules ParseRules(JsonReader& r, const Json& behavior, const std::string& 
         r.Fail(Join(ip, "type"), "must be one of Pods, Percent");
       }
       policy.value =
-          static_cast<int32_t>(r.Int(item, ip, "value", 1, kMaxReplicas, true).value_or(1));
+          static_cast<int32_t>(r.Int(item, ip, "value", 1, kMaxPolicyValue, true).value_or(1));
       policy.period = Seconds{r.Int(item, ip, "periodSeconds", 1, 1800, true).value_or(15)};
       rules.policies.push_back(policy);
     }
@@ -149,7 +151,7 @@ Result<FleetSpec> ParseFleetSpec(const Json& spec) {
   JsonReader r;
   if (!spec.is_object()) return MakeError(ErrorCode::kInvalidArgument, "spec: must be an object");
   FleetSpec out;
-  out.shards = static_cast<int32_t>(r.Int(spec, "spec", "shards", 1, kMaxReplicas).value_or(256));
+  out.shards = static_cast<int32_t>(r.Int(spec, "spec", "shards", 1, kMaxShards).value_or(256));
   if (auto n = r.Int(spec, "spec", "replicas", 0, kMaxReplicas)) {
     out.replicas = static_cast<int32_t>(*n);
   }

@@ -118,6 +118,13 @@ Result<Fleet> ParseFleet(const Json& object) {
   if (fleet.meta.name.empty()) {
     return MakeError(ErrorCode::kInvalidArgument, "metadata.name: Required value");
   }
+  if (fleet.meta.name.size() > kMaxFleetName) {
+    // Every pod create would be refused (the label), and the selector is invalid.
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "metadata.name: must be at most " + std::to_string(kMaxFleetName) +
+                         " characters: every agent pod is labelled " + std::string(kFleetLabel) +
+                         "=<name>, and a label value is at most 63 characters");
+  }
   auto it = object.find("spec");
   if (it == object.end() || it->is_null()) {
     return MakeError(ErrorCode::kInvalidArgument, "spec: Required value");

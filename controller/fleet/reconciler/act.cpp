@@ -6,6 +6,7 @@
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/agent_pod.h"
 #include "controller/fleet/reconciler/plan_input.h"
+#include "controller/kube/meta/object_meta.h"
 #include "controller/kube/meta/time.h"
 #include "controller/sources/protocol/shard_ranges.h"
 
@@ -22,24 +23,72 @@ kube::events::ObjectReference PodRef(const ActContext& ctx, const std::string& p
   return {"v1", "Pod", ctx.fleet.meta.namespace_name, pod, p ? p->meta.uid : ""};
 }
 
+enum class Existing { kOurs, kForeign, kGone, kUnknown };
+
+// Whose pod `name` is, after a create found it existing: the fleet's own pod
+// (created by an earlier pass or process, not cached yet) has a controller
+// owner reference to the fleet's uid; anything else is someone else's.
+Existing WhosePod(const ActContext& ctx, const std::string& name, std::string& owner,
+                  ActOutcome& out) {
+  auto got = ctx.client.Get(kube::rest::resources::kPods, ctx.fleet.meta.namespace_name, name);
+  if (!got) {
+    if (got.error().code == ErrorCode::kNotFound) return Existing::kGone;
+    out.errors.push_back("reading pod " + name + ", which exists already: " + got.error().message);
+    return Existing::kUnknown;
+  }
+  const kube::meta::ObjectMeta meta = kube::meta::ParseObjectMeta(*got);
+  const kube::meta::OwnerRef* controller = meta.ControllerOwner();
+  if (controller && controller->uid == ctx.fleet.meta.uid) return Existing::kOurs;
+  owner = controller ? controller->kind + " " + controller->name : "no controller";
+  return Existing::kForeign;
+}
+
 // Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ... that
 // stop at the first failure, so that a quota or a webhook refusing every pod
-// costs one request, not hundreds.
+// costs one request, not hundreds. A name taken by someone else's pod is no
+// failure of the others: it is reported, not counted, and tried again next
+// pass (at the poll interval, like every pass).
 void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, ActOutcome& out) {
   const std::string& ns = ctx.fleet.meta.namespace_name;
   for (size_t next = 0, batch = 1; next < names.size(); batch *= 2) {
     for (const size_t end = std::min(next + batch, names.size()); next < end; ++next) {
-      auto r =
-          ctx.client.Create(kube::rest::resources::kPods, ns, BuildAgentPod(ctx.fleet, names[next]),
-                            {.field_manager = std::string(api::kFieldManager)});
+      const std::string& name = names[next];
+      auto r = ctx.client.Create(kube::rest::resources::kPods, ns, BuildAgentPod(ctx.fleet, name),
+                                 {.field_manager = std::string(api::kFieldManager)});
       if (!r && r.error().code != ErrorCode::kAlreadyExists) {
-        out.errors.push_back("creating pod " + names[next] + ": " + r.error().message);
+        out.errors.push_back("creating pod " + name + ": " + r.error().message);
         return;
       }
-      ctx.expectations.Created(names[next], ctx.seen.mono_now);
+      if (!r) {
+        std::string owner;
+        switch (WhosePod(ctx, name, owner, out)) {
+          case Existing::kOurs:
+            break;
+          case Existing::kForeign:
+            out.conflicts.push_back({name, owner});
+            continue;
+          case Existing::kGone:  // deleted in between: created next pass
+            continue;
+          case Existing::kUnknown:
+            return;
+        }
+      }
+      ctx.expectations.Created(name, ctx.seen.mono_now);
       ++out.created;
     }
   }
+}
+
+void ReportConflicts(const ActContext& ctx, const std::vector<NameConflict>& conflicts) {
+  std::set<std::string> now;
+  for (const auto& c : conflicts) {
+    now.insert(c.pod);
+    if (ctx.known_conflicts.count(c.pod) > 0) continue;
+    ctx.events.Warning(FleetRef(ctx.fleet.meta), "PodNameConflict", "Reconcile",
+                       ConflictMessage({c}));
+    ctx.log.Info("pod name taken", {{"pod", c.pod}, {"owner", c.owner}});
+  }
+  ctx.known_conflicts = std::move(now);
 }
 
 // The mark carries the time a pod started retiring, so that its drain timeout
@@ -130,6 +179,15 @@ void RecordEvents(const ActContext& ctx, const planner::Plan& plan,
 
 }  // namespace
 
+std::string ConflictMessage(const std::vector<NameConflict>& conflicts) {
+  std::vector<std::string> parts;
+  for (const auto& c : conflicts) {
+    parts.push_back("pod " + c.pod + " already exists and is not this fleet's (" + c.owner +
+                    "); the fleet runs without it until that pod is deleted or renamed");
+  }
+  return JoinMessages(parts);
+}
+
 std::string JoinMessages(const std::vector<std::string>& parts) {
   std::string out;
   for (const auto& p : parts) out += (out.empty() ? "" : "; ") + p;
@@ -158,6 +216,7 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
     ctx.log.Info("creating pods", {{"count", plan.create.size()}, {"first", plan.create.front()}});
   }
   CreatePods(ctx, plan.create, out);
+  ReportConflicts(ctx, out.conflicts);
   std::set<std::string> removing;
   for (const auto& d : plan.remove) removing.insert(d.pod);
   MarkRetiring(ctx, plan, newly_ended, removing, out);

@@ -6,6 +6,7 @@
 // not write it again while the cache lags. Failures are collected, not
 // returned early: one refused patch does not stop the deletes of drained pods.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,12 +29,25 @@ struct ActContext {
   const Observation& seen;
   Expectations& expectations;
   Handoffs& handoffs;
+  // Pods whose name conflict was reported last pass: a PodNameConflict Event
+  // is recorded only for a conflict not among them. Replaced every pass.
+  std::set<std::string>& known_conflicts;
+};
+
+// A pod the plan creates whose name another owner took first.
+struct NameConflict {
+  std::string pod;
+  std::string owner;  // "ReplicaSet web-5d9c", or "no controller"
 };
 
 struct ActOutcome {
-  size_t created = 0;               // pods created (or found existing) this pass
-  std::vector<std::string> errors;  // one line per failed write
+  size_t created = 0;                   // pods created (or found existing, the fleet's) this pass
+  std::vector<NameConflict> conflicts;  // creates refused: the name is someone else's pod
+  std::vector<std::string> errors;      // one line per failed write
 };
+
+// "pod pricing-0 already exists and is not this fleet's (...)", joined.
+std::string ConflictMessage(const std::vector<NameConflict>& conflicts);
 
 // The failures of a pass as one message, "; "-separated.
 std::string JoinMessages(const std::vector<std::string>& parts);

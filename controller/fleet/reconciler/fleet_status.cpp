@@ -42,6 +42,32 @@ api::FleetStatus StatusFromPlan(const StatusInput& in) {
   return s;
 }
 
+void SetNameConflict(api::FleetStatus& s, const std::string& message, int64_t generation,
+                     Clock::Wall now) {
+  const api::Condition* before = api::FindCondition(s.conditions, api::kConditionPodNameConflict);
+  if (message.empty() && before == nullptr) return;
+  api::Condition c;
+  c.type = std::string(api::kConditionPodNameConflict);
+  c.observed_generation = generation;
+  if (message.empty()) {
+    c.status = api::ConditionStatus::kFalse;
+    c.reason = "NoConflict";
+    c.message = "no pod the fleet creates has its name taken";
+    api::SetCondition(s.conditions, std::move(c), now);
+    return;
+  }
+  c.status = api::ConditionStatus::kTrue;
+  c.reason = "PodNameTaken";
+  c.message = message;
+  api::SetCondition(s.conditions, c, now);
+  const api::Condition* degraded = api::FindCondition(s.conditions, api::kConditionDegraded);
+  if (degraded == nullptr || degraded->status != api::ConditionStatus::kTrue) {
+    c.type = std::string(api::kConditionDegraded);
+    c.reason = "PodNameConflict";
+    api::SetCondition(s.conditions, std::move(c), now);
+  }
+}
+
 api::FleetStatus InvalidStatus(const api::FleetStatus& current, int64_t generation,
                                const std::string& selector, const std::string& reason,
                                const std::string& message, Clock::Wall now) {

@@ -23,6 +23,13 @@ api::FleetStatus StatusFromPlan(const StatusInput& in);
 
 api::Condition ToApiCondition(const planner::Condition& c, int64_t generation);
 
+// PodNameConflict: True with `message` while pods the fleet creates find
+// their names taken by another owner's pods, and Degraded True with the same
+// message unless a fault already degrades the fleet; False once a pass meets
+// no conflict; absent on a fleet that never had one. `message` empty: none.
+void SetNameConflict(api::FleetStatus& s, const std::string& message, int64_t generation,
+                     Clock::Wall now);
+
 // The status of a fleet whose spec (or a Secret it needs) cannot be used:
 // Ready=False with `reason` and `message`, everything else kept.
 api::FleetStatus InvalidStatus(const api::FleetStatus& current, int64_t generation,

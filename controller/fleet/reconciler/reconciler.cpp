@@ -80,10 +80,12 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
                          {"reason", std::string(planner::ScaleReasonName(plan.scale.reason))}});
   }
 
-  ActOutcome done = Act({client_, events_, log, fleet, seen, state.expectations, state.handoffs},
+  ActOutcome done = Act({client_, events_, log, fleet, seen, state.expectations, state.handoffs,
+                         state.name_conflicts},
                         plan, in.newly_ended);
   Measure(fleet, seen, plan, state);
-  api::FleetStatus next = NextStatus(fleet, seen, plan, done.created);
+  api::FleetStatus next =
+      NextStatus(fleet, seen, plan, done.created, ConflictMessage(done.conflicts));
   CredentialEvents(fleet, next, clear);
   if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status, next); !s) {
     done.errors.push_back(s.error().message);

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "controller/base/clock.h"
@@ -77,6 +78,7 @@ class Reconciler {
     std::optional<int32_t> desired;  // the last plan's count
     Expectations expectations;
     Handoffs handoffs;
+    std::set<std::string> name_conflicts;  // pods whose taken name was reported last pass
     FleetSources sources;
     std::optional<Clock::Monotonic> finalizing_since;
   };

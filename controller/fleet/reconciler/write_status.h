@@ -15,9 +15,11 @@
 
 namespace agentfleet::fleet::reconciler {
 
-// The status after a pass that created `created` pods.
+// The status after a pass that created `created` pods and met the name
+// conflicts `conflict_message` describes (empty: none).
 api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
-                            const planner::Plan& plan, size_t created);
+                            const planner::Plan& plan, size_t created,
+                            const std::string& conflict_message = {});
 
 // Writes `next` when it differs from `current`; logs the conditions that
 // changed.

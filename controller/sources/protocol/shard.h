@@ -18,6 +18,14 @@ constexpr uint64_t Fnv1a64(std::string_view bytes) {
   return h;
 }
 
+// The most shards a fleet may have (spec.shards, the agent's --shards). One
+// limit end to end: the Redis Streams queue reads one stream per shard in a
+// pipeline every poll, the lease table is snapshot whole every pass, and a
+// pod's shard ranges must fit an annotation; 65536 keeps each of these a
+// bounded cost. The CRD's maximum is checked equal to it
+// (tests/unit/fleet/api/crd_schema_test.cpp).
+inline constexpr uint32_t kMaxShards = 65536;
+
 // The shard of `product` in a fleet of `shards` shards (shards > 0).
 constexpr uint32_t ShardOf(std::string_view product, uint32_t shards) {
   return static_cast<uint32_t>(Fnv1a64(product) % shards);

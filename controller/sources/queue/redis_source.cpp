@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "controller/base/redact.h"
+#include "controller/sources/protocol/shard.h"
 #include "controller/sources/queue/redis_stream_depth.h"
 #include "controller/sources/redis/client.h"
 
@@ -140,8 +141,9 @@ Status CheckServer(const redis::Options& s) {
   return Ok{};
 }
 
-// Beyond this a pipeline's replies stop fitting a sensible memory budget.
-constexpr int kMaxShards = 1 << 16;
+// Beyond this a pipeline's replies stop fitting a sensible memory budget; the
+// CRD and the agents have the same limit.
+constexpr int kMaxShards = static_cast<int>(protocol::kMaxShards);
 
 }  // namespace
 

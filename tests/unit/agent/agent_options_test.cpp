@@ -107,6 +107,7 @@ TEST(AgentOptions, BadFlagsAreClearErrors) {
   };
   for (const auto& c : std::vector<Case>{
            {With({"--shards=0"}), "--shards: must be a whole number from 1 to 65536"},
+           {With({"--shards=65537"}), "--shards: must be a whole number from 1 to 65536"},
            {With({"--shards=x"}), "--shards"},
            {With({"--lease-duration=10"}), "--lease-duration: must be a duration"},
            {With({"--lease-duration=100ms"}), "must be at least 300ms"},

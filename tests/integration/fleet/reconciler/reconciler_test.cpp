@@ -392,6 +392,94 @@ TEST_F(ReconcilerTest, StaleCacheNeverCreatesTwice) {
   EXPECT_EQ(created.load(), 3);
   EXPECT_EQ(conflicts.load(), 6);  // three names, two passes
   EXPECT_EQ(Pods().size(), 3u);
+  Json status = GetFleet()["status"];
+  for (const auto& c : status.value("conditions", Json::array())) {
+    EXPECT_NE(c.value("type", ""), "PodNameConflict") << status.dump();  // its own pods
+  }
+}
+
+Json ConditionOf(const Json& fleet, const std::string& type) {
+  const Json status = fleet.is_object() ? fleet.value("status", Json::object()) : Json::object();
+  for (const auto& c : status.value("conditions", Json::array())) {
+    if (c.value("type", "") == type) return c;
+  }
+  return Json::object();
+}
+
+// Someone else's pod already named pricing-0 (no controller, not labelled for
+// the fleet): the fleet reports it (PodNameConflict, Degraded, a Warning
+// Event), creates its other pods, leaves the foreign pod alone, and creates
+// pricing-0 once the name is free.
+TEST_F(ReconcilerTest, APodNameTakenByAnotherOwnerIsReportedAndHealsWhenFreed) {
+  Json squatter = {{"apiVersion", "v1"},
+                   {"kind", "Pod"},
+                   {"metadata", {{"name", "pricing-0"}, {"labels", {{"app", "squatter"}}}}},
+                   {"spec",
+                    {{"terminationGracePeriodSeconds", 0},
+                     {"containers", {{{"name", "c"}, {"image", "registry.invalid/squatter:1"}}}}}}};
+  auto taken = client_->Create(kPods, ns(), squatter);
+  ASSERT_TRUE(taken.ok()) << taken.error().ToString();
+  const std::string squatter_uid = (*taken)["metadata"]["uid"];
+  auto created = client_->Create(kPricingAgentFleets, ns(), Fleet(3));
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  const std::string uid = (*created)["metadata"]["uid"];
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+
+  ASSERT_TRUE(Converge([&] {
+    return ConditionOf(GetFleet(), "PodNameConflict").value("status", "") == "True" &&
+           Pods().size() == 2;
+  })) << GetFleet()["status"].dump();
+  // Not an error to retry at once: the pass ends as usual, at the poll interval.
+  EXPECT_EQ(last_.kind(), kube::controller::ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_EQ(last_.requeue_after(), std::chrono::seconds(5));
+  std::set<std::string> names;
+  for (const auto& p : Pods()) names.insert(p["metadata"]["name"]);
+  EXPECT_EQ(names, (std::set<std::string>{"pricing-1", "pricing-2"}));
+  Json fleet = GetFleet();
+  Json conflict = ConditionOf(fleet, "PodNameConflict");
+  EXPECT_EQ(conflict.value("reason", ""), "PodNameTaken");
+  EXPECT_NE(conflict.value("message", "")
+                .find("pod pricing-0 already exists and is not this fleet's (no controller)"),
+            std::string::npos)
+      << conflict.dump();
+  EXPECT_EQ(ConditionOf(fleet, "Degraded").value("reason", ""), "PodNameConflict");
+  EXPECT_EQ(fleet["status"]["replicas"], 2);
+
+  events_->Flush();
+  ASSERT_TRUE(Eventually(
+      [&] {
+        auto listed = client_->List(kube::rest::resources::kEvents, ns());
+        if (!listed) return false;
+        for (const auto& e : listed->items) {
+          if (e.value("reason", "") == "PodNameConflict" && e.value("type", "") == "Warning" &&
+              e["regarding"].value("name", "") == "pricing" &&
+              e.value("note", "").find("pod pricing-0") != std::string::npos) {
+            return true;
+          }
+        }
+        return false;
+      },
+      std::chrono::seconds(10)))
+      << "no PodNameConflict Event";
+
+  // The foreign pod is left as it was.
+  auto still = client_->Get(kPods, ns(), "pricing-0");
+  ASSERT_TRUE(still.ok()) << still.error().ToString();
+  EXPECT_EQ((*still)["metadata"]["uid"], squatter_uid);
+  EXPECT_FALSE((*still)["metadata"]["labels"].contains("agentfleet.io/fleet"));
+
+  // Freed: the fleet creates its own pricing-0 and the conflict clears.
+  ASSERT_TRUE(client_->Delete(kPods, ns(), "pricing-0", {.grace_period_seconds = 0}).ok());
+  ASSERT_TRUE(Converge([&] {
+    return Pods().size() == 3 &&
+           ConditionOf(GetFleet(), "PodNameConflict").value("status", "") == "False";
+  })) << GetFleet()["status"].dump();
+  auto own = client_->Get(kPods, ns(), "pricing-0");
+  ASSERT_TRUE(own.ok()) << own.error().ToString();
+  EXPECT_EQ((*own)["metadata"]["ownerReferences"][0]["uid"], uid);
+  EXPECT_EQ(ConditionOf(GetFleet(), "PodNameConflict").value("reason", ""), "NoConflict");
+  EXPECT_NE(ConditionOf(GetFleet(), "Degraded").value("reason", ""), "PodNameConflict");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/types.h"
+#include "controller/sources/protocol/shard.h"
 #include "tests/unit/fleet/api/yaml_json.h"
 
 namespace agentfleet::fleet::api {
@@ -96,6 +97,20 @@ TEST(Crd, PrinterColumnsAreDescribedAndSecondaryOnesWide) {
     ASSERT_TRUE(priority.contains(wide)) << wide;
     EXPECT_EQ(priority[wide], 1) << wide;
   }
+}
+
+// One shard limit end to end: the CRD, the operator's parser, the agent's
+// --shards and the Redis Streams source all take sources::protocol::kMaxShards,
+// and every replica count has the same bound (replicas never exceed shards).
+TEST(Crd, ShardAndReplicaMaximumsAreTheProtocolsShardLimit) {
+  Json spec = Schema()["properties"]["spec"]["properties"];
+  Json a = spec["autoscaling"]["properties"];
+  const uint32_t limit = sources::protocol::kMaxShards;
+  EXPECT_EQ(spec["shards"]["maximum"], limit);
+  EXPECT_EQ(spec["replicas"]["maximum"], limit);
+  EXPECT_EQ(a["minReplicas"]["maximum"], limit);
+  EXPECT_EQ(a["maxReplicas"]["maximum"], limit);
+  EXPECT_EQ(a["fallback"]["properties"]["replicas"]["maximum"], limit);
 }
 
 TEST(Crd, DefaultsAgreeWithTheCppTypes) {

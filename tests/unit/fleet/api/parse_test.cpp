@@ -180,10 +180,15 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
   const std::vector<BadCase> cases = {
       {"not an object", [](Json& j) { j = Json::array(); }, "not a JSON object"},
       {"no name", [](Json& j) { j["metadata"].erase("name"); }, "metadata.name: Required"},
+      {"a name no label can hold", [](Json& j) { j["metadata"]["name"] = std::string(64, 'n'); },
+       "metadata.name: must be at most 63 characters: every agent pod is labelled "
+       "agentfleet.io/fleet=<name>"},
       {"no spec", [](Json& j) { j.erase("spec"); }, "spec: Required"},
       {"spec not object", [](Json& j) { j["spec"] = 3; }, "spec: must be an object"},
       {"shards zero", [](Json& j) { j["spec"]["shards"] = 0; },
-       "spec.shards: must be between 1 and 1000000"},
+       "spec.shards: must be between 1 and 65536"},
+      {"more shards than the agents support", [](Json& j) { j["spec"]["shards"] = 65537; },
+       "spec.shards: must be between 1 and 65536"},
       {"shards string", [](Json& j) { j["spec"]["shards"] = "64"; },
        "spec.shards: must be an integer"},
       {"shards float", [](Json& j) { j["spec"]["shards"] = 6.5; },

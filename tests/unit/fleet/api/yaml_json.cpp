@@ -85,6 +85,15 @@ std::vector<Json> LoadYamlDocuments(const std::string& path) {
   return out;
 }
 
+Json ParseYaml(const std::string& text, const std::string& where) {
+  try {
+    return ToJson(YAML::Load(text));
+  } catch (const YAML::Exception& e) {
+    std::cerr << where << ": " << e.what() << "\n";
+    std::abort();
+  }
+}
+
 Json LoadYaml(const std::string& path) {
   auto docs = LoadYamlDocuments(path);
   if (docs.size() != 1) {

@@ -13,6 +13,8 @@ namespace agentfleet::testing {
 std::vector<nlohmann::json> LoadYamlDocuments(const std::string& path);
 // The only document of a YAML file.
 nlohmann::json LoadYaml(const std::string& path);
+// One YAML document given as text; aborts the test binary when malformed.
+nlohmann::json ParseYaml(const std::string& text, const std::string& where);
 // A path under the source tree.
 std::string SourcePath(const std::string& relative);
 

@@ -76,5 +76,41 @@ TEST(FleetStatusTest, InvalidStatusSetsReadyFalseAndKeepsTheRest) {
   EXPECT_EQ(c->message, "no Secret");
 }
 
+TEST(FleetStatusTest, NameConflictIsAbsentUntilSeenThenTrueThenFalse) {
+  api::FleetStatus s;
+  s.conditions.push_back({"Degraded", api::ConditionStatus::kFalse, 3, kNow, "AsExpected", ""});
+  SetNameConflict(s, "", 3, kNow);
+  EXPECT_EQ(api::FindCondition(s.conditions, "PodNameConflict"), nullptr);
+
+  SetNameConflict(s, "pod pricing-0 already exists and is not this fleet's", 3, kNow);
+  const api::Condition* c = api::FindCondition(s.conditions, "PodNameConflict");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status, api::ConditionStatus::kTrue);
+  EXPECT_EQ(c->reason, "PodNameTaken");
+  const api::Condition* d = api::FindCondition(s.conditions, "Degraded");
+  EXPECT_EQ(d->status, api::ConditionStatus::kTrue);
+  EXPECT_EQ(d->reason, "PodNameConflict");
+  EXPECT_EQ(d->message, c->message);
+
+  SetNameConflict(s, "", 3, kNow + std::chrono::seconds(5));
+  c = api::FindCondition(s.conditions, "PodNameConflict");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status, api::ConditionStatus::kFalse);
+  EXPECT_EQ(c->reason, "NoConflict");
+  EXPECT_EQ(c->last_transition_time, kNow + std::chrono::seconds(5));
+}
+
+// A source fault explains a degraded fleet first; the conflict keeps its own
+// condition.
+TEST(FleetStatusTest, NameConflictLeavesADegradedSourceFaultInPlace) {
+  api::FleetStatus s;
+  s.conditions.push_back(
+      {"Degraded", api::ConditionStatus::kTrue, 3, kNow, "LeasesUnavailable", "timeout"});
+  SetNameConflict(s, "pod pricing-0 already exists and is not this fleet's", 3, kNow);
+  EXPECT_EQ(api::FindCondition(s.conditions, "Degraded")->reason, "LeasesUnavailable");
+  EXPECT_EQ(api::FindCondition(s.conditions, "PodNameConflict")->status,
+            api::ConditionStatus::kTrue);
+}
+
 }  // namespace
 }  // namespace agentfleet::fleet::reconciler

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "controller/sources/protocol/shard.h"
+
 namespace agentfleet::sources::queue {
 namespace {
 
@@ -36,6 +38,20 @@ TEST(MakeQueueSourceTest, PassesConfigurationErrorsThrough) {
   auto source = MakeQueueSource(RedisListConfig{});
   ASSERT_FALSE(source.ok());
   EXPECT_EQ(source.error().code, ErrorCode::kInvalidArgument);
+}
+
+// The sharded streams source takes every shard count a fleet may have
+// (protocol::kMaxShards, the CRD's maximum) and no more.
+TEST(MakeQueueSourceTest, ShardedStreamsTakeEveryShardCountAFleetMayHave) {
+  sources::redis::Options server;
+  server.host = "127.0.0.1";
+  server.port = 6379;
+  const int most = static_cast<int>(protocol::kMaxShards);
+  EXPECT_TRUE(MakeQueueSource(RedisShardedStreamsConfig{server, "tasks", most, "agents"}).ok());
+  auto over = MakeQueueSource(RedisShardedStreamsConfig{server, "tasks", most + 1, "agents"});
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.error().message.find("shards must be between 1 and 65536"), std::string::npos)
+      << over.error().message;
 }
 
 }  // namespace
