@@ -48,6 +48,13 @@ Existing WhosePod(const ActContext& ctx, const std::string& name, std::string& o
 // costs one request, not hundreds. A name taken by someone else's pod is no
 // failure of the others: it is reported, not counted, and tried again next
 // pass (at the poll interval, like every pass).
+// A 4xx answer other than throttling: the same create will be refused again
+// until the spec, the namespace or its policies change.
+bool IsRefusal(const Error& e) {
+  return e.http_status >= 400 && e.http_status < 500 && e.code != ErrorCode::kTooManyRequests &&
+         e.code != ErrorCode::kTimeout;
+}
+
 void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, ActOutcome& out) {
   const std::string& ns = ctx.fleet.meta.namespace_name;
   for (size_t next = 0, batch = 1; next < names.size(); batch *= 2) {
@@ -57,6 +64,7 @@ void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, Ac
                                  {.field_manager = std::string(api::kFieldManager)});
       if (!r && r.error().code != ErrorCode::kAlreadyExists) {
         out.errors.push_back("creating pod " + name + ": " + r.error().message);
+        if (IsRefusal(r.error())) out.create_refused = out.errors.back();
         return;
       }
       if (!r) {

@@ -43,7 +43,10 @@ struct NameConflict {
 struct ActOutcome {
   size_t created = 0;                   // pods created (or found existing, the fleet's) this pass
   std::vector<NameConflict> conflicts;  // creates refused: the name is someone else's pod
-  std::vector<std::string> errors;      // one line per failed write
+  // A create the API server refused for good (4xx: Pod Security, quota, an
+  // invalid template), "creating pod <name>: <its message>"; empty: none.
+  std::string create_refused;
+  std::vector<std::string> errors;  // one line per failed write
 };
 
 // "pod pricing-0 already exists and is not this fleet's (...)", joined.

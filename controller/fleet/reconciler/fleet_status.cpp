@@ -68,6 +68,29 @@ void SetNameConflict(api::FleetStatus& s, const std::string& message, int64_t ge
   }
 }
 
+void SetCreateFailure(api::FleetStatus& s, const std::string& message, int64_t generation,
+                      Clock::Wall now) {
+  if (message.empty()) return;
+  const api::Condition* degraded = api::FindCondition(s.conditions, api::kConditionDegraded);
+  if (degraded != nullptr && degraded->status == api::ConditionStatus::kTrue) return;
+  api::Condition c;
+  c.type = std::string(api::kConditionDegraded);
+  c.status = api::ConditionStatus::kTrue;
+  c.observed_generation = generation;
+  c.reason = "FailedCreate";
+  c.message = message;
+  api::SetCondition(s.conditions, std::move(c), now);
+}
+
+bool DegradedTurned(const api::FleetStatus& before, const api::FleetStatus& next,
+                    std::string_view reason) {
+  const api::Condition* now = api::FindCondition(next.conditions, api::kConditionDegraded);
+  const api::Condition* was = api::FindCondition(before.conditions, api::kConditionDegraded);
+  return now && now->status == api::ConditionStatus::kTrue && now->reason == reason &&
+         (!was || was->status != now->status || was->reason != now->reason ||
+          was->message != now->message);
+}
+
 api::FleetStatus InvalidStatus(const api::FleetStatus& current, int64_t generation,
                                const std::string& selector, const std::string& reason,
                                const std::string& message, Clock::Wall now) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "controller/fleet/api/types.h"
 #include "controller/fleet/planner/planner.h"
@@ -29,6 +30,17 @@ api::Condition ToApiCondition(const planner::Condition& c, int64_t generation);
 // no conflict; absent on a fleet that never had one. `message` empty: none.
 void SetNameConflict(api::FleetStatus& s, const std::string& message, int64_t generation,
                      Clock::Wall now);
+
+// Degraded True, reason FailedCreate, with `message` (the API server's
+// refusal of a create) unless a fault already degrades the fleet. `message`
+// empty: nothing changes.
+void SetCreateFailure(api::FleetStatus& s, const std::string& message, int64_t generation,
+                      Clock::Wall now);
+
+// Whether `next` has Degraded with `reason` where `before` had another reason
+// or another message: the moment for the Event that says it once.
+bool DegradedTurned(const api::FleetStatus& before, const api::FleetStatus& next,
+                    std::string_view reason);
 
 // The status of a fleet whose spec (or a Secret it needs) cannot be used:
 // Ready=False with `reason` and `message`, everything else kept.

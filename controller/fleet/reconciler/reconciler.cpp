@@ -84,9 +84,11 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
                          state.name_conflicts},
                         plan, in.newly_ended);
   Measure(fleet, seen, plan, state);
-  api::FleetStatus next =
-      NextStatus(fleet, seen, plan, done.created, ConflictMessage(done.conflicts));
+  api::FleetStatus next = NextStatus(fleet, seen, plan, done);
   CredentialEvents(fleet, next, clear);
+  if (DegradedTurned(fleet.status, next, "FailedCreate")) {
+    events_.Warning(FleetRef(fleet.meta), "FailedCreate", "Reconcile", done.create_refused);
+  }
   if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status, next); !s) {
     done.errors.push_back(s.error().message);
   }

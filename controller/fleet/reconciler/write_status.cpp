@@ -23,14 +23,14 @@ void LogChangedConditions(const obs::Logger& log, const api::FleetStatus& curren
 }  // namespace
 
 api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
-                            const planner::Plan& plan, size_t created,
-                            const std::string& conflict_message) {
-  int32_t replicas = static_cast<int32_t>(seen.pods.size() + created);
+                            const planner::Plan& plan, const ActOutcome& done) {
+  int32_t replicas = static_cast<int32_t>(seen.pods.size() + done.created);
   for (const auto& d : plan.remove) {
     if (seen.pods.count(d.pod) > 0) --replicas;
   }
   api::FleetStatus s = StatusFromPlan({&fleet, &plan, replicas, seen.depth, seen.wall_now});
-  SetNameConflict(s, conflict_message, fleet.meta.generation, seen.wall_now);
+  SetCreateFailure(s, done.create_refused, fleet.meta.generation, seen.wall_now);
+  SetNameConflict(s, ConflictMessage(done.conflicts), fleet.meta.generation, seen.wall_now);
   return s;
 }
 

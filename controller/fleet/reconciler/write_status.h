@@ -9,17 +9,18 @@
 #include "controller/base/result.h"
 #include "controller/fleet/api/types.h"
 #include "controller/fleet/planner/planner.h"
+#include "controller/fleet/reconciler/act.h"
 #include "controller/fleet/reconciler/observe.h"
 #include "controller/kube/rest/client.h"
 #include "controller/obs/log.h"
 
 namespace agentfleet::fleet::reconciler {
 
-// The status after a pass that created `created` pods and met the name
-// conflicts `conflict_message` describes (empty: none).
+// The status after a pass whose writes went as `done` says: the pods it
+// created, the creates refused (Degraded FailedCreate) and the names taken
+// (PodNameConflict).
 api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
-                            const planner::Plan& plan, size_t created,
-                            const std::string& conflict_message = {});
+                            const planner::Plan& plan, const ActOutcome& done);
 
 // Writes `next` when it differs from `current`; logs the conditions that
 // changed.

@@ -793,6 +793,22 @@ TEST_F(ReconcilerTest, PodsPassTheRestrictedPodSecurityStandard) {
   EXPECT_NE(r.error()->message.find("allowPrivilegeEscalation"), std::string::npos)
       << r.error()->message;
   EXPECT_EQ(Pods().size(), 2u);
+  // The fleet says why, in the API server's words, and one Event says it once.
+  Json degraded = Json::object();
+  const Json fleet = GetFleet();
+  for (const auto& c : fleet["status"].value("conditions", Json::array())) {
+    if (c["type"] == "Degraded") degraded = c;
+  }
+  EXPECT_EQ(degraded.value("status", ""), "True") << degraded.dump();
+  EXPECT_EQ(degraded.value("reason", ""), "FailedCreate");
+  EXPECT_NE(degraded.value("message", "").find("violates PodSecurity"), std::string::npos)
+      << degraded.dump();
+  events_->Flush();
+  auto listed = client_->List(kube::rest::resources::kEvents, ns());
+  ASSERT_TRUE(listed.ok());
+  int failed_create = 0;
+  for (const auto& e : listed->items) failed_create += e.value("reason", "") == "FailedCreate";
+  EXPECT_EQ(failed_create, 1) << Json(listed->items).dump();
 }
 
 }  // namespace

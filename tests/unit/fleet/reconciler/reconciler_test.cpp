@@ -97,6 +97,58 @@ TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
   EXPECT_EQ(Pods().size(), 3u);
 }
 
+// A create the API server refuses for good (Pod Security, quota, an invalid
+// template) is a fault of the fleet, as the ReplicaSet controller's
+// FailedCreate: Degraded with the server's words and one Warning Event, not
+// "no fault observed" while nothing appears. It clears once creates succeed.
+TEST_F(ReconcilerTest, ARefusedCreateDegradesTheFleetWithTheServersReason) {
+  Apply(ManualFleet(2, 12));
+  const std::string refusal =
+      R"(pods "pricing-0" is forbidden: violates PodSecurity "restricted:latest": )"
+      R"(allowPrivilegeEscalation != false (container "agent" must set )"
+      R"(securityContext.allowPrivilegeEscalation=false))";
+  client_.AddFault([&](const agentfleet::testing::Call& c) -> std::optional<Error> {
+    if (c.verb == Verb::kCreate && c.resource == "pods") {
+      return Error(ErrorCode::kForbidden, refusal, 403, "Forbidden");
+    }
+    return std::nullopt;
+  });
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(Pass().kind(), ReconcileResult::Kind::kError);
+    clock_.Advance(std::chrono::seconds(5));
+  }
+  Json degraded = Condition("Degraded");
+  EXPECT_EQ(degraded.value("status", ""), "True") << Fleet()["status"].dump();
+  EXPECT_EQ(degraded.value("reason", ""), "FailedCreate");
+  EXPECT_NE(degraded.value("message", "").find("creating pod pricing-0: " + refusal),
+            std::string::npos)
+      << degraded.dump();
+  auto reasons = EventReasons();
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "FailedCreate"), 1)
+      << "one Event while the refusal stays the same";
+
+  client_.ClearFaults();
+  Pass();
+  EXPECT_EQ(Pods().size(), 2u);
+  EXPECT_EQ(Condition("Degraded").value("status", ""), "False") << Fleet()["status"].dump();
+}
+
+// An API server that is down or throttling is not the fleet's fault: the pass
+// is retried, and Degraded does not blame the spec.
+TEST_F(ReconcilerTest, ACreateThatFailsForAMomentIsNotAFault) {
+  Apply(ManualFleet(2, 12));
+  client_.AddFault([](const agentfleet::testing::Call& c) -> std::optional<Error> {
+    if (c.verb == Verb::kCreate && c.resource == "pods") {
+      return Error(ErrorCode::kUnavailable, "connection refused");
+    }
+    return std::nullopt;
+  });
+  EXPECT_EQ(Pass().kind(), ReconcileResult::Kind::kError);
+  EXPECT_NE(Condition("Degraded").value("reason", ""), "FailedCreate") << Fleet()["status"].dump();
+  auto reasons = EventReasons();
+  EXPECT_EQ(std::count(reasons.begin(), reasons.end(), "FailedCreate"), 0);
+}
+
 TEST_F(ReconcilerTest, AConvergedFleetCostsNoWrite) {
   Apply(ManualFleet(2, 8));
   ASSERT_TRUE(PassUntil([&] {
