@@ -52,6 +52,26 @@ bool HasPasswordParameter(std::string_view url) {
   return false;
 }
 
+// A query parameter that makes libpq read a file or a service definition: in
+// the operator's process that is the operator's disk, so a fleet could have
+// it present the operator's client certificate or passwords.
+bool HasLocalFileParameter(std::string_view url) {
+  const size_t q = url.find('?');
+  if (q == std::string_view::npos) return false;
+  std::string_view query = url.substr(q + 1);
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view item = query.substr(0, amp);
+    const std::string name = Lower(item.substr(0, item.find('=')));
+    for (const char* f : {"sslcert", "sslkey", "passfile", "service", "servicefile"}) {
+      if (name == f) return true;
+    }
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  return false;
+}
+
 bool HasQueryOrFragment(std::string_view url) {
   return url.find_first_of("?#") != std::string_view::npos;
 }
@@ -73,6 +93,10 @@ std::optional<std::string> CredentialInUrl(std::string_view url, UrlKind kind) {
       if (HasPasswordParameter(url)) {
         return "must not carry a password parameter (password=, sslpassword=, or a "
                "percent-encoded parameter name): use passwordSecretRef";
+      }
+      if (HasLocalFileParameter(url)) {
+        return "must not name files or services (sslcert=, sslkey=, passfile=, service=, "
+               "servicefile=): libpq would read them from the operator's own disk";
       }
       break;
     case UrlKind::kHttp:

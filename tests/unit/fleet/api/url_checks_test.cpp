@@ -40,6 +40,14 @@ TEST(CredentialInUrl, RefusesEveryFormAClientReadsAsACredential) {
        "must not carry a password parameter"},
       {"postgres://db/leases?pass%77ord=" + s, UrlKind::kPostgres,
        "must not carry a password parameter"},
+      // Files libpq would read on the operator's disk: its identity, not the fleet's.
+      {"postgres://db/leases?sslmode=verify-full&sslcert=/tls/tls.crt&sslkey=/tls/tls.key",
+       UrlKind::kPostgres, "must not name files or services"},
+      {"postgres://db/leases?PASSFILE=/root/.pgpass", UrlKind::kPostgres,
+       "must not name files or services"},
+      {"postgres://db/leases?service=prod", UrlKind::kPostgres, "must not name files or services"},
+      {"postgres://db/leases?servicefile=/etc/pg_service.conf&x=1", UrlKind::kPostgres,
+       "must not name files or services"},
       // HTTP: no user information at all, and no query (the sources build
       // their own requests, so a query could only carry a presigned credential).
       {"https://AKIA:" + s + "@sqs.eu-west-1.amazonaws.com/1/q", UrlKind::kHttp,
@@ -67,6 +75,8 @@ TEST(CredentialInUrl, AcceptsUserNamesAndHarmlessParameters) {
       {"postgresql://agent@db-1:5432,db-2:5432/leases?sslmode=verify-full&target_session_attrs=any",
        UrlKind::kPostgres, nullptr},
       {"postgres://[::1]:5432/leases?application_name=agentfleet", UrlKind::kPostgres, nullptr},
+      {"postgres://db/leases?sslrootcert=system&application_name=service-a", UrlKind::kPostgres,
+       nullptr},
       {"https://sqs.eu-west-1.amazonaws.com/123456789012/tasks.fifo", UrlKind::kHttp, nullptr},
       {"http://[::1]:9324", UrlKind::kHttp, nullptr},
       {"https://rabbit.shop.example/management", UrlKind::kHttp, nullptr},
