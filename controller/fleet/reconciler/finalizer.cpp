@@ -55,6 +55,10 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
   size_t remaining = 0;
   std::vector<std::string> errors;
   for (const auto& p : pods_.ByIndex(kFleetIndex, key)) {
+    // Only the fleet's own pods: another owner's pod that carries the label
+    // is neither deleted nor waited for.
+    const kube::meta::OwnerRef* owner = p->meta.ControllerOwner();
+    if (owner == nullptr || owner->uid != fleet.meta.uid) continue;
     ++remaining;
     if (p->meta.deleting) continue;
     if (auto s = DeletePod(client_, *p); !s) errors.push_back(s.error().message);

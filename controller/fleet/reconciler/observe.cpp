@@ -36,7 +36,13 @@ Observation Observe(const std::string& key, const api::Fleet& fleet,
   Observation seen;
   seen.mono_now = clock.Now();
   seen.wall_now = clock.WallNow();
-  for (const auto& p : pods.ByIndex(kFleetIndex, key)) seen.pods[p->meta.name] = p;
+  // The label selects candidates; only the fleet's own pods (controlled by
+  // this fleet's uid) are members. Another owner's pod, or an orphan, that
+  // carries the label is never counted, assigned, marked or deleted.
+  for (const auto& p : pods.ByIndex(kFleetIndex, key)) {
+    const kube::meta::OwnerRef* owner = p->meta.ControllerOwner();
+    if (owner != nullptr && owner->uid == fleet.meta.uid) seen.pods[p->meta.name] = p;
+  }
 
   if (!sources.queue()) {
     seen.queue_fault = ToSourceFault(sources.queue_error(), /*opened=*/false);

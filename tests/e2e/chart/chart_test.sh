@@ -164,6 +164,43 @@ cannot() {
     fail "$sa must be denied: can-i $*"
 }
 
+# can_i_table MODE SA NAME=VALUE...: each row of the can-i table for MODE in
+# docs/security.md, its <name> placeholders filled in, must get its answer
+# (yes/no) from kubectl auth can-i. A placeholder's value may be several
+# namespaces, space-separated: the row is checked for each.
+can_i_table() {
+  local mode=$1 who=$2 rows row args want n=0 pair name value v
+  shift 2
+  rows=$(awk -v m="<!-- can-i: $mode -->" '$0 == m {on = 1; next} /<!-- end can-i -->/ {on = 0} on && /^[|] `/ && !/kubectl auth can-i/' \
+    "$src/docs/security.md")
+  [[ -n $rows ]] || fail "docs/security.md has no can-i table for $mode"
+  while IFS= read -r row; do
+    args=$(sed -E 's/^[|] `([^`]*)` [|] (yes|no) [|].*/\1/' <<<"$row")
+    want=$(sed -E 's/^[|] `[^`]*` [|] (yes|no) [|].*/\1/' <<<"$row")
+    [[ $want == yes || $want == no ]] || fail "docs/security.md: a can-i row without yes/no: $row"
+    local expanded=("$args")
+    for pair in "$@"; do
+      name=${pair%%=*} value=${pair#*=}
+      local next=()
+      for row in "${expanded[@]}"; do
+        if [[ $row == *"<$name>"* ]]; then
+          for v in $value; do next+=("${row//<$name>/$v}"); done
+        else
+          next+=("$row")
+        fi
+      done
+      expanded=("${next[@]}")
+    done
+    for row in "${expanded[@]}"; do
+      [[ $row != *"<"* ]] || fail "docs/security.md: a placeholder left in can-i $row"
+      # shellcheck disable=SC2086 # the row is kubectl's arguments, split on spaces
+      if [[ $want == yes ]]; then can "$who" $row; else cannot "$who" $row; fi
+      n=$((n + 1))
+    done
+  done <<<"$rows"
+  echo "$n"
+}
+
 # ---------------------------------------------------------------- 1. static
 log "static checks of $chart"
 helm lint "$chart" >"$work/lint.out" 2>&1 || fail "helm lint: $(cat "$work/lint.out")"
@@ -276,33 +313,9 @@ endpoints=$(kubectl get endpointslices -n "$ns" -l kubernetes.io/service-name="$
 [[ $endpoints == xx ]] || fail "the metrics Service does not select the 2 operator pods (endpoints: '$endpoints')"
 pass "helm install: CRD, ServiceAccount, ClusterRole(Binding), leader Role, Deployment (2 Ready, restricted), Service, PDB"
 
-# What the operator calls, and nothing more.
-for verb in get list watch patch; do can "$sa" "$verb" pricingagentfleets.agentfleet.io -n "$fleet_ns"; done
-can "$sa" patch pricingagentfleets.agentfleet.io --subresource=status -n "$fleet_ns"
-can "$sa" update pricingagentfleets.agentfleet.io --subresource=finalizers -n "$fleet_ns"
-for verb in list watch create patch delete; do can "$sa" "$verb" pods -n "$fleet_ns"; done
-can "$sa" list pods --all-namespaces
-can "$sa" get secrets -n "$fleet_ns"
-can "$sa" create events.events.k8s.io -n "$fleet_ns"
-can "$sa" patch events.events.k8s.io -n "$fleet_ns"
-can "$sa" create leases.coordination.k8s.io -n "$ns"
-can "$sa" get leases.coordination.k8s.io/$sa_name -n "$ns"
-can "$sa" update leases.coordination.k8s.io/$sa_name -n "$ns"
-for verb in delete list watch create update patch; do cannot "$sa" "$verb" secrets -n "$fleet_ns"; done
-cannot "$sa" create pricingagentfleets.agentfleet.io -n "$fleet_ns"
-cannot "$sa" delete pricingagentfleets.agentfleet.io -n "$fleet_ns"
-cannot "$sa" update pricingagentfleets.agentfleet.io -n "$fleet_ns"
-cannot "$sa" update pods -n "$fleet_ns"
-cannot "$sa" create pods --subresource=exec -n "$fleet_ns"
-cannot "$sa" get leases.coordination.k8s.io/$sa_name -n "$fleet_ns"
-cannot "$sa" update leases.coordination.k8s.io/other-lease -n "$ns"
-cannot "$sa" delete leases.coordination.k8s.io/$sa_name -n "$ns"
-cannot "$sa" create deployments.apps -n "$fleet_ns"
-cannot "$sa" get configmaps -n "$fleet_ns"
-cannot "$sa" list nodes
-cannot "$sa" delete namespaces
-cannot "$sa" update customresourcedefinitions.apiextensions.k8s.io
-pass "can-i: the operator's calls allowed; Secrets get only (no delete/list/watch), leases only its own"
+# What the operator calls, and nothing more: the table in docs/security.md.
+checked=$(can_i_table cluster-wide "$sa" fleet-ns="$fleet_ns" release-ns="$ns" lease="$sa_name")
+pass "can-i: docs/security.md's cluster-wide table holds ($checked checks): the operator's calls allowed; Secrets get only (no delete/list/watch), leases only its own"
 
 # --------------------------------------- 4. the operator under the chart's RBAC
 # kubeconfig NAME SA NAMESPACE: $work/NAME.kubeconfig, holding a token of the
@@ -429,21 +442,9 @@ s_sa=system:serviceaccount:$s_ns:$s_sa_name
 kubectl get deployment "$s_sa_name" -n "$s_ns" -o json >"$work/deployment-scoped.json" || fail "no Deployment $s_sa_name"
 grep -q -- "\"--namespace=$watch_ns\"" "$work/deployment-scoped.json" || fail "the scoped Deployment has no --namespace=$watch_ns"
 
-for verb in list watch create patch delete; do can "$s_sa" "$verb" pods -n "$watch_ns"; done
-can "$s_sa" patch pricingagentfleets.agentfleet.io -n "$watch_ns"
-can "$s_sa" get secrets -n "$watch_ns"
-can "$s_sa" create leases.coordination.k8s.io -n "$s_ns"
-for n in "$other_ns" "$fleet_ns" default; do
-  cannot "$s_sa" create pods -n "$n"
-  cannot "$s_sa" list pods -n "$n"
-  cannot "$s_sa" get secrets -n "$n"
-  cannot "$s_sa" list pricingagentfleets.agentfleet.io -n "$n"
-  cannot "$s_sa" create events.events.k8s.io -n "$n"
-done
-cannot "$s_sa" list pods --all-namespaces
-cannot "$s_sa" delete secrets -n "$watch_ns"
-cannot "$s_sa" list secrets -n "$watch_ns"
-pass "can-i (watchNamespace=$watch_ns): allowed there, denied in any other namespace and cluster-wide"
+checked=$(can_i_table one-namespace "$s_sa" watch-ns="$watch_ns" release-ns="$s_ns" \
+  other-ns="$other_ns $fleet_ns default")
+pass "can-i (watchNamespace=$watch_ns): docs/security.md's one-namespace table holds ($checked checks): allowed there, denied in any other namespace and cluster-wide"
 
 run_fleet scoped "$s_sa_name" "$s_ns" "$watch_ns" "$work/deployment-scoped.json"
 pass "the operator as $s_sa, args from the scoped Deployment: reconciles a fleet in $watch_ns; no request refused"

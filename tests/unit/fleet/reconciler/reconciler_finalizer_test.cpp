@@ -56,6 +56,39 @@ TEST_F(ReconcilerFinalizerTest, PodsGoFirstThenTheLeaseRecordsThenTheFinalizer) 
   EXPECT_TRUE(HasEvent("LeasesDeleted"));
 }
 
+// A pod that carries the fleet's label but is another owner's is not the
+// fleet's to delete, and does not hold the finalizer.
+TEST_F(ReconcilerFinalizerTest, ALabelledPodOfAnotherOwnerIsNeitherDeletedNorWaitedFor) {
+  client_.Put(kPods, {{"apiVersion", "v1"},
+                      {"kind", "Pod"},
+                      {"metadata",
+                       {{"name", "web-1"},
+                        {"namespace", kNs},
+                        {"labels", {{"agentfleet.io/fleet", kFleet}}},
+                        {"annotations", Json::object()},
+                        {"ownerReferences",
+                         {{{"apiVersion", "apps/v1"},
+                           {"kind", "ReplicaSet"},
+                           {"name", "web"},
+                           {"uid", "rs-uid"},
+                           {"controller", true}}}}}},
+                      {"spec", {{"containers", {{{"name", "web"}, {"image", "web:1"}}}}}}});
+  ConvergeThenDelete(1, /*hold_pods=*/false);
+  ASSERT_TRUE(PassUntil([&] {
+    for (const auto& [name, p] : Pods()) {
+      if (name != "web-1" && p["metadata"].contains("deletionTimestamp")) {
+        client_.Remove(kPods, kNs, name);
+      }
+    }
+    return FleetGone();
+  }));
+  EXPECT_TRUE(Pods().count("web-1"));
+  for (const auto& c : client_.Calls()) {
+    EXPECT_FALSE(c.verb == Verb::kDelete && c.name == "web-1") << "web-1 deleted";
+  }
+  EXPECT_FALSE(HasEvent("PodsStillTerminating"));
+}
+
 TEST_F(ReconcilerFinalizerTest, PodsThatNeverGoHoldTheRecordsOnlyUntilTheTimeout) {
   ConvergeThenDelete(1, /*hold_pods=*/true);
   Pass();

@@ -360,6 +360,48 @@ TEST_F(ReconcilerTest, APodNameTakenByAnotherOwnerIsReportedNotCounted) {
   EXPECT_NE(Condition("Degraded").value("reason", ""), "PodNameConflict");
 }
 
+// A pod that carries the fleet's label but is not the fleet's (another
+// controller's, or nobody's) is no member: the fleet creates its own pods,
+// never gives it shards, never marks or deletes it, and does not count it.
+TEST_F(ReconcilerTest, ALabelledPodTheFleetDoesNotOwnIsNoMember) {
+  for (const char* name : {"web-1", "pricing-7"}) {
+    Json pod = {{"apiVersion", "v1"},
+                {"kind", "Pod"},
+                {"metadata",
+                 {{"name", name},
+                  {"namespace", kNs},
+                  {"labels", {{"agentfleet.io/fleet", "pricing"}}},
+                  {"annotations", {{"agentfleet.io/shards", "0-11"}}}}},
+                {"spec", {{"containers", {{{"name", "web"}, {"image", "web:1"}}}}}},
+                {"status", {{"phase", "Running"}}}};
+    if (std::string(name) == "web-1") {
+      pod["metadata"]["ownerReferences"] = {{{"apiVersion", "apps/v1"},
+                                             {"kind", "ReplicaSet"},
+                                             {"name", "web"},
+                                             {"uid", "rs-uid"},
+                                             {"controller", true}}};
+    }
+    client_.Put(kube::rest::resources::kPods, pod);
+  }
+  Apply(ManualFleet(2, 12));
+  for (int i = 0; i < 4; ++i) {
+    Pass();
+    MakeAllReady();
+    clock_.Advance(std::chrono::seconds(5));
+  }
+  auto pods = Pods();
+  EXPECT_TRUE(pods.count("pricing-0") && pods.count("pricing-1")) << Json(pods).dump();
+  for (const char* name : {"web-1", "pricing-7"}) {
+    ASSERT_TRUE(pods.count(name)) << name << " was deleted";
+    EXPECT_EQ(pods[name]["metadata"]["annotations"]["agentfleet.io/shards"], "0-11") << name;
+    EXPECT_FALSE(pods[name]["metadata"]["annotations"].contains("agentfleet.io/retiring"));
+    for (const auto& c : client_.Calls()) {
+      EXPECT_FALSE(c.IsWrite() && c.resource == "pods" && c.name == name) << name << " written";
+    }
+  }
+  EXPECT_EQ(Fleet()["status"]["replicas"], 2);
+}
+
 // AlreadyExists for a pod that is the fleet's own (the cache has not shown it
 // yet, for example after a restart) still counts as created, with no conflict.
 TEST_F(ReconcilerTest, AlreadyExistsForTheFleetsOwnPodCountsAsCreated) {
