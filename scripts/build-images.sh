@@ -57,7 +57,9 @@ if ! flock -n 9; then
   flock 9
 fi
 
-"$src/scripts/debian-base.sh"
+# The lock's descriptor is closed for every child: a process a build leaves
+# behind must not hold the lock.
+"$src/scripts/debian-base.sh" 9>&-
 
 version=$(sed -n 's/^project(agentfleet VERSION \([0-9.]*\).*/\1/p' "$src/CMakeLists.txt")
 [[ -n $version ]] || die "no project version in CMakeLists.txt"
@@ -96,14 +98,19 @@ for name in "${images[@]}"; do
     log "$image is up to date (inputs ${hash:0:12})"
     continue
   fi
+  previous=$(buildah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null || true)
   log "building $image from docker/$name.Dockerfile"
   SECONDS=0
   (cd "$src" && nice -n 10 buildah --storage-driver "$driver" bud --isolation chroot --pull=never \
     --layers=false --format oci \
     -f "docker/$name.Dockerfile" --ignorefile "docker/$name.Dockerfile.dockerignore" \
     --label io.agentfleet.inputs="$hash" --label org.opencontainers.image.version="$version" \
-    -t "$image" .) || die "building $image failed"
+    -t "$image" . 9>&-) || die "building $image failed"
   log "built $image in ${SECONDS}s"
+  # The image it replaces, now nameless (unless a container still uses it).
+  if [[ -n $previous ]] && buildah images --filter dangling=true --no-trunc -q | grep -q "$previous"; then
+    buildah rmi "$previous" >/dev/null 2>&1 || true
+  fi
 done
 
 for name in "${images[@]}"; do
