@@ -7,7 +7,7 @@ CTEST_FLAGS ?= --output-on-failure
 JOBS ?= $(shell nproc)
 
 .PHONY: all deps tools tools-path configure build test unit integration e2e bench \
-        cluster-up cluster-down format format-check clean demo
+        cluster-up cluster-down format format-check clean demo images test-images
 
 all: build
 
@@ -28,10 +28,10 @@ configure: deps $(BUILD_DIR)/build.ninja
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Every test but the benchmarks: unit, integration (real control plane, real
-# servers) and e2e.
+# Every test but the benchmarks and the images' (test-images): unit,
+# integration (real control plane, real servers) and e2e.
 test: build tools
-	ctest --test-dir $(BUILD_DIR) -LE bench $(CTEST_FLAGS)
+	ctest --test-dir $(BUILD_DIR) -LE 'bench|image' $(CTEST_FLAGS)
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) -L unit $(CTEST_FLAGS)
@@ -44,6 +44,14 @@ e2e: build tools
 
 bench: build tools
 	ctest --test-dir $(BUILD_DIR) -L bench $(CTEST_FLAGS) --verbose
+
+# The two images of docker/, built with buildah from a locally assembled
+# Debian base (no daemon, no registry; as root); test-images runs them.
+images:
+	@scripts/build-images.sh
+
+test-images: images build tools
+	ctest --test-dir $(BUILD_DIR) -L image $(CTEST_FLAGS)
 
 cluster-up: tools
 	@tests/cluster/cluster.sh up $(CLUSTER_DIR)
