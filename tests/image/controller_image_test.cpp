@@ -82,6 +82,8 @@ class ControllerImage : public ::testing::Test {
     work_ = std::filesystem::temp_directory_path() /
             ("agentfleet-image-test-" + std::to_string(getpid()));
     std::filesystem::create_directories(work_ / "serviceaccount");
+    // It will hold the token.
+    std::filesystem::permissions(work_, std::filesystem::perms::owner_all);
   }
   void TearDown() override { std::filesystem::remove_all(work_); }
 
