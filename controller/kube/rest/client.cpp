@@ -116,15 +116,9 @@ class CppRestWatch final : public WatchStream {
           if (body_.is_eof()) return std::optional<WatchEvent>();
           continue;  // an empty line between events
         }
-        const std::string& text = line.collection();
-        Json j = Json::parse(text, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-          return MakeError(ErrorCode::kInternal, what_ + ": malformed watch event");
-        }
-        WatchEvent ev;
-        ev.type = j["type"].get<std::string>();
-        ev.object = std::move(j["object"]);
-        return std::optional<WatchEvent>(std::move(ev));
+        auto ev = ParseWatchEvent(line.collection(), what_);
+        if (!ev) return ev.error();
+        return std::optional<WatchEvent>(std::move(ev).value());
       }
     } catch (const http::http_exception& e) {
       bool timeout = e.error_code() == std::errc::timed_out;
