@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzzer of a build directory configured with -DAGENTFLEET_FUZZ=ON:
 # first over its committed seed corpus (tests/fuzz/.../<name>_corpus, every
-# input that once crashed included), then mutating for SECONDS seconds.
+# input that once crashed included), then mutating for SECONDS seconds, with
+# the words of its format from <name>.dict beside the corpus.
 # New interesting inputs go to <build>/fuzz-corpus/<name>, never into the
 # source tree; a crash leaves its input in <build>/fuzz-artifacts/ and fails.
 #   tests/fuzz/run.sh BUILD_DIR SECONDS [NAME_REGEX]
@@ -20,12 +21,15 @@ while IFS=$'\t' read -r name corpus; do
   work=$build/fuzz-corpus/$name
   artifacts=$build/fuzz-artifacts
   mkdir -p "$work" "$artifacts"
+  dict=()
+  [[ -f ${corpus%_corpus}.dict ]] && dict=(-dict="${corpus%_corpus}.dict")
   log=$build/fuzz-logs/$name.log
   mkdir -p "$(dirname "$log")"
   # -timeout: one input that takes seconds is a hang, a bug like a crash.
   # -rss_limit_mb: a parser that balloons on a few KiB of input is a bug too.
   if "$build/fuzzers/$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=1024 \
-      -print_final_stats=1 -artifact_prefix="$artifacts/$name-" "$work" "$corpus" >"$log" 2>&1; then
+      -print_final_stats=1 -artifact_prefix="$artifacts/$name-" "${dict[@]}" "$work" "$corpus" \
+      >"$log" 2>&1; then
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     echo "fuzz: $name ok (${seconds}s, ${execs:-?} runs, corpus $(ls "$corpus" | wc -l) seeds)"
   else
