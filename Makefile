@@ -5,9 +5,18 @@ CLUSTER_DIR ?= .cluster
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 JOBS ?= $(shell nproc)
+# The fuzzers build apart, with clang (tests/fuzz); `make test` runs each for
+# FUZZ_SMOKE_SECONDS, `make fuzz` for FUZZ_SECONDS (FUZZERS: a name regex).
+FUZZ_DIR ?= build-fuzz
+FUZZ_SECONDS ?= 600
+FUZZ_SMOKE_SECONDS ?= 3
+FUZZERS ?= .
+# The unit tier under ASan+UBSan, in a build directory of its own.
+SANITIZE_DIR ?= build-asan
 
 .PHONY: all deps tools tools-path configure build test unit integration e2e bench \
-        cluster-up cluster-down format format-check clean demo images test-images
+        fuzz fuzz-build unit-sanitized cluster-up cluster-down format format-check clean demo \
+        images test-images
 
 all: build
 
@@ -29,9 +38,11 @@ build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
 # Every test but the benchmarks and the images' (test-images): unit,
-# integration (real control plane, real servers) and e2e.
-test: build tools
+# integration (real control plane, real servers) and e2e; then every fuzzer
+# for a few seconds over its seed corpus.
+test: build tools fuzz-build
 	ctest --test-dir $(BUILD_DIR) -LE 'bench|image' $(CTEST_FLAGS)
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS)
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) -L unit $(CTEST_FLAGS)
@@ -53,6 +64,23 @@ images:
 test-images: images build tools
 	ctest --test-dir $(BUILD_DIR) -L image $(CTEST_FLAGS)
 
+$(FUZZ_DIR)/build.ninja:
+	cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DAGENTFLEET_FUZZ=ON
+
+fuzz-build: deps $(FUZZ_DIR)/build.ninja
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) '$(FUZZERS)'
+
+# Only the unit tier's binaries are built: what it needs, sanitized.
+$(SANITIZE_DIR)/build.ninja:
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DAGENTFLEET_SANITIZE=ON
+
+unit-sanitized: deps $(SANITIZE_DIR)/build.ninja
+	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target agentfleet_unit_tests
+	ctest --test-dir $(SANITIZE_DIR) -L unit $(CTEST_FLAGS)
+
 cluster-up: tools
 	@tests/cluster/cluster.sh up $(CLUSTER_DIR)
 	@echo "export KUBECONFIG=$(abspath $(CLUSTER_DIR))/kubeconfig PATH=$$(tests/cluster/build-tools.sh --path):\$$PATH"
@@ -70,4 +98,4 @@ demo: configure tools
 	@scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR) $(SANITIZE_DIR)

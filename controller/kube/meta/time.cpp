@@ -86,6 +86,14 @@ Result<Clock::Wall> ParseTime(std::string_view s) {
   year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
   if (!ymd.ok() || h > 23 || mi > 59 || se > 60) return Invalid();
   auto t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{se} - minutes{offset_minutes};
+  // The clock counts nanoseconds in 64 bits (years 1677 to 2262); a time
+  // beyond that, which anyone may write into a status or an object, would
+  // overflow the conversion.
+  constexpr auto kLimit = duration_cast<seconds>(Clock::Wall::duration::max());
+  if (t.time_since_epoch() > kLimit || t.time_since_epoch() < -kLimit) {
+    return MakeError(ErrorCode::kInvalidArgument,
+                     "RFC 3339 time out of range (the clock holds 1677-09-21 to 2262-04-11)");
+  }
   return time_point_cast<Clock::Wall::duration>(t);
 }
 

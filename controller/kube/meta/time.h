@@ -18,7 +18,8 @@ std::string FormatTime(Clock::Wall t);
 std::string FormatMicroTime(Clock::Wall t);
 
 // Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)" (the fraction is
-// dropped); kInvalidArgument otherwise.
+// dropped), within the years the clock holds (1677-09-21 to 2262-04-11);
+// kInvalidArgument otherwise.
 Result<Clock::Wall> ParseTime(std::string_view text);
 
 // ParseTime as seconds since the epoch, 0 when absent or malformed: the form

@@ -59,7 +59,13 @@ class Query {
   std::string s_;
 };
 
-// Presents a cpprest body stream as a std::streambuf, one chunk at a time.
+// A response body is a stream of unsigned char, and every buffer handed to it
+// must be one too: cpprest converts a char buffer silently, through void*,
+// and then calls basic_streambuf<unsigned char> members on an object that is
+// a basic_streambuf<char> (undefined behaviour; UBSan's vptr check stops it).
+//
+// BodyStreambuf presents a cpprest body stream as a std::streambuf, one chunk
+// at a time.
 class BodyStreambuf : public std::streambuf {
  public:
   explicit BodyStreambuf(concurrency::streams::istream in) : in_(std::move(in)), buf_(64 * 1024) {}
@@ -67,7 +73,8 @@ class BodyStreambuf : public std::streambuf {
  protected:
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    concurrency::streams::rawptr_buffer<char> target(buf_.data(), buf_.size(), std::ios::out);
+    concurrency::streams::rawptr_buffer<uint8_t> target(reinterpret_cast<uint8_t*>(buf_.data()),
+                                                        buf_.size(), std::ios::out);
     size_t n = in_.read(target, buf_.size()).get();  // throws on a broken connection
     if (n == 0) return traits_type::eof();
     setg(buf_.data(), buf_.data(), buf_.data() + n);
@@ -142,15 +149,9 @@ class CppRestWatch final : public WatchStream {
           return std::optional<WatchEvent>();
         }
         if (line->empty()) continue;  // an empty line between events
-        const std::string& text = *line;
-        Json j = Json::parse(text, nullptr, false);
-        if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-          return MakeError(ErrorCode::kInternal, what_ + ": malformed watch event");
-        }
-        WatchEvent ev;
-        ev.type = j["type"].get<std::string>();
-        ev.object = std::move(j["object"]);
-        return std::optional<WatchEvent>(std::move(ev));
+        auto ev = ParseWatchEvent(*line, what_);
+        if (!ev) return ev.error();
+        return std::optional<WatchEvent>(std::move(ev).value());
       }
     } catch (const http::http_exception& e) {
       bool timeout = e.error_code() == std::errc::timed_out;

@@ -14,6 +14,7 @@
 #include "controller/kube/config/rest_config.h"
 #include "controller/kube/rest/list_sax.h"
 #include "controller/kube/rest/resource.h"
+#include "controller/kube/rest/watch_event.h"
 
 namespace agentfleet::kube::rest {
 
@@ -82,11 +83,6 @@ struct WatchOptions {
   std::string field_selector;
   int timeout_seconds = 300;
   bool allow_bookmarks = true;
-};
-
-struct WatchEvent {
-  std::string type;  // ADDED, MODIFIED, DELETED, BOOKMARK, ERROR
-  Json object;
 };
 
 // One open watch: a stream of events, read by one thread, cancellable from any.

@@ -77,7 +77,10 @@ Result<int64_t> DepthFromResponse(const HttpResponse& response, bool include_una
     if (!j[field].is_number_integer() || j[field].get<int64_t>() < 0) {
       return MakeError(ErrorCode::kInternal, std::string(what) + ": " + field + " is not a count");
     }
-    total += j[field].get<int64_t>();
+    if (__builtin_add_overflow(total, j[field].get<int64_t>(), &total)) {
+      return MakeError(ErrorCode::kInternal,
+                       std::string(what) + ": the counters' sum overflows a 64-bit count");
+    }
   }
   return total;
 }

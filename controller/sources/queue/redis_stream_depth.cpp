@@ -69,7 +69,12 @@ Result<int64_t> Depth(const redis::Reply& xinfo_groups, const redis::Reply& xlen
                        "XINFO GROUPS " + key + ": group " + group + " has no pending count");
     }
     if (lag == nullptr || lag->IsNil() || !lag->AsInteger().ok()) return *length;
-    return *lag->AsInteger() + *pending->AsInteger();
+    int64_t depth = 0;
+    if (__builtin_add_overflow(*lag->AsInteger(), *pending->AsInteger(), &depth)) {
+      return MakeError(ErrorCode::kInternal, "XINFO GROUPS " + key + ": group " + group +
+                                                 ": lag + pending overflows a 64-bit count");
+    }
+    return depth;
   }
   return *length;  // no such group
 }

@@ -152,7 +152,10 @@ Result<int64_t> DepthFromResponse(const HttpResponse& response,
       return MakeError(ErrorCode::kInternal,
                        std::string(what) + ": attribute " + name + " is missing or not a count");
     }
-    total += value;
+    if (__builtin_add_overflow(total, value, &total)) {  // each valid, the sum past 64 bits
+      return MakeError(ErrorCode::kInternal,
+                       std::string(what) + ": the attributes' sum overflows a 64-bit count");
+    }
   }
   return total;
 }

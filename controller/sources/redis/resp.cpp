@@ -113,14 +113,15 @@ void RespParser::Feed(std::string_view bytes) {
 }
 
 Result<bool> RespParser::ParseElement(std::optional<Reply>& scalar) {
+  // A line is short; a long one is garbage, whether its CRLF has come yet or
+  // not (refusing only the incomplete ones would make the verdict depend on
+  // where a read ends).
+  constexpr size_t kMaxLine = 64 * 1024;
   const size_t eol = buf_.find("\r\n", pos_);
-  if (eol == std::string::npos) {
-    // A header line is short; a long one without CRLF is garbage, not slowness.
-    if (buf_.size() - pos_ > 64 * 1024) {
-      return MakeError(ErrorCode::kInternal, "redis protocol error: header line too long");
-    }
-    return false;
+  if ((eol == std::string::npos ? buf_.size() : eol) - pos_ > kMaxLine) {
+    return MakeError(ErrorCode::kInternal, "redis protocol error: line longer than 64 KiB");
   }
+  if (eol == std::string::npos) return false;
   const char kind = buf_[pos_];
   const std::string_view line(buf_.data() + pos_ + 1, eol - pos_ - 1);
   const size_t after = eol + 2;
@@ -152,8 +153,8 @@ Result<bool> RespParser::ParseElement(std::optional<Reply>& scalar) {
       // Past 512 MB RESP itself is broken; below that, the budget decides.
       auto n = length(kMaxBulkLength);
       if (!n.ok()) return n.error();
-      if (*n > 0) {
-        if (auto e = OverBudget(0, static_cast<size_t>(*n))) return *e;
+      if (*n > 0) {  // refused before its body is buffered: the length line, the body, CRLF
+        if (auto e = OverBudget(0, after - pos_ + static_cast<size_t>(*n) + 2)) return *e;
       }
       if (*n == -1) {
         scalar = Reply::Nil();
@@ -219,7 +220,9 @@ Result<std::optional<Reply>> RespParser::Next() {
     const size_t before = pos_;
     auto parsed = ParseElement(value);
     if (parsed.ok() && *parsed) {
-      // Elements are counted where an array's header announces them.
+      // Elements are counted where an array's header announces them; bytes
+      // as they are consumed, every kind of element alike.
+      if (auto e = OverBudget(0, pos_ - before)) parsed = *e;
       reply_bytes_ += pos_ - before;
     } else if (parsed.ok()) {
       // Waiting for more bytes: what is buffered belongs to this reply.

@@ -27,6 +27,23 @@ TEST(TimeFormat, FormatsAndParsesRfc3339) {
   }
 }
 
+// A time anyone may write into an object (a condition's lastTransitionTime,
+// a pod's) must fit the clock's nanoseconds: found by the fuzzers, where year
+// 4052 overflowed the conversion (undefined behaviour, a garbage time).
+TEST(TimeFormat, TimesTheClockCannotHoldAreRefused) {
+  EXPECT_EQ(FormatTime(At("2262-04-11T23:47:16Z")), "2262-04-11T23:47:16Z");
+  EXPECT_EQ(FormatTime(At("1677-09-21T00:12:44Z")), "1677-09-21T00:12:44Z");
+  for (const char* bad :
+       {"2262-04-11T23:47:17Z", "4052-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+        "9999-12-31T23:59:59-01:00", "1677-09-21T00:12:43Z", "0000-01-01T00:00:00+01:00"}) {
+    auto t = ParseTime(bad);
+    ASSERT_FALSE(t.ok()) << bad << " read as " << FormatTime(*t);
+    EXPECT_EQ(t.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(t.error().message.find("out of range"), std::string::npos) << t.error().message;
+    EXPECT_EQ(ParseUnixSeconds(bad), 0) << bad;
+  }
+}
+
 TEST(TimeFormat, MicroTimeKeepsMicroseconds) {
   EXPECT_EQ(FormatMicroTime(Clock::Wall{} + std::chrono::microseconds(1'500'000)),
             "1970-01-01T00:00:01.500000Z");

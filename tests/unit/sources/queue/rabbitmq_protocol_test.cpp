@@ -49,6 +49,16 @@ TEST(RabbitMqProtocolTest, MalformedAnswersAreInternal) {
   }
 }
 
+// Each count may be valid and their sum still past 64 bits (undefined
+// behaviour before: it wrapped to a negative depth).
+TEST(RabbitMqProtocolTest, ASumPast64BitsIsAnErrorNotAWrappedDepth) {
+  auto r = Answer(200, R"({"messages_ready":9223372036854775807,"messages_unacknowledged":1})");
+  auto d = rabbitmq::DepthFromResponse(r, true, "q");
+  ASSERT_FALSE(d.ok()) << "read as " << *d;
+  EXPECT_EQ(d.error().code, ErrorCode::kInternal);
+  EXPECT_NE(d.error().message.find("overflow"), std::string::npos) << d.error().message;
+}
+
 TEST(RabbitMqProtocolTest, ErrorsAreTyped) {
   struct Case {
     int status;

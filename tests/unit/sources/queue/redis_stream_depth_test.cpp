@@ -28,6 +28,18 @@ TEST(RedisStreamDepthTest, LagPlusPendingOfTheNamedGroup) {
   EXPECT_EQ(*redis_stream::Depth(groups, Reply::Integer(40), "k", "agents"), 9);
 }
 
+// lag + pending from a server the fleet's author chose: a sum past 64 bits
+// (or below) is an error, not a wrapped depth (undefined behaviour before).
+TEST(RedisStreamDepthTest, LagPlusPendingPast64BitsIsAnError) {
+  for (auto [pending, lag] :
+       {std::pair<int64_t, int64_t>{1, INT64_MAX}, {INT64_MAX, INT64_MAX}, {-1, INT64_MIN}}) {
+    Reply groups = Reply::Array({Group("agents", pending, Reply::Integer(lag))});
+    auto d = redis_stream::Depth(groups, Reply::Integer(40), "k", "agents");
+    ASSERT_FALSE(d.ok()) << pending << " + " << lag << " read as " << *d;
+    EXPECT_EQ(d.error().code, ErrorCode::kInternal);
+  }
+}
+
 TEST(RedisStreamDepthTest, MissingStreamIsZero) {
   EXPECT_EQ(*redis_stream::Depth(Reply::ErrorReply("ERR no such key"), Reply::Integer(0), "k", "g"),
             0);

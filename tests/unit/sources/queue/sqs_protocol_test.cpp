@@ -95,6 +95,18 @@ TEST(SqsProtocolTest, MissingOrMalformedAttributesAreInternal) {
   }
 }
 
+// Each count may be valid and their sum still past 64 bits: a server the
+// fleet's author chose may answer anything, and the sum was undefined
+// behaviour (it wrapped to a negative depth).
+TEST(SqsProtocolTest, ASumPast64BitsIsAnErrorNotAWrappedDepth) {
+  auto r = Answer(200, R"({"Attributes":{"ApproximateNumberOfMessages":"9223372036854775807",
+      "ApproximateNumberOfMessagesNotVisible":"1"}})");
+  auto d = sqs::DepthFromResponse(r, sqs::AttributeNames(true, false), "q");
+  ASSERT_FALSE(d.ok()) << "read as " << *d;
+  EXPECT_EQ(d.error().code, ErrorCode::kInternal);
+  EXPECT_NE(d.error().message.find("overflow"), std::string::npos) << d.error().message;
+}
+
 struct ErrorCase {
   int status;
   std::string body;

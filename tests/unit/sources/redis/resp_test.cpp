@@ -164,6 +164,52 @@ TEST(RespBudget, BytesOfOneReplyAreBounded) {
   EXPECT_NE(r.error().message.find("MiB"), std::string::npos) << r.error().message;
 }
 
+// Found by the fuzzer (tests/fuzz/sources/redis/resp_corpus/regression-*):
+// simple strings, errors and integers were counted but never held to the byte
+// budget, so a reply made of them passed whole when every read ended on an
+// element boundary, and was refused when a read ended inside one.
+TEST(RespBudget, SimpleStringsCountTowardsTheBytesHoweverTheReadsFall) {
+  const std::string line = "+" + std::string(100, 'x') + "\r\n";  // 103 bytes
+  const std::string reply = "*3\r\n" + line + line + line;        // 313 bytes
+  for (size_t chunk : {reply.size(), line.size(), size_t{1}}) {
+    RespParser p(RespLimits{.max_reply_bytes = 300});
+    Result<std::optional<Reply>> r = std::optional<Reply>();
+    for (size_t at = 0; at < reply.size() && r.ok() && !*r; at += chunk) {
+      p.Feed(std::string_view(reply).substr(at, chunk));
+      r = p.Next();
+    }
+    ASSERT_FALSE(r.ok()) << "a reply of 313 bytes passed a budget of 300 in reads of " << chunk;
+    EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted);
+  }
+  RespParser p(RespLimits{.max_reply_bytes = 313});
+  p.Feed(reply);
+  auto r = p.Next();
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)->elements.size(), 3u) << "the budget counts the bytes on the wire, no more";
+}
+
+// A bulk string's length line and its CRLF are bytes on the wire too.
+TEST(RespBudget, ABulkStringIsCountedWithItsFraming) {
+  const std::string reply = "$100\r\n" + std::string(100, 'x') + "\r\n";  // 108 bytes
+  RespParser over(RespLimits{.max_reply_bytes = 107});
+  over.Feed(reply);
+  EXPECT_FALSE(over.Next().ok());
+  RespParser exact(RespLimits{.max_reply_bytes = 108});
+  exact.Feed(reply);
+  auto r = exact.Next();
+  ASSERT_TRUE(r.ok()) << r.error().ToString();
+  EXPECT_EQ((*r)->str.size(), 100u);
+}
+
+// A line is refused past 64 KiB whether or not its CRLF has arrived yet.
+TEST(RespParse, ALongLineIsRefusedEvenWhenComplete) {
+  RespParser p;
+  p.Feed("+" + std::string(70 * 1024, 'x') + "\r\n");
+  auto r = p.Next();
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::kInternal);
+}
+
 TEST(RespBudget, TheBudgetIsPerReply) {
   RespParser p;
   std::string reply = "*1000\r\n";
