@@ -59,7 +59,14 @@ class Query {
   std::string s_;
 };
 
-// Presents a cpprest body stream as a std::streambuf, one chunk at a time.
+// A message body is a stream of unsigned char, and every buffer handed to it
+// must be one too: cpprest converts a char buffer silently, through void*,
+// and then calls basic_streambuf<unsigned char> members on an object that is
+// a basic_streambuf<char> (undefined behaviour; UBSan's vptr check stops it).
+// Its own set_body(std::string) does that, so request bodies go in as bytes.
+//
+// BodyStreambuf presents a cpprest body stream as a std::streambuf, one chunk
+// at a time.
 class BodyStreambuf : public std::streambuf {
  public:
   explicit BodyStreambuf(concurrency::streams::istream in) : in_(std::move(in)), buf_(64 * 1024) {}
@@ -67,7 +74,8 @@ class BodyStreambuf : public std::streambuf {
  protected:
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    concurrency::streams::rawptr_buffer<char> target(buf_.data(), buf_.size(), std::ios::out);
+    concurrency::streams::rawptr_buffer<uint8_t> target(reinterpret_cast<uint8_t*>(buf_.data()),
+                                                        buf_.size(), std::ios::out);
     size_t n = in_.read(target, buf_.size()).get();  // throws on a broken connection
     if (n == 0) return traits_type::eof();
     setg(buf_.data(), buf_.data(), buf_.data() + n);
@@ -110,13 +118,15 @@ class CppRestWatch final : public WatchStream {
   Result<std::optional<WatchEvent>> Next() override {
     try {
       for (;;) {
-        concurrency::streams::container_buffer<std::string> line;
+        concurrency::streams::container_buffer<std::vector<uint8_t>> line;
         size_t n = body_.read_line(line).get();
         if (n == 0) {
           if (body_.is_eof()) return std::optional<WatchEvent>();
           continue;  // an empty line between events
         }
-        auto ev = ParseWatchEvent(line.collection(), what_);
+        const std::vector<uint8_t>& bytes = line.collection();
+        auto ev = ParseWatchEvent(
+            std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), what_);
         if (!ev) return ev.error();
         return std::optional<WatchEvent>(std::move(ev).value());
       }
@@ -324,7 +334,12 @@ class CppRestClient final : public Client {
       if (options_.throttle) options_.throttle();
       auto req = NewRequest(method, path);
       if (!req) return req.error();
-      if (!content_type.empty()) req->set_body(body, content_type);
+      if (!content_type.empty()) {
+        // Not set_body(std::string): that overload is the char-buffer pun above.
+        req->set_body(concurrency::streams::bytestream::open_istream(
+                          std::vector<uint8_t>(body.begin(), body.end())),
+                      body.size(), content_type);
+      }
       auto start = std::chrono::steady_clock::now();
       std::optional<Error> failure;
       std::chrono::milliseconds wait = backoff;
