@@ -3,6 +3,7 @@
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <cpprest/rawptrstream.h>
+#include <openssl/ssl.h>
 #include <pplx/threadpool.h>
 
 #include <algorithm>
@@ -86,6 +87,17 @@ class BodyStreambuf : public std::streambuf {
   concurrency::streams::istream in_;
   std::vector<char> buf_;
 };
+
+// cpprest's I/O threads live in a static pool that joins them at exit, and
+// OpenSSL frees a thread's error queue when the thread ends, unless its own
+// exit handler (registered at its first initialisation) has run before.
+// Exit handlers run in reverse order, so OpenSSL is initialised before the
+// pool exists: the pool's threads then end while OpenSSL can still free
+// what they hold, instead of leaking one error queue per I/O thread.
+void InitOpenSslBeforeThreads() {
+  static const bool done = OPENSSL_init_ssl(0, nullptr) == 1;
+  (void)done;
+}
 
 http_client_config MakeConfig(const config::RestConfig& rc, std::chrono::milliseconds timeout) {
   http_client_config cfg;
@@ -401,6 +413,7 @@ Error ApiError(int http_status, const std::string& body, const std::string& what
 }
 
 void ConfigureHttpThreads(size_t threads) {
+  InitOpenSslBeforeThreads();
   try {
     crossplat::threadpool::initialize_with_threads(threads);
   } catch (const std::exception&) {
@@ -410,6 +423,7 @@ void ConfigureHttpThreads(size_t threads) {
 
 Result<std::unique_ptr<Client>> Client::Create(config::RestConfig config, ClientOptions options) {
   if (config.server.empty()) return MakeError(ErrorCode::kInvalidArgument, "no API server address");
+  InitOpenSslBeforeThreads();
   try {
     return std::unique_ptr<Client>(
         std::make_unique<CppRestClient>(std::move(config), std::move(options)));
