@@ -9,6 +9,7 @@ packages=(
   libhiredis-dev libpq-dev redis-server postgresql
   rabbitmq-server python3-pika python3-yaml python3-redis openjdk-17-jre-headless maven
   prometheus # for promtool: tests/e2e/chart checks the alerts of docs/operations.md
+  clang libclang-rt-14-dev # the fuzzers (tests/fuzz): libFuzzer and clang's sanitizer runtimes
 )
 # python3 may come from elsewhere than Debian (pyenv); any python3 on PATH will do.
 command -v python3 >/dev/null || packages+=(python3)
