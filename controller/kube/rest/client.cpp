@@ -3,6 +3,7 @@
 #include <cpprest/containerstream.h>
 #include <cpprest/http_client.h>
 #include <cpprest/rawptrstream.h>
+#include <openssl/ssl.h>
 #include <pplx/threadpool.h>
 
 #include <algorithm>
@@ -59,10 +60,11 @@ class Query {
   std::string s_;
 };
 
-// A response body is a stream of unsigned char, and every buffer handed to it
+// A message body is a stream of unsigned char, and every buffer handed to it
 // must be one too: cpprest converts a char buffer silently, through void*,
 // and then calls basic_streambuf<unsigned char> members on an object that is
 // a basic_streambuf<char> (undefined behaviour; UBSan's vptr check stops it).
+// Its own set_body(std::string) does that, so request bodies go in as bytes.
 //
 // BodyStreambuf presents a cpprest body stream as a std::streambuf, one chunk
 // at a time.
@@ -106,6 +108,17 @@ Error TooLarge(const std::string& what, std::string_view kind, size_t limit) {
   return MakeError(
       ErrorCode::kResourceExhausted,
       what + ": " + std::string(kind) + " larger than " + std::to_string(limit) + " bytes refused");
+}
+
+// cpprest's I/O threads live in a static pool that joins them at exit, and
+// OpenSSL frees a thread's error queue when the thread ends, unless its own
+// exit handler (registered at its first initialisation) has run before.
+// Exit handlers run in reverse order, so OpenSSL is initialised before the
+// pool exists: the pool's threads then end while OpenSSL can still free
+// what they hold, instead of leaking one error queue per I/O thread.
+void InitOpenSslBeforeThreads() {
+  static const bool done = OPENSSL_init_ssl(0, nullptr) == 1;
+  (void)done;
 }
 
 http_client_config MakeConfig(const config::RestConfig& rc, std::chrono::milliseconds timeout) {
@@ -411,7 +424,12 @@ class CppRestClient final : public Client {
       if (options_.throttle) options_.throttle();
       auto req = NewRequest(method, path);
       if (!req) return req.error();
-      if (!content_type.empty()) req->set_body(body, content_type);
+      if (!content_type.empty()) {
+        // Not set_body(std::string): that overload is the char-buffer pun above.
+        req->set_body(concurrency::streams::bytestream::open_istream(
+                          std::vector<uint8_t>(body.begin(), body.end())),
+                      body.size(), content_type);
+      }
       auto start = std::chrono::steady_clock::now();
       std::optional<Error> failure;
       std::chrono::milliseconds wait = backoff;
@@ -479,6 +497,7 @@ Error ApiError(int http_status, const std::string& body, const std::string& what
 }
 
 void ConfigureHttpThreads(size_t threads) {
+  InitOpenSslBeforeThreads();
   try {
     crossplat::threadpool::initialize_with_threads(threads);
   } catch (const std::exception&) {
@@ -488,6 +507,7 @@ void ConfigureHttpThreads(size_t threads) {
 
 Result<std::unique_ptr<Client>> Client::Create(config::RestConfig config, ClientOptions options) {
   if (config.server.empty()) return MakeError(ErrorCode::kInvalidArgument, "no API server address");
+  InitOpenSslBeforeThreads();
   try {
     return std::unique_ptr<Client>(
         std::make_unique<CppRestClient>(std::move(config), std::move(options)));
