@@ -35,4 +35,11 @@ bool RemoveCondition(std::vector<Condition>& conditions, std::string_view type) 
   return found;
 }
 
+void KeepTransitionTimes(const std::vector<Condition>& before, std::vector<Condition>& next) {
+  for (auto& c : next) {
+    const Condition* was = FindCondition(before, c.type);
+    if (was && was->status == c.status) c.last_transition_time = was->last_transition_time;
+  }
+}
+
 }  // namespace agentfleet::fleet::api

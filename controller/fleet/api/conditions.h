@@ -17,6 +17,11 @@ const Condition* FindCondition(const std::vector<Condition>& conditions, std::st
 // second). Returns whether anything changed.
 bool SetCondition(std::vector<Condition>& conditions, Condition c, Clock::Wall now);
 
+// For every condition of `next` whose type has the same status in `before`,
+// the lastTransitionTime of `before`: a pass that sets a condition twice
+// (the plan's verdict, then an override) leaves no transition behind it.
+void KeepTransitionTimes(const std::vector<Condition>& before, std::vector<Condition>& next);
+
 // Returns whether a condition of that type was there.
 bool RemoveCondition(std::vector<Condition>& conditions, std::string_view type);
 

@@ -31,6 +31,7 @@ api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
   api::FleetStatus s = StatusFromPlan({&fleet, &plan, replicas, seen.depth, seen.wall_now});
   SetCreateFailure(s, done.create_refused, fleet.meta.generation, seen.wall_now);
   SetNameConflict(s, ConflictMessage(done.conflicts), fleet.meta.generation, seen.wall_now);
+  api::KeepTransitionTimes(fleet.status.conditions, s.conditions);
   return s;
 }
 

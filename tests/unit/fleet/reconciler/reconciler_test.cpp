@@ -133,6 +133,33 @@ TEST_F(ReconcilerTest, ARefusedCreateDegradesTheFleetWithTheServersReason) {
   EXPECT_EQ(Condition("Degraded").value("status", ""), "False") << Fleet()["status"].dump();
 }
 
+// Found by the mutation run (tests/e2e/mutation): while creates were refused,
+// every pass moved lastScaleTime to its own time, so every pass wrote the
+// status, whose watch event started the next pass at once: a POST and a PATCH
+// every 2 s per fleet, forever, past the workqueue's backoff. lastScaleTime
+// is when the desired count last changed (an HPA's lastScaleTime), so a pass
+// that learns nothing new writes nothing.
+TEST_F(ReconcilerTest, ARefusedCreateRetriedLaterWritesNoStatus) {
+  Apply(ManualFleet(2, 12));
+  client_.AddFault([](const agentfleet::testing::Call& c) -> std::optional<Error> {
+    if (c.verb == Verb::kCreate && c.resource == "pods") {
+      return Error(ErrorCode::kInvalidArgument, R"(Pod "pricing-0" is invalid)", 422, "Invalid");
+    }
+    return std::nullopt;
+  });
+  EXPECT_EQ(Pass().kind(), ReconcileResult::Kind::kError);
+  const std::string first = Fleet()["status"].value("lastScaleTime", "");
+  EXPECT_FALSE(first.empty()) << Fleet()["status"].dump();
+  const size_t status_writes = client_.CountCalls(Verb::kPatch, "pricingagentfleets", "status");
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    EXPECT_EQ(Pass().kind(), ReconcileResult::Kind::kError);
+  }
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pricingagentfleets", "status"), status_writes)
+      << Fleet()["status"].dump();
+  EXPECT_EQ(Fleet()["status"].value("lastScaleTime", ""), first);
+}
+
 // An API server that is down or throttling is not the fleet's fault: the pass
 // is retried, and Degraded does not blame the spec.
 TEST_F(ReconcilerTest, ACreateThatFailsForAMomentIsNotAFault) {
