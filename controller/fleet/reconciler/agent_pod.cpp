@@ -24,7 +24,9 @@ void SetEnv(Json& container, const Json& vars) {
   for (const auto& e : env) {
     bool overridden = false;
     for (const auto& v : vars) {
-      if (e.is_object() && e.value("name", "") == v["name"]) overridden = true;
+      // Compared as JSON, not read as a string: the template may hold anything
+      // here (the API server refuses it when the pod is created).
+      if (e.is_object() && e.contains("name") && e["name"] == v["name"]) overridden = true;
     }
     if (!overridden) kept.push_back(e);
   }

@@ -125,6 +125,55 @@ TEST(AgentPodTest, TemplateWithoutMetadataOrVolumes) {
   EXPECT_EQ(pod["spec"]["containers"][0]["env"].size(), AgentEnv(f).size());
 }
 
+void Paths(const Json& node, const Json::json_pointer& at, std::vector<Json::json_pointer>& out) {
+  out.push_back(at);
+  if (node.is_object()) {
+    for (const auto& [k, v] : node.items()) Paths(v, at / k, out);
+  } else if (node.is_array()) {
+    for (size_t i = 0; i < node.size(); ++i) Paths(node[i], at / i, out);
+  }
+}
+
+// spec.template is the API's to check (x-kubernetes-preserve-unknown-fields
+// in the CRD), so any JSON may stand anywhere in it. Found by the mutation
+// run: an env var whose name was a number made every pass throw, so the fleet
+// got no status at all. Every odd value at every place of a full template:
+// the pod is built (the API server then refuses it, FailedCreate), no throw.
+TEST(AgentPodTest, AnyValueAnywhereInTheTemplateBuildsAPod) {
+  const Json full = Json::parse(R"({
+    "metadata": {"labels": {"a": "b"}, "annotations": {"c": "d"}},
+    "spec": {"containers": [{"name": "agent", "image": "i", "args": ["--x"],
+                             "env": [{"name": "A", "value": "1"}],
+                             "volumeMounts": [{"name": "v", "mountPath": "/v"}],
+                             "securityContext": {"runAsNonRoot": true}}],
+             "initContainers": [{"name": "init", "image": "i"}],
+             "volumes": [{"name": "v", "emptyDir": {}}],
+             "securityContext": {"runAsUser": 1000}, "serviceAccountName": "sa"}})");
+  const std::vector<Json> odd = {nullptr,
+                                 true,
+                                 -1,
+                                 2147483648.0,
+                                 -0.5,
+                                 "",
+                                 "text",
+                                 Json::object(),
+                                 Json::array(),
+                                 Json::array({1, "two", nullptr}),
+                                 Json::object({{"name", 7}})};
+  std::vector<Json::json_pointer> paths;
+  Paths(full, Json::json_pointer(), paths);
+  api::Fleet f = testing::TestFleet();
+  for (const auto& at : paths) {
+    for (const auto& v : odd) {
+      Json t = full;
+      t[at] = v;
+      f.spec.pod_template = t;
+      SCOPED_TRACE(at.to_string() + " = " + v.dump());
+      EXPECT_NO_THROW(BuildAgentPod(f, "pricing-0"));
+    }
+  }
+}
+
 // The pod as created passes the restricted Pod Security Standard where the
 // template leaves the security settings unset (pod_hardening_test.cpp has the rules).
 TEST(AgentPodTest, HardenedWhereTheTemplateIsSilent) {
