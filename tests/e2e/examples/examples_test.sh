@@ -49,23 +49,8 @@ ns_plain=$id-plain
 ns_run=$id-run
 work=$(mktemp -d "${TMPDIR:-/tmp}/agentfleet-e2e-examples.XXXXXX")
 ctl_pid=
-redis_port=$(cat "$AGENTFLEET_REDIS_DIR/port")
-redis_user=$id
-rmq_url=$(cat "$AGENTFLEET_RABBITMQ_DIR/url")
-rmq_admin=$(cat "$AGENTFLEET_RABBITMQ_DIR/user"):$(cat "$AGENTFLEET_RABBITMQ_DIR/password")
-rmq_vhost=$id
-rmq_user=$id-monitor
-sqs_url=$(cat "$AGENTFLEET_ELASTICMQ_DIR/url")
-sqs_queue=$id-pricing-tasks
-sqs_queue_url=
-secrets=()  # credentials that must never reach the controller's log
-
-rcli() { redis-cli -p "$redis_port" "$@"; }
-rmq() {  # METHOD PATH [JSON]
-  curl -fsS -u "$rmq_admin" -X "$1" -H 'content-type: application/json' \
-    "$rmq_url$2" ${3:+-d "$3"}
-}
-urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# shellcheck source=../lib/fixture_servers.sh
+source "$here/../lib/fixture_servers.sh"
 
 stop_controller() {
   [[ -n $ctl_pid ]] || return 0
@@ -92,11 +77,7 @@ cleanup() {
     done
     kubectl delete namespace "$ns" --ignore-not-found --wait=false >/dev/null 2>&1
   done
-  rcli ACL DELUSER "$redis_user" >/dev/null 2>&1
-  rcli --scan --pattern "$id:*" 2>/dev/null | xargs -r redis-cli -p "$redis_port" DEL >/dev/null 2>&1
-  rmq DELETE "/api/vhosts/$(urlencode "$rmq_vhost")" >/dev/null 2>&1
-  rmq DELETE "/api/users/$(urlencode "$rmq_user")" >/dev/null 2>&1
-  [[ -z $sqs_queue_url ]] || curl -fsS -o /dev/null "$sqs_url/?Action=DeleteQueue&QueueUrl=$sqs_queue_url"
+  fixture_servers_down
   if ((rc == 0)); then rm -rf "$work"; else echo "(files kept in $work)" >&2; fi
   exit "$rc"
 }
@@ -135,74 +116,14 @@ done
 log "every file passes a server dry run and is stored in namespace $ns_plain"
 
 # --- 2: the fixture servers ------------------------------------------------------
-redis_password=$(openssl rand -hex 16)
-rcli ACL SETUSER "$redis_user" on ">$redis_password" '~*' '&*' +@all >/dev/null ||
-  fail "cannot create the Redis ACL user"
-pg_password=$(cat "$AGENTFLEET_POSTGRES_DIR/password")
-pg_port=$(cat "$AGENTFLEET_POSTGRES_DIR/port")
-rmq_password=$(openssl rand -hex 16)
-rmq PUT "/api/vhosts/$(urlencode "$rmq_vhost")" '{}' >/dev/null || fail "cannot create the RabbitMQ vhost"
-rmq PUT "/api/users/$(urlencode "$rmq_user")" "{\"password\":\"$rmq_password\",\"tags\":\"monitoring\"}" >/dev/null ||
-  fail "cannot create the RabbitMQ user"
-rmq PUT "/api/permissions/$(urlencode "$rmq_vhost")/$(urlencode "$rmq_user")" \
-  '{"configure":"^$","write":"^$","read":"^$"}' >/dev/null || fail "cannot grant the RabbitMQ user the vhost"
-sqs_queue_url=$(curl -fsS "$sqs_url/?Action=CreateQueue&QueueName=$sqs_queue" |
-  sed -n 's:.*<QueueUrl>\(.*\)</QueueUrl>.*:\1:p') || true
-[[ -n $sqs_queue_url ]] || fail "cannot create the SQS queue on ElasticMQ at $sqs_url"
-sqs_secret_key=$(openssl rand -hex 20)
-secrets+=("$redis_password" "$pg_password" "$rmq_password" "$sqs_secret_key")
-
-python3 - "$work/endpoints.json" <<EOF
-import json, sys
-json.dump({
-  "run": "$id",
-  "redis": {"url": "redis://$redis_user@127.0.0.1:$redis_port/0", "password": "$redis_password"},
-  "postgres": {"url": "postgresql://agentfleet@127.0.0.1:$pg_port/agentfleet", "password": "$pg_password"},
-  "rabbitmq": {"url": "$rmq_url", "vhost": "$rmq_vhost", "username": "$rmq_user", "password": "$rmq_password"},
-  "sqs": {"endpoint": "$sqs_url", "region": "us-east-1", "queueName": "$sqs_queue",
-          "queueURL": "$sqs_queue_url", "accessKeyID": "AKIDE2EEXAMPLES", "secretAccessKey": "$sqs_secret_key"},
-  "leaseDurationSeconds": 600,
-}, open(sys.argv[1], "w"))
-EOF
+fixture_servers_up "$id" "$work/endpoints.json"
 python3 "$here/rewrite_examples.py" "$work/endpoints.json" "$work/rewritten" "${files[@]}" >"$work/plan.json" ||
   fail "cannot point the examples at the fixture servers (see above)"
 fleets=$(python3 -c 'import json,sys; print(" ".join(e["name"] for e in json.load(open(sys.argv[1]))))' "$work/plan.json")
 [[ -n $fleets ]] || fail "the examples hold no PricingAgentFleet"
 log "fleets: $fleets"
 
-# Every queue holds $depth tasks (once per distinct queue: fleets may share one).
-python3 -c '
-import json, sys
-seen = set()
-for e in json.load(open(sys.argv[1])):
-    q = e["queue"]
-    key = json.dumps(q, sort_keys=True)
-    if key not in seen:
-        seen.add(key)
-        print(q["kind"], q.get("keyPrefix") or q.get("key") or q.get("queue") or q.get("queueURL"))
-' "$work/plan.json" >"$work/queues.txt"
-while read -r kind where; do
-  case $kind in
-    redisStreams)  # spread over two shards: the depth is the sum over the streams
-      for i in $(seq "$depth"); do
-        rcli XADD "$where:$((i % 2))" '*' task "t$i" product "p$i" price 100 >/dev/null
-      done ;;
-    redisList)
-      for i in $(seq "$depth"); do rcli RPUSH "$where" "t$i" >/dev/null; done ;;
-    sqs)
-      for i in $(seq "$depth"); do
-        curl -fsS -o /dev/null -X POST "$where" -d "Action=SendMessage&MessageBody=t$i"
-      done ;;
-    rabbitmq)
-      rmq PUT "/api/queues/$(urlencode "$rmq_vhost")/$(urlencode "$where")" \
-        '{"durable":true,"auto_delete":false}' >/dev/null
-      for i in $(seq "$depth"); do
-        rmq POST "/api/exchanges/$(urlencode "$rmq_vhost")/amq.default/publish" \
-          "{\"properties\":{},\"routing_key\":\"$where\",\"payload\":\"t$i\",\"payload_encoding\":\"string\"}" >/dev/null
-      done ;;
-    *) fail "no way to seed a $kind queue" ;;
-  esac
-done <"$work/queues.txt"
+fixture_seed_queues "$work/plan.json" "$depth"
 
 for f in "${files[@]}"; do
   out=$(kubectl apply --validate=strict -n "$ns_run" -f "$work/rewritten/$f" 2>&1) ||
@@ -252,7 +173,7 @@ done
 log "deleting the fleets ran their lease-cleanup finalizer ($got LeasesDeleted events)"
 
 # --- 3: no credential in the log; a clean stop ---------------------------------
-for s in "${secrets[@]}"; do
+for s in "${fixture_secrets[@]}"; do
   if grep -qF -- "$s" "$work/controller.log"; then fail "a credential leaked into the controller's log"; fi
 done
 kill -TERM "$ctl_pid"
