@@ -11,11 +11,9 @@ FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZERS ?= .
-# The unit tier under ASan+UBSan, in a build directory of its own.
-SANITIZE_DIR ?= build-asan
 
 .PHONY: all deps tools tools-path configure build test unit integration e2e bench \
-        fuzz fuzz-build unit-sanitized cluster-up cluster-down format format-check clean demo \
+        fuzz fuzz-build unit-sanitized test-sanitized cluster-up cluster-down format format-check clean demo \
         images test-images
 
 all: build
@@ -73,13 +71,18 @@ fuzz-build: deps $(FUZZ_DIR)/build.ninja
 fuzz: fuzz-build
 	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS) '$(FUZZERS)'
 
-# Only the unit tier's binaries are built: what it needs, sanitized.
-$(SANITIZE_DIR)/build.ninja:
-	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DAGENTFLEET_SANITIZE=ON
+# The unit tier under ASan+UBSan, built with clang in the fuzzers' directory
+# (the libraries compile once for both; only the unit tier's binaries).
+unit-sanitized: fuzz-build
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target agentfleet_unit_tests
+	ctest --test-dir $(FUZZ_DIR) -L unit -j $(JOBS) $(CTEST_FLAGS)
 
-unit-sanitized: deps $(SANITIZE_DIR)/build.ninja
-	cmake --build $(SANITIZE_DIR) -j $(JOBS) --target agentfleet_unit_tests
-	ctest --test-dir $(SANITIZE_DIR) -L unit $(CTEST_FLAGS)
+# Every test (the benchmarks' and the images' aside) and every fuzzer under
+# ASan+UBSan, in the same clang directory.
+test-sanitized: fuzz-build tools
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target agentfleet_all
+	ctest --test-dir $(FUZZ_DIR) -LE 'bench|image' $(CTEST_FLAGS)
+	tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SMOKE_SECONDS)
 
 cluster-up: tools
 	@tests/cluster/cluster.sh up $(CLUSTER_DIR)
@@ -98,4 +101,4 @@ demo: configure tools
 	@scripts/demo.sh
 
 clean:
-	rm -rf $(BUILD_DIR) $(FUZZ_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR)

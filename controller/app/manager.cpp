@@ -28,8 +28,6 @@
 namespace agentfleet::app {
 namespace {
 
-constexpr std::chrono::seconds kCacheSyncTimeout{120};
-
 class ManagerImpl final : public Manager {
  public:
   ManagerImpl(const Options& options, obs::Logger log) : options_(options), log_(std::move(log)) {}
