@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "controller/sources/lease/pg_connection.h"
+#include "tests/support/sanitizers.h"
 
 namespace agentfleet::sources::lease {
 namespace {
@@ -143,7 +144,7 @@ TEST(PgHostileServer, EndlessSmallRowsAreRefusedWithinTheRowBudget) {
   ASSERT_FALSE(r.ok()) << "an endless reply was taken in: " << r->rows.size() << " rows";
   EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted) << r.error().ToString();
   EXPECT_NE(r.error().message.find("rows"), std::string::npos) << r.error().message;
-  EXPECT_LT(grown_mib, 200) << "RSS grew by " << grown_mib << " MiB";
+  EXPECT_LT(grown_mib, testing::RssBoundMiB(200)) << "RSS grew by " << grown_mib << " MiB";
   EXPECT_FALSE(server.sent_all());
 }
 
@@ -156,7 +157,7 @@ TEST(PgHostileServer, EndlessLargeRowsAreRefusedWithinTheByteBudget) {
   ASSERT_FALSE(r.ok()) << "an endless reply was taken in: " << r->rows.size() << " rows";
   EXPECT_EQ(r.error().code, ErrorCode::kResourceExhausted) << r.error().ToString();
   EXPECT_NE(r.error().message.find("bytes"), std::string::npos) << r.error().message;
-  EXPECT_LT(grown_mib, 200) << "RSS grew by " << grown_mib << " MiB";
+  EXPECT_LT(grown_mib, testing::RssBoundMiB(200)) << "RSS grew by " << grown_mib << " MiB";
   EXPECT_FALSE(server.sent_all());
 }
 

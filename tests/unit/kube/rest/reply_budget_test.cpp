@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "controller/kube/rest/client.h"
+#include "tests/support/sanitizers.h"
 
 namespace agentfleet::kube::rest {
 namespace {
@@ -19,20 +20,7 @@ namespace {
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
-// ASan keeps freed memory in quarantine (256 MiB by default) and pads every
-// block, so resident memory says nothing about the budget in that build.
-#if defined(__SANITIZE_ADDRESS__)  // GCC
-#define AGENTFLEET_ASAN 1
-#elif defined(__has_feature)  // clang
-#if __has_feature(address_sanitizer)
-#define AGENTFLEET_ASAN 1
-#endif
-#endif
-#if defined(AGENTFLEET_ASAN)
-constexpr long kPeakLimitMiB = 1L << 20;
-#else
-constexpr long kPeakLimitMiB = 100;
-#endif
+constexpr long kPeakLimitMiB = testing::RssBoundMiB(100);
 
 // Peak resident memory since the last ResetPeak(), in MiB.
 long PeakRssMiB() {
