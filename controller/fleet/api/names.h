@@ -23,6 +23,9 @@ inline constexpr std::string_view kFleetLabel = "agentfleet.io/fleet";
 // has at most 63 characters. Pod names "<name>-<index>" (at most 63 + 1 + 20
 // characters) then stay valid too, far below the 253 of an object name.
 inline constexpr size_t kMaxFleetName = 63;
+// The revision of the template a pod was made from (TemplateHash), as a
+// Deployment's pods carry pod-template-hash.
+inline constexpr std::string_view kTemplateHashLabel = "agentfleet.io/template-hash";
 inline constexpr std::string_view kManagedByLabel = "app.kubernetes.io/managed-by";
 inline constexpr std::string_view kManagedByValue = "agentfleet-controller";
 // Field manager of the operator's writes (server-side apply and updates).

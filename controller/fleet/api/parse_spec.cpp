@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 
 #include "controller/fleet/api/json_reader.h"
@@ -147,6 +148,54 @@ Json ParseTemplate(JsonReader& r, const Json& spec) {
 
 }  // namespace
 
+// An int of 0 or more, or a string "<0-100>%".
+std::optional<IntOrPercent> ParseIntOrPercent(JsonReader& r, const Json& parent,
+                                              std::string_view path, std::string_view key) {
+  if (!parent.contains(key) || parent[key].is_null()) return std::nullopt;
+  const Json& v = parent[key];
+  const std::string at = Join(path, key);
+  if (v.is_number_integer()) {
+    auto n = r.Int(parent, path, key, 0, kMaxReplicas);
+    if (!n) return std::nullopt;
+    return IntOrPercent{static_cast<int32_t>(*n), false};
+  }
+  if (v.is_string()) {
+    const std::string& s = v.get_ref<const std::string&>();
+    if (s.size() >= 2 && s.size() <= 4 && s.back() == '%' &&
+        std::all_of(s.begin(), s.end() - 1, [](char c) { return c >= '0' && c <= '9'; })) {
+      const int value = std::stoi(s.substr(0, s.size() - 1));
+      if (value <= 100) return IntOrPercent{value, true};
+    }
+  }
+  r.Fail(at, "must be a count of 0 or more or a percent from \"0%\" to \"100%\"");
+  return std::nullopt;
+}
+
+UpdateStrategy ParseUpdateStrategy(JsonReader& r, const Json& spec) {
+  UpdateStrategy out;
+  const Json* u = r.Object(spec, "spec", "updateStrategy");
+  if (u == nullptr) return out;
+  const std::string p = "spec.updateStrategy";
+  const std::string type = r.String(*u, p, "type", 32).value_or("RollingUpdate");
+  if (type == "OnDelete") {
+    out.type = UpdateStrategyType::kOnDelete;
+  } else if (type != "RollingUpdate") {
+    r.Fail(Join(p, "type"), "must be RollingUpdate or OnDelete");
+  }
+  if (const Json* ru = r.Object(*u, p, "rollingUpdate")) {
+    const std::string rp = Join(p, "rollingUpdate");
+    if (out.type == UpdateStrategyType::kOnDelete) {
+      r.Fail(rp, "may be set only with type RollingUpdate");
+    }
+    if (auto v = ParseIntOrPercent(r, *ru, rp, "maxSurge")) out.max_surge = *v;
+    if (auto v = ParseIntOrPercent(r, *ru, rp, "maxUnavailable")) out.max_unavailable = *v;
+    if (!r.failed() && out.max_surge.value == 0 && out.max_unavailable.value == 0) {
+      r.Fail(rp, "maxSurge and maxUnavailable must not both be 0: the rollout could not move");
+    }
+  }
+  return out;
+}
+
 Result<FleetSpec> ParseFleetSpec(const Json& spec) {
   JsonReader r;
   if (!spec.is_object()) return MakeError(ErrorCode::kInvalidArgument, "spec: must be an object");
@@ -163,6 +212,9 @@ Result<FleetSpec> ParseFleetSpec(const Json& spec) {
     out.retirement.drain_timeout =
         Seconds{r.Int(*ret, "spec.retirement", "drainTimeoutSeconds", 0, 86400).value_or(300)};
   }
+  out.update_strategy = ParseUpdateStrategy(r, spec);
+  out.progress_deadline =
+      Seconds{r.Int(spec, "spec", "progressDeadlineSeconds", 1, 86400).value_or(600)};
   if (!r.failed() && out.replicas && out.autoscaling) {
     r.Fail("spec.replicas", "must not be set together with spec.autoscaling");
   }

@@ -66,6 +66,10 @@ Result<FleetStatus> ReadStatus(const Json& s, bool lenient) {
   out.ready_replicas = static_cast<int32_t>(r.Int(s, p, "readyReplicas", 0, kInt32Max).value_or(0));
   out.desired_replicas =
       static_cast<int32_t>(r.Int(s, p, "desiredReplicas", 0, kInt32Max).value_or(0));
+  out.updated_replicas =
+      static_cast<int32_t>(r.Int(s, p, "updatedReplicas", 0, kInt32Max).value_or(0));
+  out.update_revision = r.String(s, p, "updateRevision", 63).value_or("");
+  out.current_revision = r.String(s, p, "currentRevision", 63).value_or("");
   out.queue_depth = r.Int(s, p, "queueDepth", 0, kInt64Max);
   out.last_scale_time = Time(r, s, p, "lastScaleTime");
   if (const Json* sh = r.Object(s, p, "shards")) {

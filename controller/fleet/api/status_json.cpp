@@ -21,6 +21,7 @@ Json StatusToJson(const FleetStatus& s) {
            {"replicas", s.replicas},
            {"readyReplicas", s.ready_replicas},
            {"desiredReplicas", s.desired_replicas},
+           {"updatedReplicas", s.updated_replicas},
            {"shards",
             {{"total", s.shards.total},
              {"assigned", s.shards.assigned},
@@ -31,13 +32,16 @@ Json StatusToJson(const FleetStatus& s) {
   if (s.queue_depth) out["queueDepth"] = *s.queue_depth;
   if (s.last_scale_time) out["lastScaleTime"] = kube::meta::FormatTime(*s.last_scale_time);
   if (!s.selector.empty()) out["selector"] = s.selector;
+  if (!s.update_revision.empty()) out["updateRevision"] = s.update_revision;
+  if (!s.current_revision.empty()) out["currentRevision"] = s.current_revision;
   for (const auto& c : s.conditions) out["conditions"].push_back(ConditionToJson(c));
   return out;
 }
 
 Json StatusMergePatch(const FleetStatus& status) {
   Json s = StatusToJson(status);
-  for (const char* key : {"queueDepth", "lastScaleTime", "selector"}) {
+  for (const char* key :
+       {"queueDepth", "lastScaleTime", "selector", "updateRevision", "currentRevision"}) {
     if (!s.contains(key)) s[key] = nullptr;
   }
   return Json{{"status", std::move(s)}};

@@ -173,6 +173,23 @@ struct RetirementSpec {
   bool operator==(const RetirementSpec&) const = default;
 };
 
+// spec.updateStrategy: how pods of an older template are replaced.
+enum class UpdateStrategyType { kRollingUpdate, kOnDelete };
+
+// An absolute count or a percent of the desired replicas (intstr.IntOrString).
+struct IntOrPercent {
+  int32_t value = 0;
+  bool percent = false;
+  bool operator==(const IntOrPercent&) const = default;
+};
+
+struct UpdateStrategy {
+  UpdateStrategyType type = UpdateStrategyType::kRollingUpdate;
+  IntOrPercent max_surge{25, true};
+  IntOrPercent max_unavailable{0, false};
+  bool operator==(const UpdateStrategy&) const = default;
+};
+
 struct FleetSpec {
   int32_t shards = 256;
   // Manual mode when autoscaling is absent: replicas pods (1 when unset).
@@ -185,6 +202,8 @@ struct FleetSpec {
   // list of objects with a name and an image.
   nlohmann::json pod_template;
   RetirementSpec retirement;
+  UpdateStrategy update_strategy;
+  Seconds progress_deadline{600};  // spec.progressDeadlineSeconds
 
   bool Manual() const { return !autoscaling.has_value(); }
   int32_t ManualReplicas() const { return replicas.value_or(1); }
@@ -223,6 +242,11 @@ struct FleetStatus {
   int32_t desired_replicas = 0;
   std::optional<int64_t> queue_depth;  // absent until the first successful read
   std::optional<Clock::Wall> last_scale_time;
+  // Pods (not retiring) made from the current template, its revision, and the
+  // revision the rest of the pods run (the update revision once all do).
+  int32_t updated_replicas = 0;
+  std::string update_revision;
+  std::string current_revision;
   ShardCounts shards;
   std::string selector;
   std::vector<Condition> conditions;  // at most one per type

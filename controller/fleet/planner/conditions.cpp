@@ -38,6 +38,26 @@ Condition Ready(const ConditionsInput& in) {
 
 Condition Progressing(const ConditionsInput& in) {
   std::ostringstream msg;
+  const RolloutConditionInput& r = in.rollout;
+  if (r.outdated > 0 && !r.on_delete) {
+    msg << r.updated_ready << " of " << in.scale.desired << " pods of the new template Ready, "
+        << r.outdated << " old " << (r.outdated == 1 ? "pod" : "pods") << " left";
+    if (r.deadline_exceeded) {
+      return Make("Progressing", ConditionStatus::kFalse, "ProgressDeadlineExceeded",
+                  "no progress for " + std::to_string(r.deadline.count()) +
+                      "s (spec.progressDeadlineSeconds): " + msg.str());
+    }
+    if (r.paused) {
+      return Make("Progressing", ConditionStatus::kUnknown, "RolloutPaused",
+                  "paused (agentfleet.io/paused): " + msg.str());
+    }
+    if (r.waiting_for_sources) {
+      return Make(
+          "Progressing", ConditionStatus::kUnknown, "RolloutHeld",
+          "held until the queue and the lease table can be read (see Degraded): " + msg.str());
+    }
+    return Make("Progressing", ConditionStatus::kTrue, "RollingUpdate", msg.str());
+  }
   if (in.creating > 0) {
     msg << "creating " << in.creating << " pods";
     return Make("Progressing", ConditionStatus::kTrue, "CreatingPods", msg.str());

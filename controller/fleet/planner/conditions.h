@@ -4,6 +4,7 @@
 // derived from a plan. The reconciler stamps lastTransitionTime when a
 // condition's status changes.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -36,6 +37,17 @@ struct ShardCounts {
   bool leases_known = true;  // false: the lease snapshot failed; held/moving/unowned are 0
 };
 
+// A rollout to a new template, as the plan leaves it.
+struct RolloutConditionInput {
+  int32_t outdated = 0;       // live pods of an older template
+  int32_t updated_ready = 0;  // live pods of the current one that are Ready
+  bool on_delete = false;
+  bool paused = false;
+  bool waiting_for_sources = false;  // a source fault holds the rollout
+  bool deadline_exceeded = false;
+  std::chrono::seconds deadline{600};
+};
+
 struct ConditionsInput {
   ScaleDecision scale;
   int32_t ready_replicas = 0;  // Ready pods that are not retiring
@@ -49,6 +61,7 @@ struct ConditionsInput {
   // Degraded before anything else.
   std::optional<SourceFault> queue_fault;
   std::optional<SourceFault> lease_fault;
+  RolloutConditionInput rollout;
 };
 
 // The Degraded reason of a source fault: "QueueDepthUnavailable" or

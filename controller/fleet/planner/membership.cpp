@@ -11,6 +11,7 @@ bool RetireBefore(const MembershipInput& in, size_t a, size_t b) {
   const PodView& pa = *in.pods[a];
   const PodView& pb = *in.pods[b];
   if (pa.ready != pb.ready) return !pa.ready;
+  if (pa.outdated != pb.outdated) return pa.outdated;
   if (in.leases_held[a] != in.leases_held[b]) return in.leases_held[a] < in.leases_held[b];
   if (pa.created_at != pb.created_at) return pa.created_at > pb.created_at;
   // A name outside the "<fleet>-<index>" scheme goes first, then the highest index.
@@ -33,6 +34,20 @@ MembershipPlan PlanMembership(const MembershipInput& in) {
     } else {
       live.push_back(i);
     }
+  }
+  const bool outdated =
+      std::any_of(live.begin(), live.end(), [&](size_t i) { return in.pods[i]->outdated; });
+  if (outdated && !in.rollout.on_delete && !in.paused) {
+    RolloutStep step = PlanRolloutStep({.desired = in.desired,
+                                        .limits = ResolveLimits(in.rollout, in.desired),
+                                        .pods = in.pods,
+                                        .live = live,
+                                        .halted = in.rollout_halted},
+                                       in.leases_held);
+    plan.rolling = true;
+    plan.create = NewPodNames(in.fleet, step.create, *in.taken);
+    plan.retire.insert(plan.retire.end(), step.retire.begin(), step.retire.end());
+    return plan;
   }
   const size_t desired = static_cast<size_t>(std::max(0, in.desired));
   if (live.size() < desired) {

@@ -2,9 +2,11 @@
 
 // Which pods to create and which to retire so that the non-retiring pods
 // number `desired`. Retirement order, most expendable first: not Ready before
-// Ready, then fewest valid leases held (the least to hand off), then newest,
-// then the highest name. Retiring is final: a retiring pod is never counted
-// again, and a scale-up creates new pods instead.
+// Ready, then outdated (an older template) before current, then fewest valid
+// leases held (the least to hand off), then newest, then the highest name.
+// Retiring is final: a retiring pod is never counted again, and a scale-up
+// creates new pods instead. While a live pod is outdated and the policy rolls
+// (RollingUpdate, not paused), the rollout's step decides (rollout.h).
 
 #include <cstdint>
 #include <span>
@@ -13,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "controller/fleet/planner/rollout.h"
 #include "controller/fleet/planner/views.h"
 
 namespace agentfleet::fleet::planner {
@@ -26,11 +29,15 @@ struct MembershipInput {
   // Names that must not be given to a new pod: every present pod's and every
   // valid lease holder's.
   const std::unordered_set<std::string_view>* taken = nullptr;
+  RolloutPolicy rollout;
+  bool paused = false;          // agentfleet.io/paused: no rollout step either
+  bool rollout_halted = false;  // see RolloutInput::halted
 };
 
 struct MembershipPlan {
   std::vector<std::string> create;  // new pod names, ascending index
   std::vector<size_t> retire;       // indexes into pods: stuck ones, then by rank
+  bool rolling = false;             // the rollout's step decided
 };
 
 MembershipPlan PlanMembership(const MembershipInput& in);

@@ -102,12 +102,30 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
                                        .unheld_since = &state.unheld_since});
   plan.next_state.unheld_since = std::move(stuck.unheld_since);
 
+  // Agents of the current revision found stuck halt its rollout for good:
+  // their pods are replaced like any stuck pod, but no old pod is given up
+  // for them until the template changes again.
+  bool halted = !in.update_revision.empty() && state.rollout.halted_revision == in.update_revision;
+  const bool any_outdated =
+      std::any_of(pods.begin(), pods.end(), [](const PodView* p) { return p->outdated; });
+  for (size_t i = 0; i < n && !halted && any_outdated; ++i) {
+    halted = stuck.stuck[i] && !pods[i]->outdated;
+  }
+
+  // A fleet whose queue or lease table fails holds its rollout: changing its
+  // pods now could only make things worse (and its new pods may need the very
+  // Secret that is missing).
+  const bool source_fault = in.queue_fault.has_value() || in.lease_fault.has_value();
+
   MembershipPlan members = PlanMembership({.fleet = in.fleet,
                                            .desired = plan.scale.desired,
                                            .pods = pods,
                                            .leases_held = leases_held,
                                            .stuck = stuck.stuck,
-                                           .taken = &taken});
+                                           .taken = &taken,
+                                           .rollout = in.rollout,
+                                           .paused = in.paused,
+                                           .rollout_halted = halted || source_fault});
   plan.create = std::move(members.create);
 
   std::vector<uint8_t> retiring(n, 0);
@@ -123,9 +141,20 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     plan.retire.push_back({pods[i]->name, stuck.stuck[i] != 0});
   }
 
+  // A rollout is unsettled while a new pod holds fewer leases than the shards
+  // it was given (or the lease table cannot tell).
+  bool unsettled = false;
+  for (size_t i = 0; i < n && any_outdated; ++i) {
+    unsettled = unsettled || (!retiring[i] && !pods[i]->outdated && pods[i]->ready &&
+                              leases_held[i] < pods[i]->assigned.size());
+  }
   std::vector<AssignerPod> assigner_pods(n);
   for (size_t i = 0; i < n; ++i) {
-    assigner_pods[i] = {&pods[i]->assigned, pods[i]->ready && !retiring[i]};
+    // A halted rollout's new pods take nothing: their agents cannot hold it;
+    // nor does an empty new pod while another has yet to take its shards.
+    const bool held_back =
+        any_outdated && !pods[i]->outdated && (halted || (unsettled && pods[i]->assigned.empty()));
+    assigner_pods[i] = {&pods[i]->assigned, pods[i]->ready && !retiring[i] && !held_back};
     if (assigner_pods[i].assignable) ++plan.ready_replicas;
   }
   ShardAssignment assignment = AssignShards(in.shards, assigner_pods, holder);
@@ -201,6 +230,44 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     plan.events.push_back({true, "AgentStuck", msg.str(), pods[i]->name});
   }
 
+  // The rollout's progress: new pods Ready, old pods gone.
+  int64_t updated_ready = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (retiring[i]) continue;
+    if (pods[i]->outdated) {
+      ++plan.outdated;
+    } else if (pods[i]->ready) {
+      ++updated_ready;
+    }
+  }
+  RolloutClock& clock = plan.next_state.rollout;
+  clock = state.rollout;
+  if (halted) clock.halted_revision = in.update_revision;
+  bool deadline_exceeded = false;
+  if (plan.outdated == 0 || in.rollout.on_delete) {
+    clock = RolloutClock{};
+  } else if (in.paused || source_fault) {
+    clock.since = in.now;  // a held rollout's deadline starts again when it resumes
+  } else {
+    if (clock.updated_ready < 0 || updated_ready > clock.updated_ready ||
+        plan.outdated < clock.outdated) {
+      clock.since = in.now;
+      clock.reported = false;
+    }
+    clock.updated_ready = updated_ready;
+    clock.outdated = plan.outdated;
+    deadline_exceeded = in.now - clock.since > in.progress_deadline;
+    if (deadline_exceeded && !clock.reported) {
+      clock.reported = true;
+      std::ostringstream msg;
+      msg << "the rollout to the new template made no progress for " << in.progress_deadline.count()
+          << "s (spec.progressDeadlineSeconds): "
+          << Count(static_cast<uint64_t>(updated_ready), "new pod") << " Ready, "
+          << Count(static_cast<uint64_t>(plan.outdated), "old pod") << " left";
+      plan.events.push_back({true, "ProgressDeadlineExceeded", msg.str(), ""});
+    }
+  }
+
   plan.conditions =
       FleetConditions({.scale = plan.scale,
                        .ready_replicas = plan.ready_replicas,
@@ -211,7 +278,14 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
                        .shards = counts,
                        .source_failures = plan.next_state.autoscaler.consecutive_failures,
                        .queue_fault = in.queue_fault,
-                       .lease_fault = in.lease_fault});
+                       .lease_fault = in.lease_fault,
+                       .rollout = {.outdated = plan.outdated,
+                                   .updated_ready = static_cast<int32_t>(updated_ready),
+                                   .on_delete = in.rollout.on_delete,
+                                   .paused = in.paused,
+                                   .waiting_for_sources = source_fault,
+                                   .deadline_exceeded = deadline_exceeded,
+                                   .deadline = in.progress_deadline}});
   return plan;
 }
 

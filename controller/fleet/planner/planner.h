@@ -19,6 +19,7 @@
 #include "controller/fleet/planner/autoscaler.h"
 #include "controller/fleet/planner/conditions.h"
 #include "controller/fleet/planner/retirement.h"
+#include "controller/fleet/planner/rollout.h"
 #include "controller/fleet/planner/time.h"
 #include "controller/fleet/planner/views.h"
 
@@ -38,7 +39,20 @@ struct PlanInput {
   std::optional<SourceFault> lease_fault;        // why leases are absent, when known
   Seconds lease_duration{15};
   Seconds drain_timeout{300};
+  RolloutPolicy rollout;           // spec.updateStrategy
+  std::string update_revision;     // the template's revision (pods not outdated run it)
+  Seconds progress_deadline{600};  // spec.progressDeadlineSeconds
   Time now;
+};
+
+// How a rollout last moved: a new pod turned Ready or an old one went.
+struct RolloutClock {
+  int64_t updated_ready = -1;  // -1: no rollout under way
+  int64_t outdated = -1;
+  Time since{};           // the last progress
+  bool reported = false;  // the deadline's Event was sent
+  // A revision whose agents were found stuck: no rollout to it goes on.
+  std::string halted_revision;
 };
 
 // What the reconciler keeps between passes for a fleet and hands back.
@@ -49,6 +63,7 @@ struct PlannerState {
   // snapshot, in no particular order: while the snapshot fails, any of them
   // may still hold a lease, so none is given to a new pod.
   std::vector<std::string> unverified_names;
+  RolloutClock rollout;
 };
 
 struct PodAssignment {
@@ -90,6 +105,7 @@ struct Plan {
   std::vector<PodAssignment> assignments;
   uint64_t moves = 0;          // shards given to a pod that did not have them
   uint64_t minimum_moves = 0;  // the minimum for this membership change
+  int32_t outdated = 0;        // live pods of an older template after the plan
   ShardCounts shards;
   int32_t ready_replicas = 0;  // Ready, non-retiring pods
   std::vector<std::string> stuck;

@@ -17,6 +17,7 @@ struct PodView {
   bool retiring = false;  // carries the retirement mark (an annotation)
   Time retiring_since{};  // when the mark was written; meaningful when retiring
   Time created_at{};      // metadata.creationTimestamp
+  bool outdated = false;  // made from an older revision of the template
   // The current agentfleet.io/shards annotation, parsed. Any order; shards
   // outside [0, shards) are ignored.
   std::vector<uint32_t> assigned;

@@ -4,6 +4,7 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/pod_hardening.h"
+#include "controller/fleet/reconciler/revisions.h"
 #include "controller/sources/protocol/annotations.h"
 
 namespace agentfleet::fleet::reconciler {
@@ -103,6 +104,7 @@ Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
       tmeta.contains("labels") && tmeta["labels"].is_object() ? tmeta["labels"] : Json::object();
   labels[std::string(api::kFleetLabel)] = fleet.meta.name;
   labels[std::string(api::kManagedByLabel)] = api::kManagedByValue;
+  labels[std::string(api::kTemplateHashLabel)] = TemplateHash(fleet);
   Json annotations = tmeta.contains("annotations") && tmeta["annotations"].is_object()
                          ? tmeta["annotations"]
                          : Json::object();

@@ -2,6 +2,7 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/enum_mirror.h"
+#include "controller/fleet/reconciler/revisions.h"
 #include "controller/kube/meta/time.h"
 #include "controller/sources/protocol/annotations.h"
 #include "controller/sources/protocol/shard_ranges.h"
@@ -52,6 +53,11 @@ planner::PlanInput PlanInputFromFleet(const api::Fleet& fleet) {
   in.paused = fleet.Paused();
   in.lease_duration = fleet.spec.leases.lease_duration;
   in.drain_timeout = fleet.spec.retirement.drain_timeout;
+  const api::UpdateStrategy& u = fleet.spec.update_strategy;
+  in.rollout.on_delete = u.type == api::UpdateStrategyType::kOnDelete;
+  in.rollout.max_surge = {u.max_surge.value, u.max_surge.percent};
+  in.rollout.max_unavailable = {u.max_unavailable.value, u.max_unavailable.percent};
+  in.progress_deadline = fleet.spec.progress_deadline;
   return in;
 }
 
@@ -109,9 +115,15 @@ PassInput BuildPlanInput(const api::Fleet& fleet, const Observation& seen,
   if (seen.leases) in.leases = ToLeaseViews(*seen.leases);
   in.lease_fault = seen.lease_fault;
   in.now = seen.wall_now;
+  const std::string revision = TemplateHash(fleet);
+  in.update_revision = revision;
+  // Pods made before revisions existed: see CountRevisions.
+  const std::string& unlabelled =
+      fleet.status.current_revision.empty() ? revision : fleet.status.current_revision;
   int32_t present = 0;
   for (const auto& [name, pod] : seen.pods) {
     planner::PodView v = ToPodView(*pod, in.shards);
+    v.outdated = PodRevision(*pod, unlabelled) != revision;
     expectations.Correct(v, in.shards, seen.wall_now);
     const bool ended = pod->phase == "Failed" || pod->phase == "Succeeded";
     if (ended && !v.retiring && !pod->meta.deleting) out.newly_ended.push_back(name);

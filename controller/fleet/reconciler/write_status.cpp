@@ -4,6 +4,7 @@
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/status_json.h"
 #include "controller/fleet/reconciler/fleet_status.h"
+#include "controller/fleet/reconciler/revisions.h"
 
 namespace agentfleet::fleet::reconciler {
 namespace {
@@ -29,6 +30,17 @@ api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
     if (seen.pods.count(d.pod) > 0) --replicas;
   }
   api::FleetStatus s = StatusFromPlan({&fleet, &plan, replicas, seen.depth, seen.wall_now});
+  std::vector<std::string> leaving;
+  for (const auto& d : plan.remove) leaving.push_back(d.pod);
+  for (const auto& r : plan.retire) leaving.push_back(r.pod);
+  s.update_revision = TemplateHash(fleet);
+  // Pods made before revisions existed run what the status last said, or,
+  // on the first pass that knows revisions, the current template.
+  const std::string& unlabelled =
+      fleet.status.current_revision.empty() ? s.update_revision : fleet.status.current_revision;
+  const RevisionCounts counts = CountRevisions(seen.pods, leaving, s.update_revision, unlabelled);
+  s.updated_replicas = counts.updated + static_cast<int32_t>(done.created);
+  s.current_revision = counts.current_revision;
   SetCreateFailure(s, done.create_refused, fleet.meta.generation, seen.wall_now);
   SetNameConflict(s, ConflictMessage(done.conflicts), fleet.meta.generation, seen.wall_now);
   api::KeepTransitionTimes(fleet.status.conditions, s.conditions);

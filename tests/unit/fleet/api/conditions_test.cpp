@@ -15,17 +15,6 @@ Condition Make(std::string type, ConditionStatus status, std::string reason) {
   return c;
 }
 
-TEST(Conditions, SetConditionMovesTheTransitionTimeOnlyWhenTheStatusChanges) {
-  const Clock::Wall t0{}, t1 = t0 + 10s, t2 = t0 + 20s;
-  std::vector<Condition> cs;
-  EXPECT_TRUE(SetCondition(cs, Make("Degraded", ConditionStatus::kTrue, "A"), t0));
-  EXPECT_TRUE(SetCondition(cs, Make("Degraded", ConditionStatus::kTrue, "B"), t1));
-  EXPECT_EQ(cs[0].last_transition_time, t0);
-  EXPECT_FALSE(SetCondition(cs, Make("Degraded", ConditionStatus::kTrue, "B"), t1));
-  EXPECT_TRUE(SetCondition(cs, Make("Degraded", ConditionStatus::kFalse, "B"), t2));
-  EXPECT_EQ(cs[0].last_transition_time, t2);
-}
-
 // A pass that sets a condition False (the plan) and then True again (an
 // override) ends where it began: no transition, the stored time kept.
 TEST(Conditions, KeepTransitionTimesUndoesAFlipWithinOnePass) {

@@ -155,6 +155,56 @@ TEST(ParseFleet, OtherBackendsAndTheirDefaults) {
   EXPECT_EQ(rabbit.credentials_secret_ref->password_key, "password");
 }
 
+TEST(ParseFleet, UpdateStrategyDefaultsAndForms) {
+  auto f = ParseFleet(Minimal());
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  EXPECT_EQ(f->spec.update_strategy.type, UpdateStrategyType::kRollingUpdate);
+  EXPECT_EQ(f->spec.update_strategy.max_surge, (IntOrPercent{25, true}));
+  EXPECT_EQ(f->spec.update_strategy.max_unavailable, (IntOrPercent{0, false}));
+  EXPECT_EQ(f->spec.progress_deadline, Seconds{600});
+
+  Json j = Minimal();
+  j["spec"]["updateStrategy"] = Json::parse(
+      R"({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 2, "maxUnavailable": "50%"}})");
+  j["spec"]["progressDeadlineSeconds"] = 120;
+  f = ParseFleet(j);
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  EXPECT_EQ(f->spec.update_strategy.max_surge, (IntOrPercent{2, false}));
+  EXPECT_EQ(f->spec.update_strategy.max_unavailable, (IntOrPercent{50, true}));
+  EXPECT_EQ(f->spec.progress_deadline, Seconds{120});
+
+  j["spec"]["updateStrategy"] = Json::parse(R"({"type": "OnDelete"})");
+  f = ParseFleet(j);
+  ASSERT_TRUE(f.ok()) << f.error().ToString();
+  EXPECT_EQ(f->spec.update_strategy.type, UpdateStrategyType::kOnDelete);
+}
+
+TEST(ParseFleet, UpdateStrategyRefusals) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"type": "Recreate"})", "spec.updateStrategy.type: must be RollingUpdate or OnDelete"},
+      {R"({"type": "OnDelete", "rollingUpdate": {"maxSurge": 1}})",
+       "spec.updateStrategy.rollingUpdate: may be set only with type RollingUpdate"},
+      {R"({"rollingUpdate": {"maxSurge": "150%"}})",
+       "spec.updateStrategy.rollingUpdate.maxSurge: must be a count of 0 or more or a percent"},
+      {R"({"rollingUpdate": {"maxSurge": -1}})", "spec.updateStrategy.rollingUpdate.maxSurge"},
+      {R"({"rollingUpdate": {"maxUnavailable": "ten"}})",
+       "spec.updateStrategy.rollingUpdate.maxUnavailable: must be a count"},
+      {R"({"rollingUpdate": {"maxSurge": 0}})", "must not both be 0"},
+      {R"({"rollingUpdate": {"maxSurge": "0%", "maxUnavailable": 0}})", "must not both be 0"},
+  };
+  for (const auto& [strategy, want] : cases) {
+    SCOPED_TRACE(strategy);
+    Json j = Minimal();
+    j["spec"]["updateStrategy"] = Json::parse(strategy);
+    auto f = ParseFleet(j);
+    ASSERT_FALSE(f.ok());
+    EXPECT_NE(f.error().message.find(want), std::string::npos) << f.error().message;
+  }
+  Json j = Minimal();
+  j["spec"]["progressDeadlineSeconds"] = 0;
+  EXPECT_FALSE(ParseFleet(j).ok());
+}
+
 TEST(ParseFleet, MetadataNamesTheOperatorReads) {
   Json j = Minimal();
   j["metadata"]["annotations"] = {{std::string(kPausedAnnotation), "true"}, {"other.io/x", "y"}};

@@ -27,6 +27,9 @@ FleetStatus Sample() {
   s.last_scale_time = At("2026-01-02T03:04:05Z");
   s.shards = {64, 64, 60, 2, 4};
   s.selector = PodSelector("pricing");
+  s.updated_replicas = 2;
+  s.update_revision = "5d1c0ffee0ddba11";
+  s.current_revision = "0123456789abcdef";
   s.conditions.push_back({std::string(kConditionReady), ConditionStatus::kFalse, 3,
                           At("2026-01-02T03:04:00Z"), "ShardsMoving", "2 shards are moving"});
   s.conditions.push_back({std::string(kConditionScalingLimited), ConditionStatus::kTrue, 3,
@@ -51,6 +54,9 @@ TEST(StatusJson, ShapeMatchesTheCrd) {
   EXPECT_EQ(j["shards"],
             Json::parse(R"({"total":64,"assigned":64,"held":60,"moving":2,"unowned":4})"));
   EXPECT_EQ(j["selector"], "agentfleet.io/fleet=pricing");
+  EXPECT_EQ(j["updatedReplicas"], 2);
+  EXPECT_EQ(j["updateRevision"], "5d1c0ffee0ddba11");
+  EXPECT_EQ(j["currentRevision"], "0123456789abcdef");
   ASSERT_EQ(j["conditions"].size(), 2u);
   EXPECT_EQ(j["conditions"][0],
             Json::parse(R"({"type":"Ready","status":"False","observedGeneration":3,

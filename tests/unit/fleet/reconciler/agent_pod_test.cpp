@@ -120,7 +120,7 @@ TEST(AgentPodTest, TemplateWithoutMetadataOrVolumes) {
   api::Fleet f = testing::TestFleet();
   f.spec.pod_template = Json::parse(R"({"spec": {"containers": [{"name": "a", "image": "i"}]}})");
   Json pod = BuildAgentPod(f, "pricing-0");
-  EXPECT_EQ(pod["metadata"]["labels"].size(), 2u);
+  EXPECT_EQ(pod["metadata"]["labels"].size(), 3u);  // fleet, managed-by, template-hash
   EXPECT_EQ(pod["spec"]["volumes"].size(), 1u);
   EXPECT_EQ(pod["spec"]["containers"][0]["env"].size(), AgentEnv(f).size());
 }

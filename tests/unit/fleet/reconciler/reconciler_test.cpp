@@ -29,6 +29,52 @@ TEST_F(ReconcilerTest, CreatesTheWantedPodsAndAssignsEveryShardOnceReady) {
   EXPECT_EQ(Fleet()["metadata"]["finalizers"][0], "agentfleet.io/lease-cleanup");
 }
 
+// Every pod carries its template's revision; the status says how many pods
+// run the current one (kubectl's Up-to-date column) and what the rest run; a
+// new template rolls the fleet.
+TEST_F(ReconcilerTest, TheStatusSaysWhichPodsRunTheCurrentTemplate) {
+  Apply(ManualFleet(3, 12));
+  Pass();
+  MakeAllReady();
+  Pass();
+  Json status = Fleet()["status"];
+  const std::string first = status.value("updateRevision", "");
+  ASSERT_EQ(first.size(), 16u) << status.dump();
+  EXPECT_EQ(status["updatedReplicas"], 3);
+  EXPECT_EQ(status["currentRevision"], first);
+  for (const auto& [name, pod] : Pods()) {
+    EXPECT_EQ(pod["metadata"]["labels"]["agentfleet.io/template-hash"], first) << name;
+  }
+
+  // A new image: one surge pod of the new revision (25 % of 3, rounded up).
+  Json changed = ManualFleet(3, 12);
+  changed["spec"]["template"]["spec"]["containers"][0]["image"] = "agentfleet/pricing-agent:0.2.0";
+  Apply(changed);
+  Pass();
+  status = Fleet()["status"];
+  const std::string second = status.value("updateRevision", "");
+  EXPECT_NE(second, first);
+  EXPECT_EQ(status["updatedReplicas"], 1) << status.dump();
+  EXPECT_EQ(status["replicas"], 4);
+  EXPECT_EQ(status["currentRevision"], first);
+  EXPECT_EQ(Condition("Progressing").value("reason", ""), "RollingUpdate");
+
+  // Pass after pass, as the new pods turn Ready, every old pod is replaced.
+  for (int i = 0; i < 20 && Fleet()["status"].value("currentRevision", "") != second; ++i) {
+    MakeAllReady();
+    clock_.Advance(std::chrono::seconds(5));
+    Pass();
+  }
+  status = Fleet()["status"];
+  EXPECT_EQ(status["currentRevision"], second) << status.dump();
+  EXPECT_EQ(status["updatedReplicas"], 3);
+  EXPECT_EQ(Pods().size(), 3u);
+  for (const auto& [name, pod] : Pods()) {
+    EXPECT_EQ(pod["metadata"]["labels"]["agentfleet.io/template-hash"], second) << name;
+    EXPECT_EQ(pod["spec"]["containers"][0]["image"], "agentfleet/pricing-agent:0.2.0") << name;
+  }
+}
+
 TEST_F(ReconcilerTest, AStaleCacheNeverDuplicatesACreate) {
   Apply(ManualFleet(3, 12));
   Pass();
