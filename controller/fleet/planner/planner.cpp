@@ -127,6 +127,7 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
                                            .paused = in.paused,
                                            .rollout_halted = halted || source_fault});
   plan.create = std::move(members.create);
+  plan.rolling = members.rolling;
 
   std::vector<uint8_t> retiring(n, 0);
   std::vector<Time> retiring_since(n, in.now);
@@ -236,10 +237,12 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     if (retiring[i]) continue;
     if (pods[i]->outdated) {
       ++plan.outdated;
-    } else if (pods[i]->ready) {
-      ++updated_ready;
+    } else {
+      ++plan.updated;
+      updated_ready += pods[i]->ready ? 1 : 0;
     }
   }
+  plan.updated += static_cast<int32_t>(plan.create.size());
   RolloutClock& clock = plan.next_state.rollout;
   clock = state.rollout;
   if (halted) clock.halted_revision = in.update_revision;

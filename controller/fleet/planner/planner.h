@@ -106,6 +106,8 @@ struct Plan {
   uint64_t moves = 0;          // shards given to a pod that did not have them
   uint64_t minimum_moves = 0;  // the minimum for this membership change
   int32_t outdated = 0;        // live pods of an older template after the plan
+  int32_t updated = 0;         // live pods of the current template after the plan (creates too)
+  bool rolling = false;        // a rollout step decided this plan's creates and retirements
   ShardCounts shards;
   int32_t ready_replicas = 0;  // Ready, non-retiring pods
   std::vector<std::string> stuck;

@@ -15,6 +15,16 @@ FleetMetrics::FleetMetrics(obs::Registry& r)
       moves_(r.RegisterCounter("agentfleet_shard_moves_total",
                                "Shards given to a pod that did not have them.",
                                {"namespace", "fleet"})),
+      updated_(r.RegisterGauge("agentfleet_updated_replicas",
+                               "Agent pods, not retiring, made from the current template.",
+                               {"namespace", "fleet"})),
+      outdated_(r.RegisterGauge("agentfleet_outdated_replicas",
+                                "Agent pods, not retiring, made from an older template.",
+                                {"namespace", "fleet"})),
+      rollout_moves_(r.RegisterCounter(
+          "agentfleet_rollout_shard_moves_total",
+          "Shards given to a pod that did not have them by passes of a rolling update.",
+          {"namespace", "fleet"})),
       scale_decisions_(r.RegisterCounter("agentfleet_scale_decisions_total",
                                          "Changes of the desired replica count, by direction.",
                                          {"namespace", "fleet", "direction"})),
@@ -36,6 +46,11 @@ void FleetMetrics::ObservePlan(const std::string& ns, const std::string& fleet,
   shards_.WithLabels({ns, fleet, "moving"}).Set(static_cast<double>(plan.shards.moving));
   shards_.WithLabels({ns, fleet, "unowned"}).Set(static_cast<double>(plan.shards.unowned));
   if (plan.moves > 0) moves_.WithLabels({ns, fleet}).Inc(static_cast<double>(plan.moves));
+  updated_.WithLabels({ns, fleet}).Set(plan.updated);
+  outdated_.WithLabels({ns, fleet}).Set(plan.outdated);
+  if (plan.rolling && plan.moves > 0) {
+    rollout_moves_.WithLabels({ns, fleet}).Inc(static_cast<double>(plan.moves));
+  }
   if (plan.scale.desired > plan.scale.current) {
     scale_decisions_.WithLabels({ns, fleet, "up"}).Inc();
   } else if (plan.scale.desired < plan.scale.current) {
@@ -56,6 +71,8 @@ void FleetMetrics::Forget(const std::string& ns, const std::string& fleet) {
   desired_.Remove({ns, fleet});
   ready_.Remove({ns, fleet});
   depth_.Remove({ns, fleet});
+  updated_.Remove({ns, fleet});
+  outdated_.Remove({ns, fleet});
   for (const char* state : {"assigned", "held", "moving", "unowned"}) {
     shards_.Remove({ns, fleet, state});
   }

@@ -27,6 +27,9 @@ class FleetMetrics {
   obs::GaugeVec& depth_;
   obs::GaugeVec& shards_;
   obs::CounterVec& moves_;
+  obs::GaugeVec& updated_;
+  obs::GaugeVec& outdated_;
+  obs::CounterVec& rollout_moves_;
   obs::CounterVec& scale_decisions_;
   obs::CounterVec& source_errors_;
   obs::HistogramVec& handoff_;

@@ -185,8 +185,10 @@ TEST(Rollout, EveryShardMovesOnceWithinTheLimits) {
     f.ResetMoves();
     f.revision = 2;
     int passes = 0;
+    uint64_t rolling_moves = 0;  // what agentfleet_rollout_shard_moves_total adds
     while (f.Outdated() > 0 && passes < 200) {
-      f.Pass();
+      const Plan plan = f.Pass();
+      if (plan.rolling) rolling_moves += plan.moves;
       ++passes;
     }
     ASSERT_EQ(f.Outdated(), 0) << "the rollout did not finish";
@@ -195,6 +197,7 @@ TEST(Rollout, EveryShardMovesOnceWithinTheLimits) {
     EXPECT_EQ(static_cast<int32_t>(f.pods.size()), shape.replicas);
     if (f.Surge() > 0) {
       EXPECT_EQ(f.moves, shape.shards) << "shard moves per rollout";
+      EXPECT_EQ(rolling_moves, shape.shards) << "as the planner counts them";
       for (uint32_t s = 0; s < shape.shards; ++s) EXPECT_EQ(f.moved[s], 1) << "shard " << s;
     } else {
       // Without a surge an old pod goes before its replacement exists.

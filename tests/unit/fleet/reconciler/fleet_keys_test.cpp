@@ -100,5 +100,31 @@ TEST(FleetMetricsTest, PlanGaugesAndScaleDirections) {
   EXPECT_NE(text.find("agentfleet_shard_moves_total" + l), std::string::npos);  // counters stay
 }
 
+// A rollout's own figures: pods of the current and of older templates, and
+// the shards handed over while it runs (goal: the shard count per rollout).
+TEST(FleetMetricsTest, RolloutGaugesAndShardMoves) {
+  obs::Registry registry;
+  FleetMetrics m(registry);
+  planner::Plan plan;
+  plan.updated = 2;
+  plan.outdated = 3;
+  plan.rolling = true;
+  plan.moves = 4;
+  m.ObservePlan("shop", "pricing", plan, std::nullopt);
+  plan.rolling = false;
+  plan.moves = 1;  // a scale event's, not the rollout's
+  m.ObservePlan("shop", "pricing", plan, std::nullopt);
+  std::string text = registry.Render();
+  const std::string l = "{namespace=\"shop\",fleet=\"pricing\"";
+  EXPECT_NE(text.find("agentfleet_updated_replicas" + l + "} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("agentfleet_outdated_replicas" + l + "} 3"), std::string::npos);
+  EXPECT_NE(text.find("agentfleet_rollout_shard_moves_total" + l + "} 4"), std::string::npos);
+  EXPECT_NE(text.find("agentfleet_shard_moves_total" + l + "} 5"), std::string::npos);
+  m.Forget("shop", "pricing");
+  text = registry.Render();
+  EXPECT_EQ(text.find("agentfleet_updated_replicas" + l), std::string::npos) << text;
+  EXPECT_EQ(text.find("agentfleet_outdated_replicas" + l), std::string::npos);
+}
+
 }  // namespace
 }  // namespace agentfleet::fleet::reconciler
