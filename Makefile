@@ -52,6 +52,7 @@ e2e: build tools
 	ctest --test-dir $(BUILD_DIR) -L e2e $(CTEST_FLAGS)
 
 bench: build tools
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target agentfleet_benches
 	ctest --test-dir $(BUILD_DIR) -L bench $(CTEST_FLAGS) --verbose
 
 # The two images of docker/, built with buildah from a locally assembled
@@ -60,6 +61,7 @@ images:
 	@scripts/build-images.sh
 
 test-images: images build tools
+	cmake --build $(BUILD_DIR) -j $(JOBS) --target image_controller_tests
 	ctest --test-dir $(BUILD_DIR) -L image $(CTEST_FLAGS)
 
 $(FUZZ_DIR)/build.ninja:

@@ -24,6 +24,7 @@
 #include "controller/obs/log.h"
 #include "controller/obs/metrics.h"
 #include "controller/obs/probes.h"
+#include "controller/obs/process_metrics.h"
 
 namespace agentfleet::app {
 namespace {
@@ -81,6 +82,8 @@ class ManagerImpl final : public Manager {
         *client_,
         kube::events::RecorderOptions{.reporting_instance = kube::leader::MakeLeaderIdentity()});
     fleet_metrics_ = std::make_unique<fleet::reconciler::FleetMetrics>(registry_);
+    process_metrics_ = std::make_unique<obs::ProcessMetrics>(registry_, "agentfleet_build_info",
+                                                             std::string(Version()));
     auto transport = fleet::reconciler::ParseCredentialTransport(options_.credential_transport);
     if (!transport) return transport.error();
     fleet::reconciler::OperatorIdentity identity;
@@ -290,6 +293,7 @@ class ManagerImpl final : public Manager {
   std::unique_ptr<kube::events::EventRecorder> events_;
   fleet::reconciler::DefaultSourceFactory sources_;
   std::unique_ptr<fleet::reconciler::FleetMetrics> fleet_metrics_;
+  std::unique_ptr<obs::ProcessMetrics> process_metrics_;
   std::unique_ptr<fleet::reconciler::Reconciler> reconciler_;
   std::unique_ptr<kube::controller::Controller> controller_;
   std::jthread starter_;

@@ -15,6 +15,7 @@
 #include "controller/obs/http_server.h"
 #include "controller/obs/log.h"
 #include "controller/obs/probes.h"
+#include "controller/obs/process_metrics.h"
 #include "controller/sources/lease/store_config.h"
 #include "examples/agent/agent_options.h"
 #include "examples/agent/api_client.h"
@@ -98,6 +99,8 @@ int Run(const agent::AgentOptions& o) {
 
   obs::Registry registry;
   agent::AgentMetrics metrics(registry);
+  obs::ProcessMetrics process(registry, "pricing_agent_build_info",
+                              std::string(agentfleet::app::Version()));
   agent::ShardTable table;
   agent::AssignmentBox box;
 

@@ -133,6 +133,11 @@ TEST_F(RolloutE2E, ANewImageRollsShardByShardAndABadRevisionStopsUntilReverted) 
       << Diagnostics();
   EXPECT_TRUE(Eventually([&] { return Metric(moves) == kShards; }, 10s))
       << "rollout shard moves " << Metric(moves) << ", want " << kShards;
+  EXPECT_EQ(Metric("agentfleet_updated_replicas{namespace=\"" + ns() + "\",fleet=\"pricing\"}"),
+            kReplicas);
+  // The process metrics dashboards expect, from the shipped binary.
+  EXPECT_GT(Metric("process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(Metric("process_open_fds"), 3);
 
   // --- 2. a revision whose pods cannot be scheduled: it stops, old pods serve ---
   ASSERT_TRUE(
