@@ -42,7 +42,8 @@ MembershipPlan PlanMembership(const MembershipInput& in) {
                                         .limits = ResolveLimits(in.rollout, in.desired),
                                         .pods = in.pods,
                                         .live = live,
-                                        .halted = in.rollout_halted},
+                                        .halted = in.rollout_halted,
+                                        .unsettled = in.rollout_unsettled},
                                        in.leases_held);
     plan.rolling = true;
     plan.create = NewPodNames(in.fleet, step.create, *in.taken);

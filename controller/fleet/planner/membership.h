@@ -30,8 +30,9 @@ struct MembershipInput {
   // valid lease holder's.
   const std::unordered_set<std::string_view>* taken = nullptr;
   RolloutPolicy rollout;
-  bool paused = false;          // agentfleet.io/paused: no rollout step either
-  bool rollout_halted = false;  // see RolloutInput::halted
+  bool paused = false;             // agentfleet.io/paused: no rollout step either
+  bool rollout_halted = false;     // see RolloutInput::halted
+  bool rollout_unsettled = false;  // see RolloutInput::unsettled
 };
 
 struct MembershipPlan {

@@ -117,6 +117,16 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   // Secret that is missing).
   const bool source_fault = in.queue_fault.has_value() || in.lease_fault.has_value();
 
+  // A rollout is unsettled while a new pod holds fewer leases than the shards
+  // it was given (or the lease table cannot tell); the step looks at the live
+  // pods, the assigner below at those still live after the plan.
+  std::vector<uint8_t> unsettled_pod(n, 0);
+  bool unsettled = false;
+  for (size_t i = 0; i < n && any_outdated; ++i) {
+    unsettled_pod[i] = !pods[i]->retiring && !pods[i]->outdated && pods[i]->ready &&
+                       leases_held[i] < pods[i]->assigned.size();
+    unsettled = unsettled || (unsettled_pod[i] && !stuck.stuck[i]);
+  }
   MembershipPlan members = PlanMembership({.fleet = in.fleet,
                                            .desired = plan.scale.desired,
                                            .pods = pods,
@@ -125,7 +135,8 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
                                            .taken = &taken,
                                            .rollout = in.rollout,
                                            .paused = in.paused,
-                                           .rollout_halted = halted || source_fault});
+                                           .rollout_halted = halted || source_fault,
+                                           .rollout_unsettled = unsettled});
   plan.create = std::move(members.create);
   plan.rolling = members.rolling;
 
@@ -142,19 +153,15 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     plan.retire.push_back({pods[i]->name, stuck.stuck[i] != 0});
   }
 
-  // A rollout is unsettled while a new pod holds fewer leases than the shards
-  // it was given (or the lease table cannot tell).
-  bool unsettled = false;
-  for (size_t i = 0; i < n && any_outdated; ++i) {
-    unsettled = unsettled || (!retiring[i] && !pods[i]->outdated && pods[i]->ready &&
-                              leases_held[i] < pods[i]->assigned.size());
-  }
+  bool unsettled_after = false;
+  for (size_t i = 0; i < n; ++i)
+    unsettled_after = unsettled_after || (unsettled_pod[i] && !retiring[i]);
   std::vector<AssignerPod> assigner_pods(n);
   for (size_t i = 0; i < n; ++i) {
     // A halted rollout's new pods take nothing: their agents cannot hold it;
     // nor does an empty new pod while another has yet to take its shards.
-    const bool held_back =
-        any_outdated && !pods[i]->outdated && (halted || (unsettled && pods[i]->assigned.empty()));
+    const bool held_back = any_outdated && !pods[i]->outdated &&
+                           (halted || (unsettled_after && pods[i]->assigned.empty()));
     assigner_pods[i] = {&pods[i]->assigned, pods[i]->ready && !retiring[i] && !held_back};
     if (assigner_pods[i].assignable) ++plan.ready_replicas;
   }

@@ -25,14 +25,12 @@ RolloutStep PlanRolloutStep(const RolloutInput& in, std::span<const uint64_t> le
   const int64_t desired = std::max(0, in.desired);
   std::vector<size_t> old_ready, old_unready, fresh;
   int64_t new_ready = 0, new_ready_empty = 0;
-  bool unsettled = false;  // a new pod has yet to take every shard it was given
   for (size_t i : in.live) {
     const PodView& p = *in.pods[i];
     if (!p.outdated) {
       fresh.push_back(i);
       new_ready += p.ready ? 1 : 0;
       new_ready_empty += p.ready && p.assigned.empty() ? 1 : 0;
-      unsettled = unsettled || (p.ready && leases_held[i] < p.assigned.size());
     } else {
       (p.ready ? old_ready : old_unready).push_back(i);
     }
@@ -66,7 +64,7 @@ RolloutStep PlanRolloutStep(const RolloutInput& in, std::span<const uint64_t> le
   // No more old pod goes while a new agent has not taken what it was given
   // (or the lease table cannot tell): a revision whose agents cannot take
   // their leases darkens one step's shards, not the fleet's.
-  if (unsettled || in.halted) spare = 0;
+  if (in.unsettled || in.halted) spare = 0;
   std::stable_sort(old_ready.begin(), old_ready.end(),
                    [&](size_t a, size_t b) { return leases_held[a] < leases_held[b]; });
   for (size_t i : old_ready) {

@@ -44,6 +44,9 @@ struct RolloutInput {
   // Agents of the update revision were found stuck: it cannot work, so no
   // surge and no old pod retired until the template changes.
   bool halted = false;
+  // A new Ready pod holds fewer leases than the shards it was given (or the
+  // lease table cannot tell): no old Ready pod goes.
+  bool unsettled = false;
 };
 
 struct RolloutStep {

@@ -22,10 +22,8 @@ std::string TemplateHash(const api::Fleet& fleet) {
 }
 
 std::string PodRevision(const kube::informer::PodRecord& pod, const std::string& unlabelled) {
-  for (const auto& [key, value] : pod.meta.labels) {
-    if (key == api::kTemplateHashLabel) return value;
-  }
-  return unlabelled;
+  const std::string* label = pod.meta.Label(api::kTemplateHashLabel);
+  return label ? *label : unlabelled;
 }
 
 RevisionCounts CountRevisions(const Expectations::CachedPods& pods,
@@ -36,11 +34,7 @@ RevisionCounts CountRevisions(const Expectations::CachedPods& pods,
   for (const auto& [name, pod] : pods) {
     if (!pod || pod->meta.deleting) continue;
     if (std::find(removed.begin(), removed.end(), name) != removed.end()) continue;
-    bool retiring = false;
-    for (const auto& [key, value] : pod->meta.annotations) {
-      retiring = retiring || key == api::kRetiringAnnotation;
-    }
-    if (retiring) continue;
+    if (pod->meta.Annotation(api::kRetiringAnnotation)) continue;
     const std::string revision = PodRevision(*pod, unlabelled);
     if (revision == update_revision) {
       ++out.updated;
