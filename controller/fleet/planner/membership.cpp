@@ -42,6 +42,7 @@ MembershipPlan PlanMembership(const MembershipInput& in) {
                                         .limits = ResolveLimits(in.rollout, in.desired),
                                         .pods = in.pods,
                                         .live = live,
+                                        .draining = in.draining,
                                         .halted = in.rollout_halted,
                                         .unsettled = in.rollout_unsettled},
                                        in.leases_held);

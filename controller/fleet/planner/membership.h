@@ -33,6 +33,7 @@ struct MembershipInput {
   bool paused = false;             // agentfleet.io/paused: no rollout step either
   bool rollout_halted = false;     // see RolloutInput::halted
   bool rollout_unsettled = false;  // see RolloutInput::unsettled
+  int32_t draining = 0;            // see RolloutInput::draining
 };
 
 struct MembershipPlan {

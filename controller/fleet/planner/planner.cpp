@@ -127,6 +127,12 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
                        leases_held[i] < pods[i]->assigned.size();
     unsettled = unsettled || (unsettled_pod[i] && !stuck.stuck[i]);
   }
+  // Pods retired earlier that this pass will not delete yet.
+  int32_t draining = 0;
+  for (size_t i = 0; i < n; ++i) {
+    draining += pods[i]->retiring && !RetirementVerdict(pods[i]->retiring_since, leases_held[i],
+                                                        leases_known, in.drain_timeout, in.now);
+  }
   MembershipPlan members = PlanMembership({.fleet = in.fleet,
                                            .desired = plan.scale.desired,
                                            .pods = pods,
@@ -136,7 +142,8 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
                                            .rollout = in.rollout,
                                            .paused = in.paused,
                                            .rollout_halted = halted || source_fault,
-                                           .rollout_unsettled = unsettled});
+                                           .rollout_unsettled = unsettled,
+                                           .draining = draining});
   plan.create = std::move(members.create);
   plan.rolling = members.rolling;
 

@@ -38,8 +38,8 @@ RolloutStep PlanRolloutStep(const RolloutInput& in, std::span<const uint64_t> le
   const int64_t live = static_cast<int64_t>(in.live.size());
   const int64_t news = static_cast<int64_t>(fresh.size());
 
-  const int64_t surge_target =
-      std::min(news + std::max<int64_t>(0, desired + in.limits.max_surge - live), desired);
+  const int64_t surge_target = std::min(
+      news + std::max<int64_t>(0, desired + in.limits.max_surge - live - in.draining), desired);
   const int64_t create = in.halted ? desired - live : std::max(surge_target - news, desired - live);
   step.create = static_cast<size_t>(std::max<int64_t>(0, create));
 

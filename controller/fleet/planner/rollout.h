@@ -2,9 +2,9 @@
 
 // A rolling update of a fleet's pods to a new template revision, with a
 // Deployment's arithmetic (maxSurge, maxUnavailable) over the pods that are
-// not retiring. Shards follow on their own: an old pod retired in the pass in
-// which a new pod turns Ready drains into it, since the assigner moves the
-// fewest shards, so every shard moves once per rollout.
+// not retiring, except that pods still draining count against the surge. Shards follow on their
+// own: an old pod retired in the pass in which a new pod turns Ready drains into it, since the
+// assigner moves the fewest shards, so every shard moves once per rollout.
 
 #include <cstdint>
 #include <span>
@@ -41,6 +41,9 @@ struct RolloutInput {
   RolloutLimits limits;
   std::span<const PodView* const> pods;  // in the planner's order
   std::span<const size_t> live;          // indexes of the live pods (not retiring, not stuck)
+  // Retiring pods that stay beyond this pass (they still hold leases): pods
+  // all the same, so they count against the surge.
+  int32_t draining = 0;
   // Agents of the update revision were found stuck: it cannot work, so no
   // surge and no old pod retired until the template changes.
   bool halted = false;
@@ -55,8 +58,8 @@ struct RolloutStep {
 };
 
 // One pass of a rolling update, when some live pod is outdated:
-//   create: min(new + (desired + maxSurge - live), desired) - new, and at
-//     least desired - live, so the fleet is never short of pods;
+//   create: min(new + (desired + maxSurge - live - draining), desired) - new,
+//     and at least desired - live, so the fleet is never short of pods;
 //   retire: first old pods that are not Ready, up to
 //     live - (desired - maxUnavailable) - (new pods not Ready), then old
 //     Ready pods, up to Ready pods - (desired - maxUnavailable), those with

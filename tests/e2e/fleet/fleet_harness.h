@@ -135,6 +135,11 @@ class Watchdog {
     std::lock_guard lock(mu_);
     return deleted_uids_.size();
   }
+  // The most pods alive (not terminating) in any one list since the start.
+  size_t MaxLive() {
+    std::lock_guard lock(mu_);
+    return max_live_;
+  }
   std::string PodLog() {
     std::lock_guard lock(mu_);
     std::string out;
@@ -191,6 +196,7 @@ class Watchdog {
         for (const auto& [name, uid] : seen) {
           if (live.count(name) == 0 || live[name] != uid) gone(name, uid);
         }
+        max_live_ = std::max(max_live_, live.size());
         seen = std::move(live);
       }
       std::this_thread::sleep_for(100ms);
@@ -209,6 +215,7 @@ class Watchdog {
   std::set<std::string> deleted_uids_, seen_uids_;
   std::vector<std::string> log_;  // +name created, -name deleted, in order
   std::vector<std::string> deleted_holding_;
+  size_t max_live_ = 0;
   std::thread leases_, pods_;
 };
 
@@ -297,7 +304,7 @@ class FleetE2E : public ::testing::Test {
   }
 
   struct PodState {
-    std::string name, uid;
+    std::string name, uid, image;
     std::vector<uint32_t> shards;
   };
   std::vector<PodState> LivePods() {
@@ -306,7 +313,10 @@ class FleetE2E : public ::testing::Test {
     if (!list) return out;
     for (const auto& p : list->items) {
       if (p["metadata"].contains("deletionTimestamp")) continue;
-      PodState s{p["metadata"]["name"], p["metadata"]["uid"], {}};
+      PodState s{p["metadata"]["name"],
+                 p["metadata"]["uid"],
+                 p["spec"]["containers"][0].value("image", ""),
+                 {}};
       auto shards = sources::protocol::ParseShardRanges(
           p["metadata"]["annotations"].value("agentfleet.io/shards", ""), kShards);
       if (shards) s.shards = std::move(*shards);

@@ -2,7 +2,8 @@
 // replaces every pod, each shard handed over once and never held twice, every
 // task priced; a revision whose pods never turn Ready (they cannot be
 // scheduled) stops with the old pods holding every shard, reports
-// ProgressDeadlineExceeded, and a revert ends it without replacing anything.
+// ProgressDeadlineExceeded, and a revert ends it without replacing anything;
+// a newer image while one is rolling out supersedes it.
 #include "tests/e2e/fleet/fleet_harness.h"
 
 namespace agentfleet {
@@ -35,6 +36,16 @@ class RolloutE2E : public FleetE2E {
   int64_t Results() {
     auto r = Redis()->Command({"HLEN", prefix_ + "results:{" + ns() + "/pricing}:prices"});
     return r.ok() ? r->integer : -1;
+  }
+
+  agentfleet::Status Image(const std::string& tag) {
+    return Patch(
+        {{"spec",
+          {{"template",
+            {{"spec",
+              {{"containers", Json::array({{{"name", "agent"},
+                                            {"image", "agentfleet/pricing-agent:" + tag},
+                                            {"imagePullPolicy", "IfNotPresent"}}})}}}}}}}});
   }
 
   agentfleet::Status Patch(const Json& patch) {
@@ -102,14 +113,7 @@ TEST_F(RolloutE2E, ANewImageRollsShardByShardAndABadRevisionStopsUntilReverted) 
   const int kTasks = 1500;
   PushTasks(0, kTasks);
   const auto t0 = SteadyClock::now();
-  ASSERT_TRUE(
-      Patch({{"spec",
-              {{"template",
-                {{"spec",
-                  {{"containers", Json::array({{{"name", "agent"},
-                                                {"image", "agentfleet/pricing-agent:0.2.0"},
-                                                {"imagePullPolicy", "IfNotPresent"}}})}}}}}}}})
-          .ok());
+  ASSERT_TRUE(Image("0.2.0").ok());
   auto replaced = [&] {
     for (const auto& uid : Uids()) {
       if (first.count(uid)) return false;
@@ -170,13 +174,60 @@ TEST_F(RolloutE2E, ANewImageRollsShardByShardAndABadRevisionStopsUntilReverted) 
   EXPECT_EQ(Status().value("updateRevision", ""), revision);
   EXPECT_EQ(Metric(moves), kShards) << "the revert moved shards";
 
+  // --- 4. a newer image while one is rolling out supersedes it ---
+  PushTasks(kTasks, kTasks);
+  const double moves_before = Metric(moves);
+  ASSERT_TRUE(Image("0.3.0").ok());
+  // Mid-rollout: a pod of 0.3.0 holds a lease while a pod of 0.2.0 still runs.
+  ASSERT_TRUE(Eventually(
+      [&] {
+        std::set<std::string> of_new;
+        bool old_alive = false;
+        for (const auto& p : LivePods()) {
+          if (p.image.ends_with(":0.3.0")) of_new.insert(p.name);
+          old_alive = old_alive || p.image.ends_with(":0.2.0");
+        }
+        for (const auto& [shard, holder] : dog.Holders()) {
+          if (of_new.count(holder) && old_alive) return true;
+        }
+        return false;
+      },
+      60s))
+      << Diagnostics();
+  const std::string superseded = Status().value("updateRevision", "");
+  const auto t1 = SteadyClock::now();
+  ASSERT_TRUE(Image("0.4.0").ok());
+  auto all_of = [&](const std::string& suffix) {
+    for (const auto& p : LivePods()) {
+      if (!p.image.ends_with(suffix)) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(Eventually([&] { return RolledOut(dog) && all_of(":0.4.0"); }, 180s))
+      << Diagnostics();
+  const double took_superseding = std::chrono::duration<double>(SteadyClock::now() - t1).count();
+  const std::string latest = Status().value("updateRevision", "");
+  EXPECT_NE(latest, superseded);
+  EXPECT_NE(latest, revision);
+  ASSERT_TRUE(Eventually([&] { return Results() == 2 * kTasks; }, 120s))
+      << "results " << Results() << "/" << 2 * kTasks << "\n"
+      << Diagnostics();
+  const double superseding_moves = Metric(moves) - moves_before;
+  // Every shard reaches a 0.4.0 pod; one held by a 0.3.0 pod on the way moved twice.
+  EXPECT_GE(superseding_moves, kShards);
+  EXPECT_LE(superseding_moves, 2 * kShards);
+  // Within the surge throughout, the unschedulable revision's extra pod included.
+  EXPECT_LE(dog.MaxLive(), static_cast<size_t>(kReplicas + 1)) << dog.PodLog();
+
   dog.Stop();
   std::cout << "rollout e2e: " << kReplicas << " pods, " << kShards << " shards, " << kTasks
-            << " tasks: rolled out in " << took << " s, " << Metric(moves)
-            << " rollout shard moves; lease snapshots " << dog.Snapshots()
-            << ", max valid holders per shard " << dog.MaxValidPerShard() << ", violations "
-            << dog.Violations().size() << "\n  pods created (+) and deleted (-): " << dog.PodLog()
-            << "\n";
+            << " tasks: rolled out in " << took << " s; superseded mid-rollout and rolled out in "
+            << took_superseding << " s with " << superseding_moves
+            << " shard moves; rollout shard moves in all " << Metric(moves)
+            << "; most pods alive at once " << dog.MaxLive() << "; lease snapshots "
+            << dog.Snapshots() << ", max valid holders per shard " << dog.MaxValidPerShard()
+            << ", violations " << dog.Violations().size()
+            << "\n  pods created (+) and deleted (-): " << dog.PodLog() << "\n";
   for (const auto& v : dog.Violations()) ADD_FAILURE() << v;
   EXPECT_LE(dog.MaxValidPerShard(), 1);
   EXPECT_EQ(kubelet_.Stop(), 0) << ReadFile(kubelet_.log);
