@@ -98,9 +98,11 @@ class ManagerImpl final : public Manager {
               {{"credentialTransport", options_.credential_transport}});
     reconciler_ = std::make_unique<fleet::reconciler::Reconciler>(
         *client_, fleets_->store(), pods_->store(), *events_, RealClock::Instance(), sources_,
-        fleet::reconciler::ReconcilerOptions{.metrics = fleet_metrics_.get(),
-                                             .operator_identity = std::move(identity),
-                                             .credential_transport = *transport});
+        fleet::reconciler::ReconcilerOptions{
+            .finalizer_lease_timeout = std::chrono::seconds(options_.finalizer_lease_timeout),
+            .metrics = fleet_metrics_.get(),
+            .operator_identity = std::move(identity),
+            .credential_transport = *transport});
     controller_ = std::make_unique<kube::controller::Controller>(
         kube::controller::ControllerOptions{.name = "pricingagentfleet",
                                             .max_concurrent_reconciles = 2,

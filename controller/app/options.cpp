@@ -47,6 +47,11 @@ FlagSet Flags(Options& o) {
   set.String(
       {.name = "log-level", .help = "Least severe level logged: debug, info, warn or error."},
       &o.log_level, obs::CheckLevelName);
+  set.Int({.name = "finalizer-lease-timeout",
+           .help = "Seconds a deleted fleet waits at most for its lease records to be deleted "
+                   "once its pods are gone (a store gone with the namespace, its Secret "
+                   "deleted); then it is let go with a Warning Event."},
+          &o.finalizer_lease_timeout, 0);
   set.Bool({.name = "allow-operator-cloud-identity",
             .help = "Let an SQS queue without credentialsSecretRef be read with the operator's own "
                     "AWS identity (environment keys, web identity, container credentials). Off: "

@@ -24,6 +24,7 @@ struct Options {
   // Lend the operator's own AWS identity to SQS fleets without credentialsSecretRef.
   bool allow_operator_cloud_identity = false;
   std::string credential_transport = "warn";  // tls-only, warn or allow
+  int64_t finalizer_lease_timeout = 60;       // seconds
 };
 
 using ParseResult = ParsedFlags<Options>;

@@ -220,6 +220,9 @@ Status DeletePod(kube::rest::Client& client, const kube::informer::PodRecord& po
 ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
                const std::vector<std::string>& newly_ended) {
   ActOutcome out;
+  // Drained pods go before new ones come, so that the fleet's pods never
+  // number more than the plan allows, not even between two requests.
+  DeleteDrained(ctx, plan, out);
   if (!plan.create.empty()) {
     ctx.log.Info("creating pods", {{"count", plan.create.size()}, {"first", plan.create.front()}});
   }
@@ -229,7 +232,6 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
   for (const auto& d : plan.remove) removing.insert(d.pod);
   MarkRetiring(ctx, plan, newly_ended, removing, out);
   AssignShards(ctx, plan, removing, out);
-  DeleteDrained(ctx, plan, out);
   RecordEvents(ctx, plan, newly_ended);
   return out;
 }

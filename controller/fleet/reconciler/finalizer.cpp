@@ -1,5 +1,6 @@
 // The fleet's deletion: the agentfleet.io/lease-cleanup finalizer holds the
-// fleet until its pods are gone and its lease records deleted.
+// fleet until its pods are gone and its lease records deleted, or until the
+// records have proved unreachable for finalizer_lease_timeout.
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/act.h"
 #include "controller/fleet/reconciler/reconciler.h"
@@ -8,6 +9,10 @@ namespace agentfleet::fleet::reconciler {
 
 using kube::controller::ReconcileResult;
 using Json = nlohmann::json;
+
+namespace {
+constexpr std::chrono::seconds kRetryEvery{5};
+}  // namespace
 
 Status Reconciler::PatchFinalizers(const FleetRecord& record, bool add) {
   Json finalizers = Json::array();
@@ -83,23 +88,24 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
         "the fleet's lease records were not deleted: " + ClearTextMessage(refused) +
         "; the installation allows credentials over TLS only "
         "(--credential-transport=tls-only)";
-    events_.Warning(FleetRef(fleet.meta), "LeaseCleanupSkipped", "Finalize", message);
-    log.Info("finalizer removed without lease cleanup", {{"error", message}});
-    auto latest = fleets_.Get(fleet.meta.Key());
-    if (!latest) return ReconcileResult::Done();
-    return ReconcileResult::FromStatus(PatchFinalizers(*latest, false));
+    return LetGoUncleaned(fleet, "LeaseCleanupSkipped", message, log);
   }
   // Only now: the Secrets are read once the lease store is needed, not on
   // every pass while the pods terminate.
+  if (!state.lease_cleanup_since) state.lease_cleanup_since = now;
   RefreshSources(fleet, record, state);
   sources::lease::LeaseStore* leases = state.sources.leases();
   if (!leases) {
     const Error& e = state.sources.lease_error();
-    return MakeError(e.code, "cannot delete the fleet's lease records: " + e.message);
+    return LeaseCleanupFailed(
+        fleet, state, MakeError(e.code, "cannot delete the fleet's lease records: " + e.message),
+        log);
   }
   if (auto s = leases->DeleteFleet(api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name));
       !s) {
-    return MakeError(s.error().code, "deleting the fleet's lease records: " + s.error().message);
+    return LeaseCleanupFailed(
+        fleet, state,
+        MakeError(s.error().code, "deleting the fleet's lease records: " + s.error().message), log);
   }
   events_.Normal(FleetRef(fleet.meta), "LeasesDeleted", "Finalize",
                  "deleted the fleet's lease records");
@@ -109,6 +115,42 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
   if (!latest) return ReconcileResult::Done();
   if (auto s = PatchFinalizers(*latest, false); !s) return s.error();
   return ReconcileResult::Done();
+}
+
+// Retried every few seconds, not with the rate limiter's growing backoff, so
+// that the bound holds to within a retry.
+ReconcileResult Reconciler::LeaseCleanupFailed(const api::Fleet& fleet, FleetState& state,
+                                               const Error& error, const obs::Logger& log) {
+  const auto bound = options_.finalizer_lease_timeout;
+  const auto waited = clock_.Now() - *state.lease_cleanup_since;
+  if (waited < bound) {
+    if (!state.lease_cleanup_reported) {
+      state.lease_cleanup_reported = true;
+      events_.Warning(FleetRef(fleet.meta), "LeaseCleanupFailing", "Finalize",
+                      error.message + "; retrying for up to " + std::to_string(bound.count()) +
+                          "s, then the fleet is let go without it");
+    }
+    log.Info("lease cleanup failed; retrying", {{"error", error.message}});
+    const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(bound - waited);
+    return ReconcileResult::RequeueAfter(std::min<std::chrono::nanoseconds>(left, kRetryEvery));
+  }
+  const std::string message =
+      "gave up after " + std::to_string(bound.count()) + "s: " + error.message +
+      "; the lease records of fleet " +
+      api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name) +
+      " stay in its lease store, where they expire as leases do (delete them by hand if the "
+      "store outlives the fleet)";
+  return LetGoUncleaned(fleet, "LeaseCleanupFailed", message, log);
+}
+
+ReconcileResult Reconciler::LetGoUncleaned(const api::Fleet& fleet, const std::string& reason,
+                                           const std::string& message, const obs::Logger& log) {
+  events_.Warning(FleetRef(fleet.meta), reason, "Finalize", message);
+  log.Info("finalizer removed without lease cleanup", {{"error", message}});
+  // The newest cached version: the finalizer patch is conditional on it.
+  auto latest = fleets_.Get(fleet.meta.Key());
+  if (!latest) return ReconcileResult::Done();
+  return ReconcileResult::FromStatus(PatchFinalizers(*latest, false));
 }
 
 }  // namespace agentfleet::fleet::reconciler

@@ -45,6 +45,9 @@ struct ReconcilerOptions {
   // A deleted fleet's pods are deleted before its lease records; pods still
   // terminating after this long no longer hold the records back.
   std::chrono::seconds finalizer_pod_timeout{300};
+  // Then its lease records are deleted; a store that cannot be reached (gone
+  // with the namespace, its Secret deleted) holds the fleet this long at most.
+  std::chrono::seconds finalizer_lease_timeout{60};
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";
@@ -81,6 +84,8 @@ class Reconciler {
     std::set<std::string> name_conflicts;  // pods whose taken name was reported last pass
     FleetSources sources;
     std::optional<Clock::Monotonic> finalizing_since;
+    std::optional<Clock::Monotonic> lease_cleanup_since;  // the first attempt
+    bool lease_cleanup_reported = false;                  // LeaseCleanupFailing sent
   };
 
   kube::controller::ReconcileResult ReconcileFleet(const std::string& key,
@@ -89,6 +94,16 @@ class Reconciler {
   kube::controller::ReconcileResult Invalid(const FleetRecord& record, const std::string& reason,
                                             const std::string& message, const obs::Logger& log);
   void RefreshSources(const api::Fleet& fleet, const FleetRecord& record, FleetState& state);
+  // The lease records could not be deleted: retried within the bound, then
+  // the fleet is let go with a Warning naming what stays behind.
+  kube::controller::ReconcileResult LeaseCleanupFailed(const api::Fleet& fleet, FleetState& state,
+                                                       const Error& error, const obs::Logger& log);
+  // The finalizer removed with the lease records left in the store, and a
+  // Warning Event of `reason` saying why.
+  kube::controller::ReconcileResult LetGoUncleaned(const api::Fleet& fleet,
+                                                   const std::string& reason,
+                                                   const std::string& message,
+                                                   const obs::Logger& log);
   // Under --credential-transport=tls-only: the fleet's credentials would
   // travel in clear, so nothing is opened and nothing is changed but its status.
   kube::controller::ReconcileResult RefuseClearText(const FleetRecord& record,

@@ -281,15 +281,24 @@ class FleetE2E : public ::testing::Test {
     return std::move(*c);
   }
 
-  void StartController() {
+  // With leader election, its Lease in the fleet's namespace; `extra` flags last.
+  void StartController(bool leader_elect = true, const std::vector<std::string>& extra = {}) {
     metrics_port_ = testing::FreePort();
     controller_.log = dir_ + "/controller.log";
-    controller_.pid = testing::StartProcess(
-        AGENTFLEET_BIN_DIR "/agentfleet-controller",
-        {"--kubeconfig", std::getenv("KUBECONFIG"), "--namespace", ns(), "--leader-elect",
-         "--leader-election-namespace", ns(), "--metrics-bind-address",
-         "127.0.0.1:" + std::to_string(metrics_port_), "--health-probe-bind-address", "0"},
-        controller_.log);
+    std::vector<std::string> args = {"--kubeconfig",
+                                     std::getenv("KUBECONFIG"),
+                                     "--namespace",
+                                     ns(),
+                                     "--metrics-bind-address",
+                                     "127.0.0.1:" + std::to_string(metrics_port_),
+                                     "--health-probe-bind-address",
+                                     "0"};
+    if (leader_elect) {
+      args.insert(args.end(), {"--leader-elect", "--leader-election-namespace", ns()});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    controller_.pid =
+        testing::StartProcess(AGENTFLEET_BIN_DIR "/agentfleet-controller", args, controller_.log);
   }
 
   void StartKubelet() {

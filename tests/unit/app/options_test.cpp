@@ -34,6 +34,12 @@ TEST(Options, IdentityAndTransportPolicies) {
   EXPECT_EQ(Parse({"--credential-transport", "allow"}).options.credential_transport, "allow");
 }
 
+TEST(Options, FinalizerLeaseTimeout) {
+  EXPECT_EQ(Parse({}).options.finalizer_lease_timeout, 60);
+  EXPECT_EQ(Parse({"--finalizer-lease-timeout=5"}).options.finalizer_lease_timeout, 5);
+  EXPECT_EQ(Parse({"--finalizer-lease-timeout", "0"}).options.finalizer_lease_timeout, 0);
+}
+
 TEST(Options, EqualsAndSpaceSeparatedValues) {
   auto r = Parse({"--kubeconfig=/tmp/kc", "--namespace", "pricing", "--kube-api-qps=50.5",
                   "--kube-api-burst", "100", "--log-level=debug", "--metrics-bind-address=0",
@@ -71,8 +77,8 @@ TEST(Options, UsageListsEveryFlag) {
   for (auto flag :
        {"--kubeconfig", "--namespace", "--metrics-bind-address", "--health-probe-bind-address",
         "--leader-elect", "--leader-election-namespace", "--kube-api-qps", "--kube-api-burst",
-        "--log-level", "--allow-operator-cloud-identity", "--credential-transport", "--help",
-        "--version"}) {
+        "--log-level", "--allow-operator-cloud-identity", "--credential-transport",
+        "--finalizer-lease-timeout", "--help", "--version"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
 }
@@ -86,6 +92,8 @@ TEST(Options, MalformedFlagsNameTheFlagAndTheProblem) {
   std::vector<BadCase> cases = {
       {{"--no-such-flag"}, "unknown flag --no-such-flag"},
       {{"--credential-transport=plain"}, "--credential-transport: must be tls-only, warn or allow"},
+      {{"--finalizer-lease-timeout=-1"}, "--finalizer-lease-timeout: must be"},
+      {{"--finalizer-lease-timeout=soon"}, "--finalizer-lease-timeout: must be"},
       {{"--kube-api-qps=fast"}, "--kube-api-qps: must be a number greater than 0"},
       {{"--kube-api-qps=0"}, "--kube-api-qps: must be a number greater than 0"},
       {{"--kube-api-qps=inf"}, "--kube-api-qps: must be a number greater than 0"},

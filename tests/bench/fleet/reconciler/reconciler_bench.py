@@ -260,6 +260,29 @@ def parse_ranges(text, shards):
     return out
 
 
+def follow_pods(kube, ns, update, established, stop, until=None):
+    """Lists the fleet's pods, then watches them, calling update(type, pod)
+    for each (ADDED for the listed ones) and established() once the watch is
+    open, until `stop` (or `until`) is set. A 410 voids the run."""
+    base = f"/api/v1/namespaces/{ns}/pods?labelSelector={urllib.parse.quote(FLEET_LABEL)}"
+    _, lst = kube.request("GET", base)
+    rv = lst["metadata"]["resourceVersion"]
+    for p in lst["items"]:
+        update("ADDED", p)
+    while not stop.is_set():
+        url = f"{base}&watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={rv}"
+        stream = kube.watch(url, stop)
+        established()
+        for typ, obj in stream:
+            if typ == "ERROR":
+                raise RuntimeError("pod watch expired (410); the run is void")
+            rv = obj["metadata"]["resourceVersion"]
+            if typ != "BOOKMARK":
+                update(typ, obj)
+            if until is not None and until.is_set():
+                return
+
+
 class ConvergenceWatch(threading.Thread):
     """Watches the fleet's pods; records when all N exist, are Ready, and are
     Ready with a complete, balanced shard assignment."""
@@ -284,29 +307,7 @@ class ConvergenceWatch(threading.Thread):
             self.done.set()
 
     def _run(self):
-        base = f"/api/v1/namespaces/{self.ns}/pods?labelSelector={urllib.parse.quote(FLEET_LABEL)}"
-        _, lst = self.kube.request("GET", base)
-        rv = lst["metadata"]["resourceVersion"]
-        for p in lst["items"]:
-            self.update("ADDED", p)
-        while not self.stop.is_set():
-            url = f"{base}&watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={rv}"
-            gone = False
-            stream = self.kube.watch(url, self.stop)
-            self.ready.set()
-            for typ, obj in stream:
-                if typ == "BOOKMARK":
-                    rv = obj["metadata"]["resourceVersion"]
-                    continue
-                if typ == "ERROR":
-                    gone = True
-                    break
-                rv = obj["metadata"]["resourceVersion"]
-                self.update(typ, obj)
-                if self.done.is_set():
-                    return
-            if gone:
-                raise RuntimeError("pod watch expired (410); the run is void")
+        follow_pods(self.kube, self.ns, self.update, self.ready.set, self.stop, self.done)
 
     def update(self, typ, pod):
         self.events += 1
@@ -768,10 +769,12 @@ def sum_dicts(ds):
     return out
 
 
-def main():
+def main(bench_class=None):
+    """Runs a bench (this file's, or another built on Bench), cleaning up on
+    any exit, signals included."""
     if len(sys.argv) != 2:
         sys.exit(f"usage: {sys.argv[0]} AGENTFLEET_CONTROLLER_BINARY")
-    bench = Bench(sys.argv[1])
+    bench = (bench_class or Bench)(sys.argv[1])
 
     def on_signal(sig, _frame):
         raise SystemExit(128 + sig)

@@ -68,6 +68,40 @@ TEST_F(ReconcilerDrainTest, ARetiringPodIsDeletedOnlyOnceItHoldsNoLease) {
   for (const auto& [shard, holder] : holders) EXPECT_EQ(holder, "pricing-0/agent");
 }
 
+// A pass that both deletes drained pods and creates new ones deletes first:
+// a rollout's pods, seen from outside, never number more than desired +
+// maxSurge, not even between two requests of one pass.
+TEST_F(ReconcilerDrainTest, ADrainedPodGoesBeforeTheNextOneIsCreated) {
+  Converge(4, 16);
+  Json changed = ManualFleet(4, 16);
+  changed["spec"]["template"]["spec"]["containers"][0]["image"] = "agentfleet/pricing-agent:0.2.0";
+  Apply(changed);
+  int both = 0;
+  for (int i = 0; i < 30; ++i) {
+    MakeAllReady();
+    AgentsAct();
+    client_.ClearCalls();
+    Pass();
+    int alive = static_cast<int>(Pods().size());
+    size_t last_delete = 0, first_create = SIZE_MAX, index = 0;
+    for (const auto& c : client_.Calls()) {
+      ++index;
+      if (c.resource != "pods" || !c.subresource.empty()) continue;
+      if (c.verb == Verb::kDelete) last_delete = index;
+      if (c.verb == Verb::kCreate) first_create = std::min(first_create, index);
+    }
+    if (last_delete > 0 && first_create != SIZE_MAX) {
+      ++both;
+      EXPECT_LT(last_delete, first_create) << "pass " << i << " created before it deleted";
+    }
+    EXPECT_LE(alive, 5) << "pass " << i;
+  }
+  EXPECT_GT(both, 0) << "no pass both deleted and created: the test proves nothing";
+  for (const auto& [name, pod] : Pods()) {
+    EXPECT_EQ(pod["spec"]["containers"][0]["image"], "agentfleet/pricing-agent:0.2.0") << name;
+  }
+}
+
 TEST_F(ReconcilerDrainTest, HandOffsAreMeasuredWhenTheNewOwnerHoldsTheLease) {
   Converge(1, 8);
   const double before = HandoffCount();

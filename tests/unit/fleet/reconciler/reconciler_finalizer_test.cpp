@@ -1,6 +1,7 @@
 // A fleet's deletion on the unit tier: its pods go first, then its lease
-// records, then the finalizer; a store that is gone or a spec that cannot be
-// read never holds the namespace forever.
+// records, then the finalizer; a store that is gone, a Secret deleted with
+// the namespace or a spec that cannot be read never holds the namespace
+// forever.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -101,19 +102,76 @@ TEST_F(ReconcilerFinalizerTest, PodsThatNeverGoHoldTheRecordsOnlyUntilTheTimeout
   EXPECT_TRUE(HasEvent("PodsStillTerminating"));
 }
 
-TEST_F(ReconcilerFinalizerTest, AStoreThatIsGoneKeepsTheFinalizerAndSaysWhy) {
+// A store that cannot be reached holds the fleet for the cleanup's bound
+// (60 s), retried every few seconds rather than with the rate limiter's
+// growing backoff; then the fleet goes with a Warning naming what stays.
+TEST_F(ReconcilerFinalizerTest, AStoreThatIsGoneHoldsTheFleetOnlyForTheBound) {
   ConvergeThenDelete(1, /*hold_pods=*/false);
   Pass();  // the pods go
   // A new operator process meets a lease store it cannot reach.
   Restart();
   sources_.FailLeaseOpen(MakeError(ErrorCode::kUnavailable, "connection refused"));
   auto r = Pass();
-  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
-  EXPECT_EQ(r.error()->message, "cannot delete the fleet's lease records: connection refused");
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_LE(r.requeue_after(), std::chrono::seconds(5));
   EXPECT_FALSE(FleetGone());
-  sources_.FailLeaseOpen(std::nullopt);
+  EXPECT_TRUE(HasEvent("LeaseCleanupFailing"));
+  for (int i = 0; i < 11; ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    Pass();
+    EXPECT_FALSE(FleetGone()) << "after " << 5 * (i + 1) << " s";
+  }
+  clock_.Advance(std::chrono::seconds(5));  // 60 s
   Pass();
   EXPECT_TRUE(FleetGone());
+  EXPECT_TRUE(HasEvent("LeaseCleanupFailed"));
+  bool named = false;
+  for (const auto& e : client_.PeekAll(kube::rest::resources::kEvents)) {
+    if (e.value("reason", "") != "LeaseCleanupFailed") continue;
+    const std::string m = e.value("note", "");
+    EXPECT_NE(m.find("connection refused"), std::string::npos) << m;
+    EXPECT_NE(m.find(kLeaseFleet), std::string::npos) << m;
+    EXPECT_EQ(e.value("type", ""), "Warning");
+    named = true;
+  }
+  EXPECT_TRUE(named);
+  EXPECT_EQ(sources_.leases().deletes(), 0);
+}
+
+// A store that comes back within the bound has its records deleted.
+TEST_F(ReconcilerFinalizerTest, AStoreBackWithinTheBoundIsCleaned) {
+  ConvergeThenDelete(1, /*hold_pods=*/false);
+  Pass();
+  Restart();
+  sources_.FailLeaseOpen(MakeError(ErrorCode::kUnavailable, "connection refused"));
+  Pass();
+  clock_.Advance(std::chrono::seconds(30));
+  Pass();
+  EXPECT_FALSE(FleetGone());
+  sources_.FailLeaseOpen(std::nullopt);
+  clock_.Advance(std::chrono::seconds(5));
+  Pass();
+  EXPECT_TRUE(FleetGone());
+  EXPECT_EQ(sources_.leases().deletes(), 1);
+  EXPECT_FALSE(HasEvent("LeaseCleanupFailed"));
+}
+
+// `kubectl delete namespace` deletes the fleet's password Secret along with
+// the pods: the records cannot be reached, and the namespace must not hang.
+TEST_F(ReconcilerFinalizerTest, ASecretDeletedWithTheNamespaceDoesNotHoldItForever) {
+  ConvergeThenDelete(1, /*hold_pods=*/false);
+  Restart();  // no store opened before the Secret went
+  for (const auto& s : client_.PeekAll(kube::rest::resources::kSecrets)) {
+    client_.Remove(kube::rest::resources::kSecrets, kNs, s["metadata"]["name"]);
+  }
+  ASSERT_TRUE(client_.PeekAll(kube::rest::resources::kSecrets).empty());
+  PassUntil([&] { return Pods().empty(); });
+  for (int i = 0; i < 20 && !FleetGone(); ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    Pass();
+  }
+  EXPECT_TRUE(FleetGone());
+  EXPECT_TRUE(HasEvent("LeaseCleanupFailed"));
 }
 
 TEST_F(ReconcilerFinalizerTest, AFailedDeleteOfTheRecordsIsRetried) {
@@ -121,14 +179,18 @@ TEST_F(ReconcilerFinalizerTest, AFailedDeleteOfTheRecordsIsRetried) {
   Pass();  // the pods go
   sources_.leases().FailDeletes(MakeError(ErrorCode::kTimeout, "slow"));
   auto r = Pass();
-  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
-  EXPECT_EQ(r.error()->message, "deleting the fleet's lease records: slow");
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_FALSE(FleetGone());
+  clock_.Advance(std::chrono::seconds(5));
   r = Pass();
-  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kError);
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
   EXPECT_FALSE(FleetGone());
   sources_.leases().FailDeletes(std::nullopt);
+  clock_.Advance(std::chrono::seconds(5));
   Pass();
   EXPECT_TRUE(FleetGone());
+  EXPECT_TRUE(sources_.leases().Holders(kLeaseFleet).empty());
+  EXPECT_FALSE(HasEvent("LeaseCleanupFailed"));
 }
 
 TEST_F(ReconcilerFinalizerTest, AnInvalidSpecLetsTheFleetGoWithAWarning) {
