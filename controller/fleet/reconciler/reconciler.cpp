@@ -92,9 +92,16 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status, next); !s) {
     done.errors.push_back(s.error().message);
   }
-  if (!done.errors.empty()) return MakeError(ErrorCode::kUnavailable, JoinMessages(done.errors));
-  return ReconcileResult::RequeueAfter(
-      fleet.spec.autoscaling ? fleet.spec.autoscaling->poll_interval : api::Seconds(5));
+  const api::Seconds poll =
+      fleet.spec.autoscaling ? fleet.spec.autoscaling->poll_interval : api::Seconds(5);
+  // A failed act is looked at again within the poll interval whatever the
+  // failures so far: a quota one pod short must not freeze scaling for the
+  // rate limiter's minutes.
+  if (!done.errors.empty()) {
+    return ReconcileResult::Fail(MakeError(ErrorCode::kUnavailable, JoinMessages(done.errors)),
+                                 poll);
+  }
+  return ReconcileResult::RequeueAfter(poll);
 }
 
 void Reconciler::RefreshSources(const api::Fleet& fleet, const FleetRecord& record,

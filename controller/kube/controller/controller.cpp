@@ -124,7 +124,11 @@ void Controller::Process(const std::string& key, std::stop_token stop) {
       if (metrics_) metrics_->requeue.Inc();
       break;
     case ReconcileResult::Kind::kError:
-      queue_.AddRateLimited(key);
+      if (auto cap = result.retry_within()) {
+        queue_.AddRateLimited(key, *cap);
+      } else {
+        queue_.AddRateLimited(key);
+      }
       if (metrics_) {
         metrics_->errors.Inc();
         metrics_->error.Inc();

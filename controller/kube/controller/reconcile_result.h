@@ -14,6 +14,7 @@
 // reports such a state through the object's status instead returns Done.
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "controller/base/result.h"
@@ -43,6 +44,13 @@ class ReconcileResult {
   static ReconcileResult Fail(Error error) {
     return ReconcileResult(Kind::kError, std::move(error));
   }
+  // A retried error whose backoff never exceeds `retry_within`: the failures
+  // are counted as any error's, but the key comes back at least that often.
+  static ReconcileResult Fail(Error error, std::chrono::nanoseconds retry_within) {
+    ReconcileResult r(Kind::kError, std::move(error));
+    r.retry_within_ = retry_within;
+    return r;
+  }
   static ReconcileResult Terminal(Error error) {
     return ReconcileResult(Kind::kTerminalError, std::move(error));
   }
@@ -56,6 +64,8 @@ class ReconcileResult {
 
   Kind kind() const { return kind_; }
   std::chrono::nanoseconds requeue_after() const { return after_; }
+  // The cap on a kError's backoff, if any.
+  std::optional<std::chrono::nanoseconds> retry_within() const { return retry_within_; }
   // The error of kError and kTerminalError; nullptr for the other kinds.
   const Error* error() const {
     return kind_ == Kind::kError || kind_ == Kind::kTerminalError ? &error_ : nullptr;
@@ -65,6 +75,7 @@ class ReconcileResult {
   explicit ReconcileResult(Kind kind, Error error = {}) : kind_(kind), error_(std::move(error)) {}
   Kind kind_;
   std::chrono::nanoseconds after_{0};
+  std::optional<std::chrono::nanoseconds> retry_within_;
   Error error_;
 };
 

@@ -86,6 +86,10 @@ void WorkQueue::AddRateLimited(const std::string& key) {
   AddAfter(key, limiter_->When(key));
 }
 
+void WorkQueue::AddRateLimited(const std::string& key, std::chrono::nanoseconds at_most) {
+  AddAfter(key, std::min(limiter_->When(key), at_most));
+}
+
 void WorkQueue::Forget(const std::string& key) {
   limiter_->Forget(key);
 }

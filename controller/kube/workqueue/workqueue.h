@@ -65,6 +65,8 @@ class WorkQueue {
   void Add(const std::string& key);
   void AddAfter(const std::string& key, std::chrono::nanoseconds delay);
   void AddRateLimited(const std::string& key);
+  // As AddRateLimited (the failure counted), but held back `at_most` at most.
+  void AddRateLimited(const std::string& key, std::chrono::nanoseconds at_most);
   void Forget(const std::string& key);
   int NumRequeues(const std::string& key) const;
 

@@ -160,7 +160,11 @@ TEST_F(ReconcilerTest, ARefusedCreateDegradesTheFleetWithTheServersReason) {
     return std::nullopt;
   });
   for (int i = 0; i < 3; ++i) {
-    EXPECT_EQ(Pass().kind(), ReconcileResult::Kind::kError);
+    const ReconcileResult r = Pass();
+    EXPECT_EQ(r.kind(), ReconcileResult::Kind::kError);
+    // Looked at again within the poll interval, not after a growing backoff:
+    // a quota one pod short must not freeze the fleet's scaling for minutes.
+    EXPECT_EQ(r.retry_within(), std::chrono::seconds(5));
     clock_.Advance(std::chrono::seconds(5));
   }
   Json degraded = Condition("Degraded");

@@ -177,6 +177,27 @@ TEST_F(ControllerTest, ErrorsAreRetriedWithGrowingBackoffThenForgotten) {
   EXPECT_EQ(errors[0]["level"], "error");
 }
 
+// A reconciler that must look again soon whatever the failures (a fleet whose
+// creates a quota refuses must still scale) caps the backoff; the failures
+// are still counted as errors.
+TEST_F(ControllerTest, AnErrorMayCapItsBackoff) {
+  auto c = Make([&](const ReconcileRequest&) -> ReconcileResult {
+    return ReconcileResult::Fail(MakeError(ErrorCode::kUnavailable, "exceeded quota"),
+                                 milliseconds(40));
+  });
+  c->Enqueue("ns/a");
+  c->Start();
+  ASSERT_TRUE(calls_.WaitFor(1));
+  for (size_t i = 2; i <= 10; ++i) {
+    WaitUntilWaiting(*c);
+    Advance(*c, milliseconds(40));
+    ASSERT_TRUE(calls_.WaitFor(i)) << "retry " << i << " was held back past the 40 ms cap";
+  }
+  c->Stop();
+  EXPECT_EQ(Total("error"), 10);
+  EXPECT_GE(c->queue().NumRequeues("ns/a"), 9) << "the failures still count";
+}
+
 TEST_F(ControllerTest, TerminalErrorsAreRecordedAndNotRetried) {
   auto c = Make([](const ReconcileRequest&) {
     return ReconcileResult::Terminal(MakeError(ErrorCode::kInvalidArgument, "spec.shards < 1"));
