@@ -127,12 +127,24 @@ void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
   }
 }
 
+// Pods that gain shards are told first: their agents then wait on leases
+// still held and take them the moment the old owners, told next, let go.
+// The other way round the shards would lie unheld for a whole round of
+// patches.
 void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                   const std::set<std::string>& removing, ActOutcome& out) {
+  std::vector<const planner::PodAssignment*> order;
   for (const auto& a : plan.assignments) {
+    if (a.changed && !a.gained.empty()) order.push_back(&a);
+  }
+  for (const auto& a : plan.assignments) {
+    if (a.changed && a.gained.empty()) order.push_back(&a);
+  }
+  for (const planner::PodAssignment* next : order) {
+    const planner::PodAssignment& a = *next;
     const kube::informer::PodRecord* pod = Cached(ctx, a.pod);
     // A pod created this pass, or not cached yet, gets its shards next pass.
-    if (!a.changed || removing.count(a.pod) > 0 || !pod) continue;
+    if (removing.count(a.pod) > 0 || !pod) continue;
     const std::string ranges = sources::protocol::FormatShardRanges(a.shards);
     int64_t generation = AssignmentGeneration(*pod);
     if (const auto* written = ctx.expectations.Written(a.pod)) {
