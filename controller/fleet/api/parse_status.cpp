@@ -70,6 +70,7 @@ Result<FleetStatus> ReadStatus(const Json& s, bool lenient) {
       static_cast<int32_t>(r.Int(s, p, "updatedReplicas", 0, kInt32Max).value_or(0));
   out.update_revision = r.String(s, p, "updateRevision", 63).value_or("");
   out.current_revision = r.String(s, p, "currentRevision", 63).value_or("");
+  out.assignment_generation = r.Int(s, p, "assignmentGeneration", 0, kInt64Max).value_or(0);
   out.queue_depth = r.Int(s, p, "queueDepth", 0, kInt64Max);
   out.last_scale_time = Time(r, s, p, "lastScaleTime");
   if (const Json* sh = r.Object(s, p, "shards")) {

@@ -22,6 +22,7 @@ Json StatusToJson(const FleetStatus& s) {
            {"readyReplicas", s.ready_replicas},
            {"desiredReplicas", s.desired_replicas},
            {"updatedReplicas", s.updated_replicas},
+           {"assignmentGeneration", s.assignment_generation},
            {"shards",
             {{"total", s.shards.total},
              {"assigned", s.shards.assigned},

@@ -247,6 +247,9 @@ struct FleetStatus {
   int32_t updated_replicas = 0;
   std::string update_revision;
   std::string current_revision;
+  // The highest agentfleet.io/assignment-generation written or seen on the
+  // fleet's pods: the next assignment is written above it.
+  int64_t assignment_generation = 0;
   ShardCounts shards;
   std::string selector;
   std::vector<Condition> conditions;  // at most one per type

@@ -146,12 +146,13 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
     // A pod created this pass, or not cached yet, gets its shards next pass.
     if (removing.count(a.pod) > 0 || !pod) continue;
     const std::string ranges = sources::protocol::FormatShardRanges(a.shards);
-    int64_t generation = AssignmentGeneration(*pod);
     if (const auto* written = ctx.expectations.Written(a.pod)) {
       if (written->shards == ranges) continue;
-      generation = std::max(generation, written->generation);
+      out.generation_mark = std::max(out.generation_mark, written->generation);
     }
-    ++generation;
+    // One counter for the fleet, above everything ever written or seen: a
+    // generation lowered by hand cannot bring back one the agent has passed.
+    const int64_t generation = ++out.generation_mark;
     auto p =
         ctx.client.Patch(kube::rest::resources::kPods, ctx.fleet.meta.namespace_name, a.pod,
                          kube::rest::PatchType::kJsonMerge, AssignmentPatch(ranges, generation),
@@ -232,6 +233,10 @@ Status DeletePod(kube::rest::Client& client, const kube::informer::PodRecord& po
 ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
                const std::vector<std::string>& newly_ended) {
   ActOutcome out;
+  out.generation_mark = ctx.fleet.status.assignment_generation;
+  for (const auto& [name, pod] : ctx.seen.pods) {
+    out.generation_mark = std::max(out.generation_mark, AssignmentGeneration(*pod));
+  }
   // Drained pods go before new ones come, so that the fleet's pods never
   // number more than the plan allows, not even between two requests.
   DeleteDrained(ctx, plan, out);

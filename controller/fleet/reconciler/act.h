@@ -47,6 +47,8 @@ struct ActOutcome {
   // invalid template), "creating pod <name>: <its message>"; empty: none.
   std::string create_refused;
   std::vector<std::string> errors;  // one line per failed write
+  // The highest assignment generation written or seen (status.assignmentGeneration).
+  int64_t generation_mark = 0;
 };
 
 // "pod pricing-0 already exists and is not this fleet's (...)", joined.

@@ -41,6 +41,7 @@ api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
   const RevisionCounts counts = CountRevisions(seen.pods, leaving, s.update_revision, unlabelled);
   s.updated_replicas = counts.updated + static_cast<int32_t>(done.created);
   s.current_revision = counts.current_revision;
+  s.assignment_generation = done.generation_mark;
   SetCreateFailure(s, done.create_refused, fleet.meta.generation, seen.wall_now);
   SetNameConflict(s, ConflictMessage(done.conflicts), fleet.meta.generation, seen.wall_now);
   api::KeepTransitionTimes(fleet.status.conditions, s.conditions);

@@ -4,10 +4,11 @@ docs/protocol.md, with the very Lua scripts RedisLeaseStore runs (read from
 controller/sources/lease/redis_lease_scripts.h, so they cannot drift).
 
 Each tick it reads the pods' shard annotations from a PodWatch and does what
-each pod's agent would: release a lease whose shard its pod no longer has,
-acquire the shards its pod has (only once the pod is Ready, as an agent
-starts then), and renew what it holds. A hand-over therefore takes at least
-one tick, as a real agent's does."""
+each pod's agent would: release a lease whose shard its own pod no longer
+lists, try the shards its pod lists (only once the pod is Ready, as an agent
+starts then; a lease still held elsewhere is refused and tried next tick),
+and renew what it holds. A hand-over therefore takes at least one tick, as a
+real agent's does."""
 import os
 import re
 import socket
@@ -141,33 +142,34 @@ class LeaseSimulator(threading.Thread):
 
     def tick(self):
         pods = self.pods.snapshot()
-        owner = {}
-        for name, p in pods.items():
-            if p.deleting:
-                continue
-            for s in p.shards:
-                owner[s] = name
         with self.lock:
-            self._hand_over(pods, owner)
+            self._hand_over(pods)
         self._renew()
         self.ticks += 1
 
-    def _hand_over(self, pods, owner):
-        # Releases: the agent whose pod lost the shard (or went) lets it go.
+    def _hand_over(self, pods):
+        def serving(name):
+            p = pods.get(name)
+            return p is not None and p.ready and not p.deleting
+
+        # Releases: an agent lets go of a shard its own pod no longer lists
+        # (or its pod is going), as a real agent reading its annotation does.
         release = {}
         for s, (pod, token) in self.held.items():
-            if owner.get(s) != pod:
+            if not serving(pod) or s not in pods[pod].shards:
                 release.setdefault(pod, []).extend([s, token])
         self._eval("release", [[f"{p}/sim", *a] for p, a in release.items()])
         for a in release.values():  # released, or no longer ours to release
             for s in a[::2]:
                 self.held.pop(s, None)
-        # Acquires: a Ready pod's agent takes the shards it was given.
+        # Acquires: a Ready pod's agent tries the shards it lists and does not
+        # hold; one still held by its old owner is refused and tried next tick.
         acquire = {}
-        for s, pod in owner.items():
-            p = pods[pod]
-            if p.ready and s not in self.held:
-                acquire.setdefault(pod, []).append(s)
+        for name, p in pods.items():
+            if serving(name):
+                mine = [s for s in p.shards if self.held.get(s, (None,))[0] != name]
+                if mine:
+                    acquire[name] = mine
         for pod, reply in zip(acquire, self._eval(
                 "acquire", [[f"{p}/sim", self.ttl_ms, *ss] for p, ss in acquire.items()])):
             for s, entry in zip(acquire[pod], reply[1]):

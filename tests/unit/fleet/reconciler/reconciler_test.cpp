@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "controller/sources/protocol/annotations.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
 
 namespace agentfleet::fleet::reconciler::testing {
@@ -73,6 +74,40 @@ TEST_F(ReconcilerTest, TheStatusSaysWhichPodsRunTheCurrentTemplate) {
     EXPECT_EQ(pod["metadata"]["labels"]["agentfleet.io/template-hash"], second) << name;
     EXPECT_EQ(pod["spec"]["containers"][0]["image"], "agentfleet/pricing-agent:0.2.0") << name;
   }
+}
+
+// Agents apply an assignment only if its generation is above the last one
+// they applied. A hand edit (or a second writer) that lowers a pod's
+// generation must not make the operator write one the agent has already
+// passed, not even after a restart: generations come from one counter per
+// fleet, kept in status.assignmentGeneration, above every value seen.
+TEST_F(ReconcilerTest, AssignmentGenerationsOnlyGoUp) {
+  auto generation = [&](const std::string& pod) {
+    return std::stoll(Pods().at(pod)["metadata"]["annotations"].value(
+        std::string(sources::protocol::kAssignmentGenerationAnnotation), "0"));
+  };
+  Apply(ManualFleet(2, 8));
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Condition("Ready").value("status", "") == "True";
+  }));
+  const int64_t applied = std::max(generation("pricing-0"), generation("pricing-1"));
+  // A hand edit sets pricing-1's generation back; its agent keeps `applied`.
+  Json pod = Pods().at("pricing-1");
+  pod["metadata"]["annotations"][std::string(sources::protocol::kAssignmentGenerationAnnotation)] =
+      "0";
+  client_.Put(kube::rest::resources::kPods, pod);
+  Restart();  // a new process remembers nothing it wrote
+  Apply(ManualFleet(3, 8));
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Shards("pricing-2") != "" && Shards("pricing-1") != "0-7";
+  }));
+  EXPECT_GT(generation("pricing-1"), applied) << "a generation the agent would ignore";
+  const int64_t mark = Fleet()["status"].value("assignmentGeneration", int64_t{-1});
+  for (const auto& [name, p] : Pods()) EXPECT_LE(generation(name), mark) << name;
 }
 
 TEST_F(ReconcilerTest, AStaleCacheNeverDuplicatesACreate) {
