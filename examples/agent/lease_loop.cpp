@@ -5,10 +5,11 @@
 namespace agentfleet::agent {
 
 LeaseLoop::LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store,
-                     ShardTable& table, const AssignmentBox& box, AgentMetrics& metrics,
-                     obs::Logger log)
+                     std::unique_ptr<results::ResultStore> fences, ShardTable& table,
+                     const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log)
     : config_(std::move(config)),
       store_(std::move(store)),
+      fences_(std::move(fences)),
       table_(table),
       box_(box),
       metrics_(metrics),
@@ -101,6 +102,16 @@ void LeaseLoop::Acquire(const std::vector<uint32_t>& shards) {
   for (size_t i = 0; i < shards.size() && i < results->size(); ++i) {
     const auto& r = (*results)[i];
     if (r.ok()) {
+      if (fences_) {
+        // Not worked on until older tokens are fenced off; acquired again
+        // (a new token) next tick.
+        if (auto f = fences_->RaiseFence(config_.fleet, shards[i], r->token); !f.ok()) {
+          metrics_.acquire_errors.Inc();
+          log_.Warn("raising the fence of an acquired shard failed; trying again next tick",
+                    {{"shard", shards[i]}, {"error", f.error()}});
+          continue;
+        }
+      }
       table_.Add(shards[i], r->token, ValidUntil(sent));
       metrics_.leases_acquired.Inc();
       got.push_back(shards[i]);

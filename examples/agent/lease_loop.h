@@ -6,6 +6,9 @@
 // lease every third of the lease duration (one batch), drains shards that left
 // the assignment and releases them once their in-flight batch is done, and
 // forgets a lease the moment it is lost. On Shutdown it releases everything.
+// A newly acquired lease raises its shard's fence in the result store before
+// the shard is worked on: a predecessor whose lease the store expired early
+// (its clock stepped forward) is fenced off at once.
 
 #include <atomic>
 #include <chrono>
@@ -16,6 +19,7 @@
 #include "controller/sources/lease/lease_store.h"
 #include "examples/agent/agent_metrics.h"
 #include "examples/agent/assignment_source.h"
+#include "examples/agent/results/result_store.h"
 #include "examples/agent/shard_table.h"
 
 namespace agentfleet::agent {
@@ -29,8 +33,12 @@ struct LeaseLoopConfig {
 
 class LeaseLoop {
  public:
+  // `fences` (its own connection: the worker writes through another) raises
+  // each acquired shard's fence to the new token before the shard is worked
+  // on; null only in tests of the loop alone.
   LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store,
-            ShardTable& table, const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log);
+            std::unique_ptr<results::ResultStore> fences, ShardTable& table,
+            const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log);
 
   // One pass; called every few tens of milliseconds.
   void Step(SteadyTime now);
@@ -55,6 +63,7 @@ class LeaseLoop {
 
   LeaseLoopConfig config_;
   std::unique_ptr<sources::lease::LeaseStore> store_;
+  std::unique_ptr<results::ResultStore> fences_;
   ShardTable& table_;
   const AssignmentBox& box_;
   AgentMetrics& metrics_;

@@ -91,6 +91,11 @@ int Run(const agent::AgentOptions& o) {
     log.Error("cannot open the result store", {{"error", results.error()}});
     return 1;
   }
+  auto fences = agent::results::OpenResultStore(*result_cfg);
+  if (!fences.ok()) {
+    log.Error("cannot open the result store", {{"error", fences.error()}});
+    return 1;
+  }
   auto queue = sources::redis::Client::Connect(*queue_opts);
   if (!queue.ok()) {
     log.Error("cannot reach the task queue", {{"error", queue.error()}});
@@ -121,7 +126,7 @@ int Run(const agent::AgentOptions& o) {
 
   agent::LeaseLoop loop(
       {.fleet = o.fleet, .holder = holder, .lease_duration = o.lease_duration, .tick = o.tick},
-      std::move(*leases), table, box, metrics, log);
+      std::move(*leases), std::move(*fences), table, box, metrics, log);
 
   obs::HealthChecks checks;
   const auto stall_limit = std::max(std::chrono::milliseconds(10'000), 2 * o.lease_duration);

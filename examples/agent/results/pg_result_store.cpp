@@ -93,6 +93,18 @@ Result<std::optional<StoredPrice>> PgResultStore::Get(std::string_view fleet,
                                                 std::stoll(*row[1]), std::stoll(*row[2])});
 }
 
+Status PgResultStore::RaiseFence(std::string_view fleet, uint32_t shard, int64_t token) {
+  if (auto s = ValidateFence(fleet, token); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  auto r = db_->Exec(
+      "INSERT INTO shard_fences AS f (fleet, shard, token) VALUES ($1, $2, $3)"
+      " ON CONFLICT (fleet, shard) DO UPDATE SET token = EXCLUDED.token"
+      "  WHERE f.token < EXCLUDED.token",
+      {std::string(fleet), std::to_string(shard), std::to_string(token)});
+  if (!r.ok()) return r.error();
+  return Ok{};
+}
+
 Result<int64_t> PgResultStore::HighWater(std::string_view fleet, uint32_t shard) {
   Result<PgRows> r = PgRows{};
   {

@@ -24,6 +24,15 @@ const redis::Script& WriteScript() {
   return s;
 }
 
+// KEYS: fence. ARGV: shard, token. Raises the mark, never lowers it.
+const redis::Script& RaiseScript() {
+  static const redis::Script s(
+      "local mark = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')\n"
+      "if tonumber(ARGV[2]) > mark then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end\n"
+      "return 1\n");
+  return s;
+}
+
 std::optional<int64_t> ParseInt(std::string_view s) {
   int64_t v = 0;
   auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
@@ -99,6 +108,15 @@ Result<std::optional<StoredPrice>> RedisResultStore::Get(std::string_view fleet,
   if (!token || !shard || !price) return Unexpected("get");
   return std::optional<StoredPrice>(
       StoredPrice{std::string(product), static_cast<uint32_t>(*shard), *price, *token});
+}
+
+Status RedisResultStore::RaiseFence(std::string_view fleet, uint32_t shard, int64_t token) {
+  if (auto s = ValidateFence(fleet, token); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  auto r = client_->Eval(RaiseScript(), {FenceKey(fleet)},
+                         {std::to_string(shard), std::to_string(token)});
+  if (!r.ok()) return r.error();
+  return Ok{};
 }
 
 Result<int64_t> RedisResultStore::HighWater(std::string_view fleet, uint32_t shard) {

@@ -22,6 +22,7 @@ class RedisResultStore final : public ResultStore {
   Status Write(std::string_view fleet, uint32_t shard, int64_t token,
                const std::vector<PriceWrite>& prices) override;
   Result<std::optional<StoredPrice>> Get(std::string_view fleet, std::string_view product) override;
+  Status RaiseFence(std::string_view fleet, uint32_t shard, int64_t token) override;
   Result<int64_t> HighWater(std::string_view fleet, uint32_t shard) override;
   Status DeleteFleet(std::string_view fleet) override;
 

@@ -6,9 +6,14 @@
 
 namespace agentfleet::agent::results {
 
-Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<PriceWrite>& prices) {
+Status ValidateFence(std::string_view fleet, int64_t token) {
   if (auto s = sources::lease::ValidateFleet(fleet); !s.ok()) return s;
   if (token < 1) return MakeError(ErrorCode::kInvalidArgument, "fencing token must be positive");
+  return Ok{};
+}
+
+Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<PriceWrite>& prices) {
+  if (auto s = ValidateFence(fleet, token); !s.ok()) return s;
   if (prices.empty()) return MakeError(ErrorCode::kInvalidArgument, "no prices to write");
   std::vector<std::string_view> products;
   for (const auto& p : prices) {

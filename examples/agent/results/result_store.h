@@ -47,12 +47,18 @@ class ResultStore {
                        const std::vector<PriceWrite>& prices) = 0;
   virtual Result<std::optional<StoredPrice>> Get(std::string_view fleet,
                                                  std::string_view product) = 0;
+  // Raises the shard's high-water mark to `token` if it is lower (never
+  // lowers it), writing nothing else: done as a lease is acquired, so that
+  // older tokens are fenced off before the new holder's first write.
+  // kInvalidArgument for token < 1.
+  virtual Status RaiseFence(std::string_view fleet, uint32_t shard, int64_t token) = 0;
   // The highest token accepted for the shard; 0 if none.
   virtual Result<int64_t> HighWater(std::string_view fleet, uint32_t shard) = 0;
   virtual Status DeleteFleet(std::string_view fleet) = 0;
 };
 
 // Shared input checks.
+Status ValidateFence(std::string_view fleet, int64_t token);
 Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<PriceWrite>& prices);
 
 }  // namespace agentfleet::agent::results

@@ -257,6 +257,34 @@ TEST_F(SingleAgentTest, FencedWriteDropsTheShardAndLeavesTasksPending) {
   EXPECT_EQ(agent.Wait(10s), 0);
 }
 
+// Each acquired lease raises its shard's fence to the new token before the
+// agent writes anything, so a predecessor that still believes it holds the
+// shard (the store's clock stepped and expired its lease early) is fenced
+// off at once rather than after the new holder's first write.
+TEST_F(SingleAgentTest, AnAcquiredLeaseRaisesItsFenceBeforeAnyWrite) {
+  WriteFileAtomically(file_, AnnotationsFile(1, "0-7"));
+  AgentProcess agent(Args(), dir_ + "/agent.log");
+  ASSERT_TRUE(Eventually(
+      [&] {
+        return HoldsExactly({0, 1, 2, 3, 4, 5, 6, 7});
+      },
+      10s))
+      << agent.Log();
+  auto snap = leases_->Snapshot(fleet_);
+  ASSERT_TRUE(snap.ok());
+  for (const auto& r : snap->records) {
+    // No task was pushed: only the acquire can have set the mark.
+    EXPECT_TRUE(Eventually([&] { return *results_->HighWater(fleet_, r.shard) == r.token; }, 2s))
+        << "shard " << r.shard << ": mark " << *results_->HighWater(fleet_, r.shard) << ", token "
+        << r.token;
+    auto stale = results_->Write(fleet_, r.shard, r.token - 1, {{"from-a-predecessor", 1}});
+    ASSERT_FALSE(stale.ok()) << "shard " << r.shard;
+    EXPECT_EQ(stale.error().code, ErrorCode::kFailedPrecondition);
+  }
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(10s), 0);
+}
+
 TEST_F(SingleAgentTest, InvalidTasksGoToTheDeadLetterStream) {
   WriteFileAtomically(file_, AnnotationsFile(1, "0-7"));
   AgentProcess agent(Args(), dir_ + "/agent.log");

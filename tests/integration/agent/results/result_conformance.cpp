@@ -55,6 +55,27 @@ TEST_P(ResultConformance, LowerTokenIsRejectedEqualAndHigherAccepted) {
   EXPECT_EQ(**store->Get(fleet(), "p"), (StoredPrice{"p", 1, 102, 21}));
 }
 
+// An agent raises the fence as it acquires a lease, before it writes: a
+// predecessor whose lease the store expired early (its clock stepped) is
+// fenced off at once, not only after the new holder's first write. Raising
+// never lowers the mark, and writes at the raised token go through.
+TEST_P(ResultConformance, RaisingTheFenceFencesOffOlderTokensBeforeAnyWrite) {
+  auto store = NewResultStore();
+  ASSERT_OK(store->Write(fleet(), 2, 30, {{"p", 100}}));
+  ASSERT_OK(store->RaiseFence(fleet(), 2, 40));
+  EXPECT_EQ(*store->HighWater(fleet(), 2), 40);
+  ExpectFenced(store->Write(fleet(), 2, 30, {{"p", 666}}), 40);
+  EXPECT_EQ((*store->Get(fleet(), "p"))->price, 100);
+  ASSERT_OK(store->RaiseFence(fleet(), 2, 35));  // lower: changes nothing
+  EXPECT_EQ(*store->HighWater(fleet(), 2), 40);
+  ASSERT_OK(store->Write(fleet(), 2, 40, {{"p", 101}}));
+  EXPECT_EQ(**store->Get(fleet(), "p"), (StoredPrice{"p", 2, 101, 40}));
+  ASSERT_OK(store->RaiseFence(fleet(), 3, 7));  // a shard never written
+  EXPECT_EQ(*store->HighWater(fleet(), 3), 7);
+  EXPECT_EQ(*store->HighWater(fleet(), 4), 0);
+  EXPECT_FALSE(store->RaiseFence(fleet(), 2, 0).ok()) << "tokens start at 1";
+}
+
 TEST_P(ResultConformance, FencesArePerShardAndPerFleet) {
   auto store = NewResultStore();
   ASSERT_OK(store->Write(fleet(), 1, 50, {{"a", 1}}));
