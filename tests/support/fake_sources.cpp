@@ -45,6 +45,10 @@ class SharedLeaseStore final : public lease::LeaseStore {
                                           std::string_view holder) override {
     return store_->ReleaseMany(fleet, leases, holder);
   }
+  Result<std::vector<Status>> RevokeMany(std::string_view fleet,
+                                         const std::vector<lease::ShardToken>& leases) override {
+    return store_->RevokeMany(fleet, leases);
+  }
   Result<lease::LeaseSnapshot> Snapshot(std::string_view fleet) override {
     return store_->Snapshot(fleet);
   }
@@ -129,6 +133,33 @@ Result<std::vector<Status>> FakeLeaseStore::ReleaseMany(
     out.emplace_back(Ok{});
   }
   return out;
+}
+
+Result<std::vector<Status>> FakeLeaseStore::RevokeMany(
+    std::string_view fleet, const std::vector<lease::ShardToken>& leases) {
+  std::lock_guard lock(mu_);
+  ++revokes_;
+  auto& table = fleets_[std::string(fleet)];
+  std::vector<Status> out;
+  for (const auto& l : leases) {
+    auto it = table.find(l.shard);
+    if (it == table.end() || it->second.token != l.token) {
+      out.emplace_back(MakeError(ErrorCode::kFailedPrecondition,
+                                 "shard " + std::to_string(l.shard) +
+                                     ": the lease changed since it was seen; not revoked"));
+      continue;
+    }
+    it->second.holder.clear();
+    it->second.expires_at_ms = 0;
+    ++it->second.token;
+    out.emplace_back(Ok{});
+  }
+  return out;
+}
+
+int FakeLeaseStore::revokes() const {
+  std::lock_guard lock(mu_);
+  return revokes_;
 }
 
 Result<lease::LeaseSnapshot> FakeLeaseStore::Snapshot(std::string_view fleet) {

@@ -33,8 +33,11 @@ class FakeLeaseStore final : public sources::lease::LeaseStore {
   Result<std::vector<Status>> ReleaseMany(std::string_view fleet,
                                           const std::vector<sources::lease::ShardToken>& leases,
                                           std::string_view holder) override;
+  Result<std::vector<Status>> RevokeMany(
+      std::string_view fleet, const std::vector<sources::lease::ShardToken>& leases) override;
   Result<sources::lease::LeaseSnapshot> Snapshot(std::string_view fleet) override;
   Status DeleteFleet(std::string_view fleet) override;
+  int revokes() const;  // RevokeMany calls
 
   // Test conveniences: take or drop shards as `holder` without tokens.
   void Hold(std::string_view fleet, const std::vector<uint32_t>& shards, std::string_view holder,
@@ -55,7 +58,7 @@ class FakeLeaseStore final : public sources::lease::LeaseStore {
   mutable std::mutex mu_;
   std::map<std::string, std::map<uint32_t, sources::lease::LeaseRecord>, std::less<>> fleets_;
   std::optional<Error> snapshot_error_, delete_error_;
-  int snapshots_ = 0, deletes_ = 0;
+  int snapshots_ = 0, deletes_ = 0, revokes_ = 0;
 };
 
 // What the fake queue source reads, shared by every source the factory made.

@@ -82,6 +82,20 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   unverified.reserve(taken.size());
   for (std::string_view name : taken) unverified.emplace_back(name);
 
+  if (leases_known) {
+    StrangerResult strangers =
+        FindStrangers({.leases = *in.leases,
+                       .shards = in.shards,
+                       .is_pod = [&](std::string_view h) { return index_of.contains(h); },
+                       .lease_duration = in.lease_duration,
+                       .now = in.now,
+                       .clocks = &state.stranger_since});
+    plan.revoke = std::move(strangers.revoke);
+    plan.next_state.stranger_since = std::move(strangers.clocks);
+  } else {
+    plan.next_state.stranger_since = state.stranger_since;
+  }
+
   AutoscaleInput ai;
   ai.policy = in.autoscaling;
   ai.manual_replicas = in.manual_replicas;
@@ -243,6 +257,13 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
         << kStuckLeaseDurations << " lease durations ("
         << kStuckLeaseDurations * in.lease_duration.count() << "s); replacing it";
     plan.events.push_back({true, "AgentStuck", msg.str(), pods[i]->name});
+  }
+  // One Warning per stranger, naming its shards.
+  std::map<std::string_view, std::vector<uint32_t>> by_stranger;
+  for (const auto& r : plan.revoke) by_stranger[r.holder].push_back(r.shard);
+  for (const auto& [stranger, shards] : by_stranger) {
+    plan.events.push_back(
+        {true, "LeaseRevoked", RevokedMessage(stranger, shards, in.lease_duration), ""});
   }
 
   // The rollout's progress: new pods Ready, old pods gone.

@@ -20,6 +20,7 @@
 #include "controller/fleet/planner/conditions.h"
 #include "controller/fleet/planner/retirement.h"
 #include "controller/fleet/planner/rollout.h"
+#include "controller/fleet/planner/strangers.h"
 #include "controller/fleet/planner/time.h"
 #include "controller/fleet/planner/views.h"
 
@@ -64,6 +65,7 @@ struct PlannerState {
   // may still hold a lease, so none is given to a new pod.
   std::vector<std::string> unverified_names;
   RolloutClock rollout;
+  std::map<uint32_t, StrangerClock> stranger_since;  // by shard (strangers.h)
 };
 
 struct PodAssignment {
@@ -111,6 +113,9 @@ struct Plan {
   ShardCounts shards;
   int32_t ready_replicas = 0;  // Ready, non-retiring pods
   std::vector<std::string> stuck;
+  // Strangers' leases to revoke (strangers.h); the act revokes the ones the
+  // lease snapshot showed, by token.
+  std::vector<RevokedLease> revoke;
   std::vector<PlanEvent> events;
   std::vector<Condition> conditions;  // Ready, Progressing, Degraded, ScalingLimited
   PlannerState next_state;            // store it; pass it to the next MakePlan

@@ -182,6 +182,36 @@ void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome&
   }
 }
 
+// Only the leases the snapshot showed, by their token: a lease taken since
+// by anyone is left alone.
+void RevokeStrangers(const ActContext& ctx, const planner::Plan& plan, ActOutcome& out) {
+  if (plan.revoke.empty() || !ctx.leases || !ctx.seen.leases) return;
+  std::vector<sources::lease::ShardToken> seen;
+  for (const auto& r : plan.revoke) {
+    if (const auto* record = ctx.seen.leases->Valid(r.shard)) {
+      seen.push_back({r.shard, record->token});
+    }
+  }
+  const std::string fleet = api::LeaseFleetId(ctx.fleet.meta.namespace_name, ctx.fleet.meta.name);
+  auto done = ctx.leases->RevokeMany(fleet, seen);
+  if (!done) {
+    out.errors.push_back("revoking strangers' leases: " + done.error().message);
+    return;
+  }
+  std::vector<uint32_t> revoked;
+  for (size_t i = 0; i < seen.size() && i < done->size(); ++i) {
+    if ((*done)[i].ok()) {
+      revoked.push_back(seen[i].shard);
+    } else {
+      ctx.log.Info("lease not revoked", {{"error", (*done)[i].error().message}});
+    }
+  }
+  if (!revoked.empty()) {
+    ctx.log.Info("strangers' leases revoked",
+                 {{"shards", sources::protocol::FormatShardRanges(revoked)}});
+  }
+}
+
 void RecordEvents(const ActContext& ctx, const planner::Plan& plan,
                   const std::vector<std::string>& newly_ended) {
   for (const auto& name : newly_ended) {
@@ -249,6 +279,7 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
   for (const auto& d : plan.remove) removing.insert(d.pod);
   MarkRetiring(ctx, plan, newly_ended, removing, out);
   AssignShards(ctx, plan, removing, out);
+  RevokeStrangers(ctx, plan, out);
   RecordEvents(ctx, plan, newly_ended);
   return out;
 }

@@ -32,6 +32,9 @@ struct ActContext {
   // Pods whose name conflict was reported last pass: a PodNameConflict Event
   // is recorded only for a conflict not among them. Replaced every pass.
   std::set<std::string>& known_conflicts;
+  // The fleet's lease store, to revoke strangers' leases; null when it
+  // cannot be opened (then there is no snapshot and nothing to revoke).
+  sources::lease::LeaseStore* leases = nullptr;
 };
 
 // A pod the plan creates whose name another owner took first.

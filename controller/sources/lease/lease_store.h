@@ -82,6 +82,12 @@ class LeaseStore {
   virtual Result<std::vector<Status>> ReleaseMany(std::string_view fleet,
                                                   const std::vector<ShardToken>& leases,
                                                   std::string_view holder) = 0;
+  // Frees each lease if it is still the one seen (the same token), whoever
+  // holds it, and bumps its token so that its holder can neither renew nor
+  // release it: the operator's answer to a holder that is no pod of the
+  // fleet. kFailedPrecondition per shard for a lease that changed since.
+  virtual Result<std::vector<Status>> RevokeMany(std::string_view fleet,
+                                                 const std::vector<ShardToken>& leases) = 0;
   // One round trip, one consistent instant, whatever the number of shards.
   virtual Result<LeaseSnapshot> Snapshot(std::string_view fleet) = 0;
   // Removes every record of the fleet.

@@ -36,4 +36,16 @@ Result<Lease> ToLease(Op op, std::string_view fleet, std::string_view holder, in
   return MakeError(ErrorCode::kConflict, where + "the lease changed during the call; retry");
 }
 
+Status ToRevoked(std::string_view fleet, int64_t token, const Outcome& o) {
+  if (o.ok) return Ok{};
+  const std::string where =
+      "shard " + std::to_string(o.shard) + " of fleet " + std::string(fleet) + ": ";
+  if (!o.record) {
+    return MakeError(ErrorCode::kFailedPrecondition, where + "the shard was never acquired");
+  }
+  return MakeError(ErrorCode::kFailedPrecondition,
+                   where + "the lease changed since it was seen (token " + std::to_string(token) +
+                       ", now " + std::to_string(o.record->token) + "); not revoked");
+}
+
 }  // namespace agentfleet::sources::lease

@@ -25,4 +25,7 @@ struct Outcome {
 Result<Lease> ToLease(Op op, std::string_view fleet, std::string_view holder, int64_t token,
                       const Outcome& outcome);
 
+// A revoke's answer: Ok, or why the lease seen (`token`) was not revoked.
+Status ToRevoked(std::string_view fleet, int64_t token, const Outcome& outcome);
+
 }  // namespace agentfleet::sources::lease

@@ -56,6 +56,15 @@ constexpr const char* kReleaseSql =
     "  AND l.token = req.token"
     " RETURNING l.shard, l.holder, l.token, l.expires_at) " AGENTFLEET_OUTCOME_SELECT;
 
+// The lease seen (same token) is freed whoever holds it, its token bumped.
+constexpr const char* kRevokeSql =
+    "WITH req AS (SELECT s.shard, s.token, s.ord FROM unnest($2::int[], $3::bigint[])"
+    "             WITH ORDINALITY AS s(shard, token, ord)), "
+    "up AS ("
+    " UPDATE shard_leases l SET holder = '', token = l.token + 1, expires_at = now()"
+    " FROM req WHERE l.fleet = $1 AND l.shard = req.shard AND l.token = req.token"
+    " RETURNING l.shard, l.holder, l.token, l.expires_at) " AGENTFLEET_OUTCOME_SELECT;
+
 constexpr const char* kSnapshotSql =
     "SELECT " AGENTFLEET_MS("now()") ", l.shard, l.holder, l.token, " AGENTFLEET_MS(
         "l.expires_at") " FROM (SELECT 1) AS one"
@@ -200,6 +209,23 @@ Result<std::vector<Status>> PgLeaseStore::ReleaseMany(std::string_view fleet,
   for (size_t i = 0; i < sorted.order.size(); ++i) {
     auto r = ToLease(Op::kRelease, fleet, holder, sorted.tokens[i], (*outcomes)[i]);
     out[sorted.order[i]] = r.ok() ? Status(Ok{}) : Status(r.error());
+  }
+  return out;
+}
+
+Result<std::vector<Status>> PgLeaseStore::RevokeMany(std::string_view fleet,
+                                                     const std::vector<ShardToken>& leases) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  const Sorted sorted = SortByShard(leases);
+  if (auto s = ValidateDistinct(sorted.shards); !s.ok()) return s.error();
+  if (leases.empty()) return std::vector<Status>{};
+  auto outcomes = Mutate(
+      kRevokeSql, {std::string(fleet), PgIntArray(Widen(sorted.shards)), PgIntArray(sorted.tokens)},
+      sorted.shards);
+  if (!outcomes.ok()) return outcomes.error();
+  std::vector<Status> out(leases.size(), Error{});
+  for (size_t i = 0; i < sorted.order.size(); ++i) {
+    out[sorted.order[i]] = ToRevoked(fleet, sorted.tokens[i], (*outcomes)[i]);
   }
   return out;
 }

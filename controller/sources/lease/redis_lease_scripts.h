@@ -76,6 +76,19 @@ inline constexpr const char* kRelease = AGENTFLEET_LEASE_LUA_PRELUDE
     "end\n"
     "return {now_ms, out}\n";
 
+// ARGV: (shard, token)... Frees the lease seen, whoever holds it; token + 1.
+inline constexpr const char* kRevoke = AGENTFLEET_LEASE_LUA_PRELUDE
+    "for i = 1, #ARGV, 2 do\n"
+    "  local r = get(ARGV[i])\n"
+    "  if r and r[1] == tonumber(ARGV[i + 1]) then\n"
+    "    put(ARGV[i], r[1] + 1, 0, '')\n"
+    "    out[#out + 1] = entry(1, {r[1] + 1, 0, ''})\n"
+    "  else\n"
+    "    out[#out + 1] = entry(0, r)\n"
+    "  end\n"
+    "end\n"
+    "return {now_ms, out}\n";
+
 #undef AGENTFLEET_LEASE_LUA_PRELUDE
 
 }  // namespace agentfleet::sources::lease::scripts

@@ -21,10 +21,24 @@ const redis::Script& ReleaseScript() {
   static const redis::Script s(scripts::kRelease);
   return s;
 }
+const redis::Script& RevokeScript() {
+  static const redis::Script s(scripts::kRevoke);
+  return s;
+}
 
 Error Unexpected(std::string_view what) {
   return MakeError(ErrorCode::kInternal,
                    "redis lease store: unexpected reply to " + std::string(what));
+}
+
+// `head`, then (shard, token) for each lease: the scripts' ARGV.
+std::vector<std::string> ShardTokenArgs(std::vector<std::string> head,
+                                        const std::vector<ShardToken>& leases) {
+  for (const auto& l : leases) {
+    head.push_back(std::to_string(l.shard));
+    head.push_back(std::to_string(l.token));
+  }
+  return head;
 }
 
 // Decodes {now_ms, {{ok, has, token, exp, holder}...}} for `shards`.
@@ -137,12 +151,8 @@ Result<std::vector<Result<Lease>>> RedisLeaseStore::RenewMany(std::string_view f
   const std::vector<uint32_t> shards = ShardsOf(leases);
   if (auto s = ValidateDistinct(shards); !s.ok()) return s.error();
   if (leases.empty()) return std::vector<Result<Lease>>{};
-  std::vector<std::string> args{std::string(holder), std::to_string(ttl.count())};
-  for (const auto& l : leases) {
-    args.push_back(std::to_string(l.shard));
-    args.push_back(std::to_string(l.token));
-  }
-  auto reply = Run(RenewScript(), fleet, std::move(args));
+  auto reply = Run(RenewScript(), fleet,
+                   ShardTokenArgs({std::string(holder), std::to_string(ttl.count())}, leases));
   if (!reply.ok()) return reply.error();
   auto outcomes = DecodeOutcomes(*reply, shards, "renew");
   if (!outcomes.ok()) return outcomes.error();
@@ -160,12 +170,7 @@ Result<std::vector<Status>> RedisLeaseStore::ReleaseMany(std::string_view fleet,
   const std::vector<uint32_t> shards = ShardsOf(leases);
   if (auto s = ValidateDistinct(shards); !s.ok()) return s.error();
   if (leases.empty()) return std::vector<Status>{};
-  std::vector<std::string> args{std::string(holder)};
-  for (const auto& l : leases) {
-    args.push_back(std::to_string(l.shard));
-    args.push_back(std::to_string(l.token));
-  }
-  auto reply = Run(ReleaseScript(), fleet, std::move(args));
+  auto reply = Run(ReleaseScript(), fleet, ShardTokenArgs({std::string(holder)}, leases));
   if (!reply.ok()) return reply.error();
   auto outcomes = DecodeOutcomes(*reply, shards, "release");
   if (!outcomes.ok()) return outcomes.error();
@@ -173,6 +178,23 @@ Result<std::vector<Status>> RedisLeaseStore::ReleaseMany(std::string_view fleet,
   for (size_t i = 0; i < leases.size(); ++i) {
     auto r = ToLease(Op::kRelease, fleet, holder, leases[i].token, (*outcomes)[i]);
     out.push_back(r.ok() ? Status(Ok{}) : Status(r.error()));
+  }
+  return out;
+}
+
+Result<std::vector<Status>> RedisLeaseStore::RevokeMany(std::string_view fleet,
+                                                        const std::vector<ShardToken>& leases) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  const std::vector<uint32_t> shards = ShardsOf(leases);
+  if (auto s = ValidateDistinct(shards); !s.ok()) return s.error();
+  if (leases.empty()) return std::vector<Status>{};
+  auto reply = Run(RevokeScript(), fleet, ShardTokenArgs({}, leases));
+  if (!reply.ok()) return reply.error();
+  auto outcomes = DecodeOutcomes(*reply, shards, "revoke");
+  if (!outcomes.ok()) return outcomes.error();
+  std::vector<Status> out;
+  for (size_t i = 0; i < leases.size(); ++i) {
+    out.push_back(ToRevoked(fleet, leases[i].token, (*outcomes)[i]));
   }
   return out;
 }

@@ -31,6 +31,8 @@ class RedisLeaseStore final : public LeaseStore {
   Result<std::vector<Status>> ReleaseMany(std::string_view fleet,
                                           const std::vector<ShardToken>& leases,
                                           std::string_view holder) override;
+  Result<std::vector<Status>> RevokeMany(std::string_view fleet,
+                                         const std::vector<ShardToken>& leases) override;
   Result<LeaseSnapshot> Snapshot(std::string_view fleet) override;
   Status DeleteFleet(std::string_view fleet) override;
 

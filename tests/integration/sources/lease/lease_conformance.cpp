@@ -179,6 +179,40 @@ TEST_P(LeaseConformance, ReleaseThenReacquireGivesAGreaterToken) {
   ExpectPrecondition(AsStatus(again), "held by agent-b");
 }
 
+// The operator revokes a lease held by a stranger (no pod of the fleet): only
+// the lease it saw (same token), never a newer one. The record is freed with
+// its token bumped, so the stranger can neither renew nor release it, and
+// the next holder gets a greater token still.
+TEST_P(LeaseConformance, RevokeFreesOnlyTheLeaseSeenAndBumpsItsToken) {
+  auto store = harness().NewLeaseStore();
+  auto a = store->Acquire(fleet(), 3, "zombie/1", kLong);
+  auto b = store->Acquire(fleet(), 4, "agent-b", kLong);
+  ASSERT_OK(a);
+  ASSERT_OK(b);
+  auto r = store->RevokeMany(fleet(), {{3, a->token}, {4, b->token - 1}, {5, 1}});
+  ASSERT_OK(r);
+  ASSERT_EQ(r->size(), 3u);
+  EXPECT_TRUE((*r)[0].ok()) << (*r)[0].error().ToString();
+  ExpectPrecondition((*r)[1], "changed");  // a newer lease than the one seen
+  ExpectPrecondition((*r)[2], "never acquired");
+  auto snap = store->Snapshot(fleet());
+  ASSERT_OK(snap);
+  EXPECT_EQ(snap->Valid(3), nullptr);
+  ASSERT_NE(snap->Valid(4), nullptr) << "agent-b's lease is untouched";
+  EXPECT_EQ(snap->Valid(4)->token, b->token);
+  for (const auto& rec : snap->records) {
+    if (rec.shard == 3) {
+      EXPECT_EQ(rec.token, a->token + 1);
+    }
+  }
+  ExpectPrecondition(AsStatus(store->Renew(fleet(), 3, "zombie/1", a->token, kLong)), "");
+  ExpectPrecondition(store->Release(fleet(), 3, "zombie/1", a->token), "");
+  auto next = store->Acquire(fleet(), 3, "agent-c", kLong);
+  ASSERT_OK(next);
+  EXPECT_GT(next->token, a->token + 1);
+  ASSERT_OK(store->RevokeMany(fleet(), {}));
+}
+
 TEST_P(LeaseConformance, BatchOperationsReportPerShard) {
   auto store = harness().NewLeaseStore();
   ASSERT_OK(store->Acquire(fleet(), 50, "agent-b", kLong));

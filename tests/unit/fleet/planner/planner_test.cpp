@@ -241,6 +241,46 @@ TEST(Planner, NewPodsNeverTakeTheNameOfAValidLeaseHolder) {
   EXPECT_EQ(plan.create, (std::vector<std::string>{"f-2"}));
 }
 
+// A valid lease held by a holder that is no pod of the fleet (a force-deleted
+// zombie, a pod whose label was removed by hand) is revoked once it has been
+// a stranger's for a lease duration, with a Warning; its owner is not taken
+// for stuck meanwhile. Leases of the fleet's own pods are never revoked.
+TEST(Planner, AStrangersLeaseIsRevokedAfterALeaseDuration) {
+  PlanInput in = Manual(2, 2);
+  in.pods = {Pod("f-0", true, Range(0, 5)), Pod("f-1", true, Range(5, 10))};
+  *in.leases = Held("f-0", Range(0, 5));
+  auto zombie = Held("zombie-7", {5, 6});
+  auto rest = Held("f-1", Range(7, 10));
+  in.leases->insert(in.leases->end(), zombie.begin(), zombie.end());
+  in.leases->insert(in.leases->end(), rest.begin(), rest.end());
+  in.now = At(0);
+  Plan plan = MakePlan(in, {});
+  EXPECT_TRUE(plan.revoke.empty()) << "a fresh stranger may be a pod not cached yet";
+  in.now = At(15);
+  plan = MakePlan(in, plan.next_state);
+  EXPECT_TRUE(plan.revoke.empty());
+  in.now = At(16);
+  plan = MakePlan(in, plan.next_state);
+  ASSERT_EQ(plan.revoke.size(), 2u);
+  EXPECT_EQ(plan.revoke[0].shard, 5u);
+  EXPECT_EQ(plan.revoke[0].holder, "zombie-7");
+  EXPECT_EQ(plan.revoke[1].shard, 6u);
+  EXPECT_TRUE(plan.stuck.empty()) << "f-1 holds 7-9; 5 and 6 are a stranger's";
+  const bool event = std::any_of(plan.events.begin(), plan.events.end(), [](const PlanEvent& e) {
+    return e.warning && e.reason == "LeaseRevoked" &&
+           e.message.find("zombie-7") != std::string::npos;
+  });
+  EXPECT_TRUE(event);
+  // Once revoked and taken by its owner, nothing more.
+  *in.leases = Held("f-0", Range(0, 5));
+  auto now_held = Held("f-1", Range(5, 10));
+  in.leases->insert(in.leases->end(), now_held.begin(), now_held.end());
+  in.now = At(17);
+  plan = MakePlan(in, plan.next_state);
+  EXPECT_TRUE(plan.revoke.empty());
+  EXPECT_TRUE(plan.next_state.stranger_since.empty());
+}
+
 TEST(Planner, WithoutALeaseSnapshotRetiringPodsWaitForTheTimeout) {
   PlanInput in = Manual(1, 1);
   PodView retiring = Pod("f-1", true);

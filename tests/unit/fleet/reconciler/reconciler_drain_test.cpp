@@ -155,6 +155,45 @@ TEST_F(ReconcilerDrainTest, NewOwnersAreToldBeforeOldOwnersLetGo) {
   EXPECT_GT(moving_passes, 0) << "no pass moved shards between pods: the test proves nothing";
 }
 
+// A pod force-deleted while its agent lives on (a zombie) keeps renewing its
+// leases. Its replacement could never take those shards and would be found
+// stuck and replaced again and again; instead the zombie's leases are revoked
+// after a lease duration, with a Warning, and the replacement takes them.
+TEST_F(ReconcilerDrainTest, AZombiesLeasesAreRevokedNotWaitedOnForever) {
+  Converge(2, 8);
+  const auto zombie_shards = [&] {
+    std::vector<uint32_t> out;
+    for (const auto& [shard, holder] : sources_.leases().Holders(kLeaseFleet)) {
+      if (holder == "pricing-1/agent") out.push_back(shard);
+    }
+    return out;
+  }();
+  ASSERT_FALSE(zombie_shards.empty());
+  client_.Remove(kube::rest::resources::kPods, kNs, "pricing-1");  // --force --grace-period=0
+  bool revoked = false;
+  for (int i = 0; i < 30 && !revoked; ++i) {
+    sources_.leases().Hold(kLeaseFleet, zombie_shards, "pricing-1/agent");  // it renews
+    MakeAllReady();
+    AgentsAct();
+    clock_.Advance(std::chrono::seconds(2));
+    Pass();
+    revoked = HasEvent("LeaseRevoked");
+  }
+  ASSERT_TRUE(revoked) << "the zombie's leases were never revoked";
+  EXPECT_EQ(sources_.leases().revokes(), 1);
+  // The zombie's renewals now fail; the replacement takes the shards.
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    const auto holders = sources_.leases().Holders(kLeaseFleet);
+    return holders.size() == 8 && std::none_of(holders.begin(), holders.end(), [](const auto& h) {
+             return h.second == "pricing-1/agent";
+           });
+  }));
+  EXPECT_FALSE(HasEvent("AgentStuck")) << "the replacement was taken for stuck";
+  EXPECT_EQ(Pods().size(), 2u);
+}
+
 TEST_F(ReconcilerDrainTest, HandOffsAreMeasuredWhenTheNewOwnerHoldsTheLease) {
   Converge(1, 8);
   const double before = HandoffCount();

@@ -61,6 +61,10 @@ class CannedStore final : public LeaseStore {
     for (const auto& r : *next) out.push_back(r.ok() ? Status(Ok{}) : Status(r.error()));
     return out;
   }
+  Result<std::vector<Status>> RevokeMany(std::string_view,
+                                         const std::vector<ShardToken>&) override {
+    return std::vector<Status>{};
+  }
   Result<LeaseSnapshot> Snapshot(std::string_view) override { return LeaseSnapshot{}; }
   Status DeleteFleet(std::string_view) override { return Ok{}; }
 };
