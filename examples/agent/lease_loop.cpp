@@ -99,16 +99,25 @@ void LeaseLoop::Acquire(const std::vector<uint32_t>& shards) {
     return;
   }
   std::vector<uint32_t> got;
+  bool fenced = true;
+  std::vector<sources::lease::ShardToken> unfenced;  // acquired, not to be worked on
   for (size_t i = 0; i < shards.size() && i < results->size(); ++i) {
     const auto& r = (*results)[i];
     if (r.ok()) {
+      if (fences_ && !fenced) {
+        unfenced.push_back({shards[i], r->token});
+        continue;
+      }
       if (fences_) {
-        // Not worked on until older tokens are fenced off; acquired again
-        // (a new token) next tick.
+        // Not worked on until older tokens are fenced off. On the first
+        // failure the rest is not tried (the store is likely down: one
+        // timeout, not one per shard) and those leases are let go.
         if (auto f = fences_->RaiseFence(config_.fleet, shards[i], r->token); !f.ok()) {
           metrics_.acquire_errors.Inc();
-          log_.Warn("raising the fence of an acquired shard failed; trying again next tick",
+          log_.Warn("raising the fence of an acquired shard failed; letting the lease go",
                     {{"shard", shards[i]}, {"error", f.error()}});
+          fenced = false;
+          unfenced.push_back({shards[i], r->token});
           continue;
         }
       }
@@ -125,6 +134,13 @@ void LeaseLoop::Acquire(const std::vector<uint32_t>& shards) {
   }
   if (!got.empty()) {
     log_.Info("leases acquired", {{"shards", sources::protocol::FormatShardRanges(got)}});
+  }
+  if (!unfenced.empty()) {
+    // Held but not worked on would keep the shard from everyone for a lease
+    // duration; released, it is acquired again (a new token) next tick.
+    if (auto r = store_->ReleaseMany(config_.fleet, unfenced, config_.holder); !r.ok()) {
+      log_.Warn("releasing unfenced leases failed; they will expire", {{"error", r.error()}});
+    }
   }
 }
 

@@ -93,7 +93,8 @@ int Run(const agent::AgentOptions& o) {
   }
   auto fences = agent::results::OpenResultStore(*result_cfg);
   if (!fences.ok()) {
-    log.Error("cannot open the result store", {{"error", fences.error()}});
+    log.Error("cannot open the result store for the lease loop's fences",
+              {{"error", fences.error()}});
     return 1;
   }
   auto queue = sources::redis::Client::Connect(*queue_opts);

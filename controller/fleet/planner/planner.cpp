@@ -258,13 +258,6 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
         << kStuckLeaseDurations * in.lease_duration.count() << "s); replacing it";
     plan.events.push_back({true, "AgentStuck", msg.str(), pods[i]->name});
   }
-  // One Warning per stranger, naming its shards.
-  std::map<std::string_view, std::vector<uint32_t>> by_stranger;
-  for (const auto& r : plan.revoke) by_stranger[r.holder].push_back(r.shard);
-  for (const auto& [stranger, shards] : by_stranger) {
-    plan.events.push_back(
-        {true, "LeaseRevoked", RevokedMessage(stranger, shards, in.lease_duration), ""});
-  }
 
   // The rollout's progress: new pods Ready, old pods gone.
   int64_t updated_ready = 0;

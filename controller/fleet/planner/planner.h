@@ -114,7 +114,8 @@ struct Plan {
   int32_t ready_replicas = 0;  // Ready, non-retiring pods
   std::vector<std::string> stuck;
   // Strangers' leases to revoke (strangers.h); the act revokes the ones the
-  // lease snapshot showed, by token.
+  // lease snapshot showed, by token, and sends a LeaseRevoked Warning for
+  // those it did revoke.
   std::vector<RevokedLease> revoke;
   std::vector<PlanEvent> events;
   std::vector<Condition> conditions;  // Ready, Progressing, Degraded, ScalingLimited

@@ -1,6 +1,7 @@
 #include "controller/fleet/reconciler/act.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "controller/fleet/api/names.h"
@@ -148,7 +149,6 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
     const std::string ranges = sources::protocol::FormatShardRanges(a.shards);
     if (const auto* written = ctx.expectations.Written(a.pod)) {
       if (written->shards == ranges) continue;
-      out.generation_mark = std::max(out.generation_mark, written->generation);
     }
     // One counter for the fleet, above everything ever written or seen: a
     // generation lowered by hand cannot bring back one the agent has passed.
@@ -206,9 +206,20 @@ void RevokeStrangers(const ActContext& ctx, const planner::Plan& plan, ActOutcom
       ctx.log.Info("lease not revoked", {{"error", (*done)[i].error().message}});
     }
   }
-  if (!revoked.empty()) {
-    ctx.log.Info("strangers' leases revoked",
-                 {{"shards", sources::protocol::FormatShardRanges(revoked)}});
+  if (revoked.empty()) return;
+  ctx.log.Info("strangers' leases revoked",
+               {{"shards", sources::protocol::FormatShardRanges(revoked)}});
+  // One Warning per stranger, for what was revoked.
+  std::map<std::string, std::vector<uint32_t>> by_stranger;
+  for (const auto& r : plan.revoke) {
+    if (std::find(revoked.begin(), revoked.end(), r.shard) != revoked.end()) {
+      by_stranger[r.holder].push_back(r.shard);
+    }
+  }
+  for (const auto& [stranger, shards] : by_stranger) {
+    ctx.events.Warning(
+        FleetRef(ctx.fleet.meta), "LeaseRevoked", "Reconcile",
+        planner::RevokedMessage(stranger, shards, ctx.fleet.spec.leases.lease_duration));
   }
 }
 
@@ -263,10 +274,15 @@ Status DeletePod(kube::rest::Client& client, const kube::informer::PodRecord& po
 ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
                const std::vector<std::string>& newly_ended) {
   ActOutcome out;
-  out.generation_mark = ctx.fleet.status.assignment_generation;
-  for (const auto& [name, pod] : ctx.seen.pods) {
-    out.generation_mark = std::max(out.generation_mark, AssignmentGeneration(*pod));
-  }
+  // Values past 2^53 - 1 (the CRD's bound) can only be hand edits: ignored,
+  // or one absurd pod would stop every pod's assignments.
+  constexpr int64_t kMaxGeneration = (int64_t{1} << 53) - 1;
+  auto seen = [&](int64_t g) {
+    if (g <= kMaxGeneration) out.generation_mark = std::max(out.generation_mark, g);
+  };
+  seen(ctx.fleet.status.assignment_generation);
+  if (ctx.generation_mark) seen(*ctx.generation_mark);
+  for (const auto& [name, pod] : ctx.seen.pods) seen(AssignmentGeneration(*pod));
   // Drained pods go before new ones come, so that the fleet's pods never
   // number more than the plan allows, not even between two requests.
   DeleteDrained(ctx, plan, out);
@@ -281,6 +297,7 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
   AssignShards(ctx, plan, removing, out);
   RevokeStrangers(ctx, plan, out);
   RecordEvents(ctx, plan, newly_ended);
+  if (ctx.generation_mark) *ctx.generation_mark = out.generation_mark;
   return out;
 }
 

@@ -35,6 +35,10 @@ struct ActContext {
   // The fleet's lease store, to revoke strangers' leases; null when it
   // cannot be opened (then there is no snapshot and nothing to revoke).
   sources::lease::LeaseStore* leases = nullptr;
+  // The highest assignment generation this process has written or seen for
+  // the fleet (in and out): the cache may lag behind the process's own
+  // writes, and the counter must never go back.
+  int64_t* generation_mark = nullptr;
 };
 
 // A pod the plan creates whose name another owner took first.

@@ -130,7 +130,7 @@ ReconcileResult Reconciler::LeaseCleanupFailed(const api::Fleet& fleet, FleetSta
                       error.message + "; retrying for up to " + std::to_string(bound.count()) +
                           "s, then the fleet is let go without it");
     }
-    log.Info("lease cleanup failed; retrying", {{"error", error.message}});
+    log.Warn("lease cleanup failed; retrying", {{"error", error.message}});
     const auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(bound - waited);
     return ReconcileResult::RequeueAfter(std::min<std::chrono::nanoseconds>(left, kRetryEvery));
   }

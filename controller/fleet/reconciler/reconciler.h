@@ -84,6 +84,7 @@ class Reconciler {
     std::set<std::string> name_conflicts;  // pods whose taken name was reported last pass
     FleetSources sources;
     std::optional<Clock::Monotonic> finalizing_since;
+    int64_t generation_mark = 0;                          // see ActContext::generation_mark
     std::optional<Clock::Monotonic> lease_cleanup_since;  // the first attempt
     bool lease_cleanup_reported = false;                  // LeaseCleanupFailing sent
   };

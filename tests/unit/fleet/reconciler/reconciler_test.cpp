@@ -14,7 +14,28 @@ namespace {
 
 using kube::controller::ReconcileResult;
 
-class ReconcilerTest : public ReconcilerFixture {};
+class ReconcilerTest : public ReconcilerFixture {
+ protected:
+  int64_t Generation(const std::string& pod) const {
+    return std::stoll(Pods().at(pod)["metadata"]["annotations"].value(
+        std::string(sources::protocol::kAssignmentGenerationAnnotation), "0"));
+  }
+  void SetGeneration(const std::string& pod, const std::string& value) {
+    Json p = Pods().at(pod);
+    p["metadata"]["annotations"][std::string(sources::protocol::kAssignmentGenerationAnnotation)] =
+        value;
+    client_.Put(kube::rest::resources::kPods, p);
+  }
+  // A fleet of `replicas` Ready agents holding their shards.
+  void Converge(int replicas, int shards) {
+    Apply(ManualFleet(replicas, shards));
+    ASSERT_TRUE(PassUntil([&] {
+      MakeAllReady();
+      AgentsAct();
+      return Condition("Ready").value("status", "") == "True";
+    }));
+  }
+};
 
 TEST_F(ReconcilerTest, CreatesTheWantedPodsAndAssignsEveryShardOnceReady) {
   Apply(ManualFleet(3, 12));
@@ -82,22 +103,10 @@ TEST_F(ReconcilerTest, TheStatusSaysWhichPodsRunTheCurrentTemplate) {
 // passed, not even after a restart: generations come from one counter per
 // fleet, kept in status.assignmentGeneration, above every value seen.
 TEST_F(ReconcilerTest, AssignmentGenerationsOnlyGoUp) {
-  auto generation = [&](const std::string& pod) {
-    return std::stoll(Pods().at(pod)["metadata"]["annotations"].value(
-        std::string(sources::protocol::kAssignmentGenerationAnnotation), "0"));
-  };
-  Apply(ManualFleet(2, 8));
-  ASSERT_TRUE(PassUntil([&] {
-    MakeAllReady();
-    AgentsAct();
-    return Condition("Ready").value("status", "") == "True";
-  }));
-  const int64_t applied = std::max(generation("pricing-0"), generation("pricing-1"));
+  Converge(2, 8);
+  const int64_t applied = std::max(Generation("pricing-0"), Generation("pricing-1"));
   // A hand edit sets pricing-1's generation back; its agent keeps `applied`.
-  Json pod = Pods().at("pricing-1");
-  pod["metadata"]["annotations"][std::string(sources::protocol::kAssignmentGenerationAnnotation)] =
-      "0";
-  client_.Put(kube::rest::resources::kPods, pod);
+  SetGeneration("pricing-1", "0");
   Restart();  // a new process remembers nothing it wrote
   Apply(ManualFleet(3, 8));
   ASSERT_TRUE(PassUntil([&] {
@@ -105,9 +114,30 @@ TEST_F(ReconcilerTest, AssignmentGenerationsOnlyGoUp) {
     AgentsAct();
     return Shards("pricing-2") != "" && Shards("pricing-1") != "0-7";
   }));
-  EXPECT_GT(generation("pricing-1"), applied) << "a generation the agent would ignore";
+  EXPECT_GT(Generation("pricing-1"), applied) << "a generation the agent would ignore";
   const int64_t mark = Fleet()["status"].value("assignmentGeneration", int64_t{-1});
-  for (const auto& [name, p] : Pods()) EXPECT_LE(generation(name), mark) << name;
+  for (const auto& [name, p] : Pods()) EXPECT_LE(Generation(name), mark) << name;
+}
+
+// Within one process the counter never goes back either, even when what the
+// cache shows (the status, the pods) lags behind or is set back: a status
+// merge patch carries no resourceVersion, and a stale read must not lower it.
+TEST_F(ReconcilerTest, AssignmentGenerationsOnlyGoUpWhateverTheCacheShows) {
+  Converge(2, 8);
+  const int64_t written = Fleet()["status"].value("assignmentGeneration", int64_t{0});
+  ASSERT_GT(written, 0);
+  Json f = Fleet();
+  f["status"]["assignmentGeneration"] = 0;
+  client_.Put(kube::rest::resources::kPricingAgentFleets, f);
+  for (const auto& [name, p] : Pods()) SetGeneration(name, "0");
+  Apply(ManualFleet(3, 8));
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Shards("pricing-2") != "";
+  }));
+  EXPECT_GT(Generation("pricing-2"), written);
+  EXPECT_GT(Fleet()["status"].value("assignmentGeneration", int64_t{0}), written);
 }
 
 TEST_F(ReconcilerTest, AStaleCacheNeverDuplicatesACreate) {
