@@ -159,7 +159,11 @@ class Watchdog {
           if (!r.ValidAt(snap->now_ms)) continue;
           std::string pod = r.holder.substr(0, r.holder.rfind('/'));
           holders_[r.shard] = pod;
-          if (deleted_.count(pod) > 0 && excused_.count(pod) == 0) {
+          // By holder id, not pod name: a name can be reused at once by a
+          // new pod, whose agent is a new incarnation with a new id.
+          const bool deleted_incarnation = deleted_ids_.count(r.holder) > 0;
+          if (!deleted_incarnation) ids_of_[pod].insert(r.holder);
+          if (deleted_incarnation && excused_.count(pod) == 0) {
             deleted_holding_.push_back("pod " + pod + " was deleted while holding shard " +
                                        std::to_string(r.shard));
             excused_.insert(pod);  // reported once
@@ -181,6 +185,9 @@ class Watchdog {
         std::lock_guard lock(mu_);
         auto gone = [&](const std::string& name, const std::string& uid) {
           deleted_.insert(name);
+          // Its agents' ids so far belong to the deleted pod.
+          deleted_ids_.insert(ids_of_[name].begin(), ids_of_[name].end());
+          ids_of_.erase(name);
           if (deleted_uids_.insert(uid).second) log_.push_back("-" + name);
         };
         for (const auto& p : list->items) {
@@ -211,7 +218,9 @@ class Watchdog {
   std::mutex mu_;
   agent::testing::LeaseChecker checker_;
   std::map<uint32_t, std::string> holders_;
-  std::set<std::string> deleted_, excused_;  // by pod name
+  std::set<std::string> deleted_, excused_;              // by pod name
+  std::map<std::string, std::set<std::string>> ids_of_;  // live pod name -> holder ids seen
+  std::set<std::string> deleted_ids_;                    // holder ids of deleted pods
   std::set<std::string> deleted_uids_, seen_uids_;
   std::vector<std::string> log_;  // +name created, -name deleted, in order
   std::vector<std::string> deleted_holding_;
