@@ -142,10 +142,14 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     unsettled = unsettled || (unsettled_pod[i] && !stuck.stuck[i]);
   }
   // Pods retired earlier that this pass will not delete yet.
+  // Verdicts on pods retired earlier, also used below when deleting them.
+  std::vector<std::optional<DeletionReason>> earlier_verdict(n);
   int32_t draining = 0;
   for (size_t i = 0; i < n; ++i) {
-    draining += pods[i]->retiring && !RetirementVerdict(pods[i]->retiring_since, leases_held[i],
-                                                        leases_known, in.drain_timeout, in.now);
+    if (!pods[i]->retiring) continue;
+    earlier_verdict[i] = RetirementVerdict(pods[i]->retiring_since, leases_held[i], leases_known,
+                                           in.drain_timeout, in.now);
+    draining += !earlier_verdict[i];
   }
   MembershipPlan members = PlanMembership({.fleet = in.fleet,
                                            .desired = plan.scale.desired,
@@ -208,8 +212,9 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   size_t still_retiring = 0;
   for (size_t i = 0; i < n; ++i) {
     if (!retiring[i]) continue;
-    auto verdict = RetirementVerdict(retiring_since[i], leases_held[i], leases_known,
-                                     in.drain_timeout, in.now);
+    auto verdict = pods[i]->retiring ? earlier_verdict[i]
+                                     : RetirementVerdict(retiring_since[i], leases_held[i],
+                                                         leases_known, in.drain_timeout, in.now);
     if (!verdict) {
       ++still_retiring;
       continue;

@@ -136,11 +136,10 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                   const std::set<std::string>& removing, ActOutcome& out) {
   std::vector<const planner::PodAssignment*> order;
   for (const auto& a : plan.assignments) {
-    if (a.changed && !a.gained.empty()) order.push_back(&a);
+    if (a.changed) order.push_back(&a);
   }
-  for (const auto& a : plan.assignments) {
-    if (a.changed && a.gained.empty()) order.push_back(&a);
-  }
+  std::stable_partition(order.begin(), order.end(),
+                        [](const planner::PodAssignment* a) { return !a->gained.empty(); });
   for (const planner::PodAssignment* next : order) {
     const planner::PodAssignment& a = *next;
     const kube::informer::PodRecord* pod = Cached(ctx, a.pod);
