@@ -9,6 +9,7 @@
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/fleet_metrics.h"
 #include "controller/fleet/reconciler/fleet_record.h"
+#include "controller/fleet/reconciler/pass_triggers.h"
 #include "controller/fleet/reconciler/reconciler.h"
 #include "controller/fleet/reconciler/sources.h"
 #include "controller/kube/config/rest_config.h"
@@ -104,10 +105,11 @@ class ManagerImpl final : public Manager {
             .operator_identity = std::move(identity),
             .credential_transport = *transport});
     controller_ = std::make_unique<kube::controller::Controller>(
-        kube::controller::ControllerOptions{.name = "pricingagentfleet",
-                                            .max_concurrent_reconciles = 2,
-                                            .metrics = &registry_,
-                                            .log = log_},
+        kube::controller::ControllerOptions{
+            .name = "pricingagentfleet",
+            .max_concurrent_reconciles = options_.max_concurrent_reconciles,
+            .metrics = &registry_,
+            .log = log_},
         [this](const kube::controller::ReconcileRequest& req) {
           return reconciler_->Reconcile(req.key, req.log);
         });
@@ -115,16 +117,23 @@ class ManagerImpl final : public Manager {
     using PodPtr = std::shared_ptr<const kube::informer::PodRecord>;
     fleets_->AddHandlers(
         {.on_add = [this](const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); },
-         .on_update = [this](const FleetPtr&,
-                             const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); },
+         .on_update =
+             [this](const FleetPtr& before, const FleetPtr& f) {
+               if (fleet::reconciler::FleetUpdateStartsPass(*before, *f)) {
+                 controller_->Enqueue(f->meta.Key());
+               }
+             },
          .on_delete = [this](const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); }});
     auto enqueue_pod = [this](const PodPtr& p) {
       if (auto key = fleet::reconciler::FleetKeyOfPod(*p)) controller_->Enqueue(*key);
     };
-    pods_->AddHandlers(
-        {.on_add = enqueue_pod,
-         .on_update = [enqueue_pod](const PodPtr&, const PodPtr& p) { enqueue_pod(p); },
-         .on_delete = enqueue_pod});
+    pods_->AddHandlers({.on_add = enqueue_pod,
+                        .on_update =
+                            [enqueue_pod](const PodPtr& before, const PodPtr& p) {
+                              if (fleet::reconciler::PodUpdateStartsPass(*before, *p))
+                                enqueue_pod(p);
+                            },
+                        .on_delete = enqueue_pod});
     checks_.AddHealthCheck("ping", [] { return Status(Ok{}); });
     // The fleet cache syncs only once the CRD is installed; readiness (the
     // process serves) does not wait for it, the controller does.

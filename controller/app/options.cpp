@@ -52,6 +52,10 @@ FlagSet Flags(Options& o) {
                    "once its pods are gone (a store gone with the namespace, its Secret "
                    "deleted); then it is let go with a Warning Event."},
           &o.finalizer_lease_timeout, 0);
+  set.Int({.name = "max-concurrent-reconciles",
+           .help = "Fleets reconciled at once (one pass per fleet at a time): a source that is "
+                   "slow to answer holds one of these for its timeout."},
+          &o.max_concurrent_reconciles, 1, 256);
   set.Bool({.name = "allow-operator-cloud-identity",
             .help = "Let an SQS queue without credentialsSecretRef be read with the operator's own "
                     "AWS identity (environment keys, web identity, container credentials). Off: "

@@ -25,6 +25,7 @@ struct Options {
   bool allow_operator_cloud_identity = false;
   std::string credential_transport = "warn";  // tls-only, warn or allow
   int64_t finalizer_lease_timeout = 60;       // seconds
+  int max_concurrent_reconciles = 4;          // passes of different fleets at once
 };
 
 using ParseResult = ParsedFlags<Options>;

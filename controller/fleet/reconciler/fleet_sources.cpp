@@ -4,10 +4,51 @@
 #include <string>
 
 namespace agentfleet::fleet::reconciler {
+namespace {
+
+// Opens `slot` when it is closed and its backoff allows; `error` says why not.
+template <typename Source, typename Config, typename Open>
+void Reopen(std::unique_ptr<Source>& slot, Error& error, SourceBackoff& backoff, bool& tried,
+            Result<Config> config, Open open, Clock::Monotonic now) {
+  if (slot || !backoff.Due(now)) return;
+  tried = true;
+  error = Error{};
+  if (!config) {
+    error = config.error();
+  } else if (auto opened = open(std::move(*config))) {
+    slot = std::move(*opened);
+  } else {
+    error = opened.error();
+  }
+  if (slot) {
+    backoff.Succeeded();
+  } else {
+    backoff.Failed(now);
+  }
+}
+
+// A read unless the backoff holds it back; then the last read's error again.
+template <typename T, typename Read>
+FleetSources::Reading<T> ReadUnlessBackingOff(SourceBackoff& backoff, Error& last, bool& tried,
+                                              Read read, Clock::Monotonic now) {
+  if (!backoff.Due(now)) return {last, false};
+  tried = true;
+  Result<T> value = read();
+  if (value) {
+    backoff.Succeeded();
+  } else {
+    last = value.error();
+    backoff.Failed(now);
+  }
+  return {std::move(value), true};
+}
+
+}  // namespace
 
 void FleetSources::Refresh(const api::Fleet& fleet, const nlohmann::json& object,
                            ApiSecrets& secrets, SourceFactory& factory,
-                           const CaFileWriter& ca_files, const OperatorIdentity& identity) {
+                           const CaFileWriter& ca_files, const OperatorIdentity& identity,
+                           Clock::Monotonic now) {
   auto queue_config = QueueConfigFor(fleet.spec, secrets.AsLookup(), ca_files, identity);
   auto lease_config = LeaseStoreConfigFor(fleet.spec, secrets.AsLookup(), ca_files);
   const nlohmann::json& spec = object.contains("spec") ? object["spec"] : nlohmann::json::object();
@@ -16,26 +57,33 @@ void FleetSources::Refresh(const api::Fleet& fleet, const nlohmann::json& object
                             spec.value("leases", nlohmann::json()).dump() +
                             std::to_string(fleet.spec.shards) + secrets.values_read();
   const size_t fingerprint = std::hash<std::string>{}(basis);
-  if (fingerprint == fingerprint_ && queue_ && leases_) return;
+  queue_tried_ = leases_tried_ = false;
+  if (fingerprint != fingerprint_) {
+    // New settings: whatever failed before may work now.
+    fingerprint_ = fingerprint;
+    queue_.reset();
+    leases_.reset();
+    queue_backoff_ = SourceBackoff();
+    lease_backoff_ = SourceBackoff();
+  }
+  Reopen(
+      queue_, queue_error_, queue_backoff_, queue_tried_, std::move(queue_config),
+      [&](auto c) { return factory.MakeQueue(std::move(c)); }, now);
+  Reopen(
+      leases_, lease_error_, lease_backoff_, leases_tried_, std::move(lease_config),
+      [&](const auto& c) { return factory.OpenLeases(c); }, now);
+}
 
-  fingerprint_ = fingerprint;
-  queue_.reset();
-  leases_.reset();
-  queue_error_ = lease_error_ = Error{};
-  if (!queue_config) {
-    queue_error_ = queue_config.error();
-  } else if (auto q = factory.MakeQueue(std::move(*queue_config))) {
-    queue_ = std::move(*q);
-  } else {
-    queue_error_ = q.error();
-  }
-  if (!lease_config) {
-    lease_error_ = lease_config.error();
-  } else if (auto l = factory.OpenLeases(*lease_config)) {
-    leases_ = std::move(*l);
-  } else {
-    lease_error_ = l.error();
-  }
+FleetSources::Reading<sources::queue::QueueDepth> FleetSources::ReadDepth(Clock::Monotonic now) {
+  return ReadUnlessBackingOff<sources::queue::QueueDepth>(
+      queue_backoff_, queue_read_error_, queue_tried_, [&] { return queue_->ReadDepth(); }, now);
+}
+
+FleetSources::Reading<sources::lease::LeaseSnapshot> FleetSources::ReadLeases(
+    std::string_view fleet_id, Clock::Monotonic now) {
+  return ReadUnlessBackingOff<sources::lease::LeaseSnapshot>(
+      lease_backoff_, lease_read_error_, leases_tried_, [&] { return leases_->Snapshot(fleet_id); },
+      now);
 }
 
 }  // namespace agentfleet::fleet::reconciler

@@ -32,7 +32,7 @@ planner::SourceFault ToSourceFault(const Error& error, bool opened) {
 
 Observation Observe(const std::string& key, const api::Fleet& fleet,
                     const kube::informer::Store<kube::informer::PodRecord>& pods,
-                    const FleetSources& sources, const Clock& clock) {
+                    FleetSources& sources, const Clock& clock) {
   Observation seen;
   seen.mono_now = clock.Now();
   seen.wall_now = clock.WallNow();
@@ -46,22 +46,27 @@ Observation Observe(const std::string& key, const api::Fleet& fleet,
 
   if (!sources.queue()) {
     seen.queue_fault = ToSourceFault(sources.queue_error(), /*opened=*/false);
-  } else if (auto d = sources.queue()->ReadDepth()) {
-    seen.depth = d->total;
+  } else if (auto d = sources.ReadDepth(seen.mono_now); d.value) {
+    seen.depth = d.value->total;
   } else {
-    seen.queue_fault = ToSourceFault(MakeError(d.error().code, "queue depth: " + d.error().message),
-                                     /*opened=*/true);
+    seen.queue_fault =
+        ToSourceFault(MakeError(d.value.error().code, "queue depth: " + d.value.error().message),
+                      /*opened=*/true);
   }
+  seen.queue_tried = sources.queue_tried();
 
   if (!sources.leases()) {
     seen.lease_fault = ToSourceFault(sources.lease_error(), /*opened=*/false);
-  } else if (auto snap = sources.leases()->Snapshot(
-                 api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name))) {
-    seen.leases = std::move(*snap);
+  } else if (auto snap = sources.ReadLeases(
+                 api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name), seen.mono_now);
+             snap.value) {
+    seen.leases = std::move(*snap.value);
   } else {
     seen.lease_fault = ToSourceFault(
-        MakeError(snap.error().code, "lease table: " + snap.error().message), /*opened=*/true);
+        MakeError(snap.value.error().code, "lease table: " + snap.value.error().message),
+        /*opened=*/true);
   }
+  seen.leases_tried = sources.leases_tried();
   return seen;
 }
 

@@ -26,6 +26,9 @@ struct Observation {
   std::optional<planner::SourceFault> queue_fault;  // set exactly when depth is not
   std::optional<sources::lease::LeaseSnapshot> leases;
   std::optional<planner::SourceFault> lease_fault;  // set exactly when leases is not
+  // The source was opened or read this pass; a fault during its backoff is
+  // the last one again, not a new error.
+  bool queue_tried = false, leases_tried = false;
 };
 
 // A source's error in the planner's words. `opened`: the source was opened and
@@ -33,9 +36,10 @@ struct Observation {
 planner::SourceFault ToSourceFault(const Error& error, bool opened);
 
 // Reads the fleet `key`'s pods from `pods` (by the fleet index), the queue
-// depth and the lease table from `sources` (already refreshed).
+// depth and the lease table from `sources` (already refreshed), each unless
+// its backoff holds it back.
 Observation Observe(const std::string& key, const api::Fleet& fleet,
                     const kube::informer::Store<kube::informer::PodRecord>& pods,
-                    const FleetSources& sources, const Clock& clock);
+                    FleetSources& sources, const Clock& clock);
 
 }  // namespace agentfleet::fleet::reconciler

@@ -108,7 +108,7 @@ void Reconciler::RefreshSources(const api::Fleet& fleet, const FleetRecord& reco
                                 FleetState& state) {
   ApiSecrets secrets(client_, fleet.meta.namespace_name);
   state.sources.Refresh(fleet, record.object, secrets, factory_, DirectoryCaFiles(options_.ca_dir),
-                        options_.operator_identity);
+                        options_.operator_identity, clock_.Now());
 }
 
 std::vector<ClearTextCredential> Reconciler::Refused(const api::Fleet& fleet) const {
@@ -167,8 +167,8 @@ void Reconciler::Measure(const api::Fleet& fleet, const Observation& seen,
   if (!m) return;
   const std::string& ns = fleet.meta.namespace_name;
   const std::string& name = fleet.meta.name;
-  if (seen.queue_fault) m->SourceError(ns, name, "queue");
-  if (seen.lease_fault) m->SourceError(ns, name, "leases");
+  if (seen.queue_fault && seen.queue_tried) m->SourceError(ns, name, "queue");
+  if (seen.lease_fault && seen.leases_tried) m->SourceError(ns, name, "leases");
   for (double seconds : handoffs) m->Handoff(ns, name, seconds);
   m->ObservePlan(ns, name, plan, seen.depth);
 }

@@ -17,6 +17,7 @@ struct PodRecord {
   bool ready = false;            // condition Ready=True
   int64_t ready_since_unix = 0;  // lastTransitionTime of that condition
   int32_t restarts = 0;          // summed over containers
+  bool operator==(const PodRecord&) const = default;
 };
 
 PodRecord ToPodRecord(const nlohmann::json& pod);

@@ -16,6 +16,7 @@ struct OwnerRef {
   std::string name;
   std::string uid;
   bool controller = false;
+  bool operator==(const OwnerRef&) const = default;
 };
 
 // The metadata fields the operator reads, nothing more: caches hold these
@@ -37,6 +38,7 @@ struct ObjectMeta {
   const std::string* Label(std::string_view key) const;
   const std::string* Annotation(std::string_view key) const;
   const OwnerRef* ControllerOwner() const;
+  bool operator==(const ObjectMeta&) const = default;
 };
 
 // Which labels and annotations a cache keeps: those whose key starts with one

@@ -55,7 +55,7 @@ int RedisPort() {
   return testing::FixturePort("AGENTFLEET_REDIS_DIR");
 }
 
-std::string ReadFile(const std::string& path) {
+inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
@@ -306,8 +306,11 @@ class FleetE2E : public ::testing::Test {
       args.insert(args.end(), {"--leader-elect", "--leader-election-namespace", ns()});
     }
     args.insert(args.end(), extra.begin(), extra.end());
-    controller_.pid =
-        testing::StartProcess(AGENTFLEET_BIN_DIR "/agentfleet-controller", args, controller_.log);
+    // A bench compares another build of the controller on the same work.
+    const char* other = std::getenv("AGENTFLEET_CONTROLLER_BINARY");
+    const std::string binary =
+        other != nullptr && *other != 0 ? other : AGENTFLEET_BIN_DIR "/agentfleet-controller";
+    controller_.pid = testing::StartProcess(binary, args, controller_.log);
   }
 
   void StartKubelet() {
@@ -361,6 +364,39 @@ class FleetE2E : public ::testing::Test {
     if (dog.Holders() != owner) return false;
     if (state) *state = std::move(live);
     return true;
+  }
+
+  // The controller's /metrics text, empty when it does not answer.
+  std::string Metrics() {
+    std::string out;
+    if (testing::Shell("curl -fsS http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics",
+                       &out) != 0) {
+      return "";
+    }
+    return out;
+  }
+  // The value of a series of the controller's /metrics, or -1.
+  double Metric(const std::string& series) {
+    std::istringstream in(Metrics());
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+    }
+    return -1;
+  }
+  // The sum over every series of a metric family whose labels contain
+  // `labels` (e.g. `method="PATCH"`), or -1 when the controller does not answer.
+  double MetricSum(const std::string& family, const std::string& labels = "") {
+    const std::string text = Metrics();
+    if (text.empty()) return -1;
+    double sum = 0;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind(family + "{", 0) != 0 && line.rfind(family + " ", 0) != 0) continue;
+      const auto value = line.rfind(' ');
+      if (!labels.empty() && line.substr(0, value).find(labels) == std::string::npos) continue;
+      sum += std::stod(line.substr(value + 1));
+    }
+    return sum;
   }
 
   Json Status() {

@@ -73,20 +73,6 @@ class RolloutE2E : public FleetE2E {
     return out;
   }
 
-  // The value of a series of the controller's /metrics, or -1.
-  double Metric(const std::string& series) {
-    std::string out;
-    if (testing::Shell("curl -fsS http://127.0.0.1:" + std::to_string(metrics_port_) + "/metrics",
-                       &out) != 0) {
-      return -1;
-    }
-    std::istringstream in(out);
-    for (std::string line; std::getline(in, line);) {
-      if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-    }
-    return -1;
-  }
-
   Json Condition(const std::string& type) {
     for (const auto& c : Status().value("conditions", Json::array())) {
       if (c.value("type", "") == type) return c;

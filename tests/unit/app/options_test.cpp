@@ -40,6 +40,11 @@ TEST(Options, FinalizerLeaseTimeout) {
   EXPECT_EQ(Parse({"--finalizer-lease-timeout", "0"}).options.finalizer_lease_timeout, 0);
 }
 
+TEST(Options, MaxConcurrentReconciles) {
+  EXPECT_EQ(Parse({}).options.max_concurrent_reconciles, 4);
+  EXPECT_EQ(Parse({"--max-concurrent-reconciles=16"}).options.max_concurrent_reconciles, 16);
+}
+
 TEST(Options, EqualsAndSpaceSeparatedValues) {
   auto r = Parse({"--kubeconfig=/tmp/kc", "--namespace", "pricing", "--kube-api-qps=50.5",
                   "--kube-api-burst", "100", "--log-level=debug", "--metrics-bind-address=0",
@@ -78,7 +83,7 @@ TEST(Options, UsageListsEveryFlag) {
        {"--kubeconfig", "--namespace", "--metrics-bind-address", "--health-probe-bind-address",
         "--leader-elect", "--leader-election-namespace", "--kube-api-qps", "--kube-api-burst",
         "--log-level", "--allow-operator-cloud-identity", "--credential-transport",
-        "--finalizer-lease-timeout", "--help", "--version"}) {
+        "--finalizer-lease-timeout", "--max-concurrent-reconciles", "--help", "--version"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
 }
@@ -94,6 +99,8 @@ TEST(Options, MalformedFlagsNameTheFlagAndTheProblem) {
       {{"--credential-transport=plain"}, "--credential-transport: must be tls-only, warn or allow"},
       {{"--finalizer-lease-timeout=-1"}, "--finalizer-lease-timeout: must be"},
       {{"--finalizer-lease-timeout=soon"}, "--finalizer-lease-timeout: must be"},
+      {{"--max-concurrent-reconciles=0"}, "--max-concurrent-reconciles: must be"},
+      {{"--max-concurrent-reconciles=1000"}, "--max-concurrent-reconciles: must be"},
       {{"--kube-api-qps=fast"}, "--kube-api-qps: must be a number greater than 0"},
       {{"--kube-api-qps=0"}, "--kube-api-qps: must be a number greater than 0"},
       {{"--kube-api-qps=inf"}, "--kube-api-qps: must be a number greater than 0"},

@@ -27,10 +27,10 @@ TEST_F(ReconcilerSourcesTest, AFailedDepthReadIsQueueDepthUnavailable) {
 TEST_F(ReconcilerSourcesTest, ASourceThatCannotBeOpenedNamesWhy) {
   Apply(ManualFleet(1, 4));
   sources_.FailQueueOpen(MakeError(ErrorCode::kForbidden, "NOAUTH refused"));
-  Pass();
-  EXPECT_EQ(Degraded(), "QueueSourceAccessDenied");
-  sources_.FailQueueOpen(std::nullopt);
   sources_.FailLeaseOpen(MakeError(ErrorCode::kUnavailable, "connection refused"));
+  Pass();
+  EXPECT_EQ(Degraded(), "QueueSourceAccessDenied");  // the queue decides the reason
+  sources_.FailQueueOpen(std::nullopt);
   clock_.Advance(std::chrono::seconds(5));
   Pass();
   EXPECT_EQ(Degraded(), "LeaseStoreUnavailable");
@@ -128,12 +128,65 @@ TEST_F(ReconcilerSourcesTest, SourceErrorsAreCounted) {
   Apply(ManualFleet(1, 4));
   sources_.leases().FailSnapshots(MakeError(ErrorCode::kUnavailable, "down"));
   Pass();
+  Pass();  // within the backoff: the same fault, not read again, not counted again
+  clock_.Advance(std::chrono::seconds(1));
   Pass();
   const std::string text = registry_.Render();
   EXPECT_NE(text.find("agentfleet_source_errors_total{namespace=\"shop\",fleet=\"pricing\","
                       "source=\"leases\"} 2"),
             std::string::npos)
       << text;
+}
+
+TEST_F(ReconcilerSourcesTest, ASourceThatDoesNotAnswerIsReadWithBackoff) {
+  Apply(ManualFleet(1, 4));
+  sources_.queue().Fail(MakeError(ErrorCode::kTimeout, "no answer within 2s"));
+  sources_.leases().FailSnapshots(MakeError(ErrorCode::kTimeout, "no answer within 2s"));
+  const int queue0 = sources_.queue().reads(), leases0 = sources_.leases().snapshots();
+  // A pass every 500 ms for 70 s: reads at 0, 1, 3, 7, 15, 31 and 61 s only.
+  for (int i = 0; i < 140; ++i) {
+    Pass();
+    EXPECT_EQ(Degraded(), "QueueDepthUnavailable") << "pass " << i;
+    EXPECT_EQ(Condition("Degraded").value("message", ""),
+              "queue depth: no answer within 2s; lease table: no answer within 2s");
+    clock_.Advance(std::chrono::milliseconds(500));
+  }
+  EXPECT_EQ(sources_.queue().reads() - queue0, 7);
+  EXPECT_EQ(sources_.leases().snapshots() - leases0, 7);
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 0u);
+
+  // Back: read at the next attempt, then at every pass again.
+  sources_.queue().SetDepth(0);
+  sources_.leases().FailSnapshots(std::nullopt);
+  ASSERT_TRUE(PassUntil([&] { return Degraded() == "AsExpected"; }, 31));
+  const int queue1 = sources_.queue().reads();
+  Pass();
+  Pass();
+  EXPECT_EQ(sources_.queue().reads() - queue1, 2);
+}
+
+TEST_F(ReconcilerSourcesTest,
+       AStoreThatCannotBeOpenedIsReopenedWithBackoffOrWhenItsSettingsChange) {
+  Apply(ManualFleet(1, 4));
+  sources_.FailLeaseOpen(MakeError(ErrorCode::kUnavailable, "connection timed out"));
+  Pass();
+  Pass();
+  EXPECT_EQ(sources_.lease_opens(), 1);
+  EXPECT_EQ(sources_.queue_opens(), 1);  // the queue, open, is not reopened with it
+  clock_.Advance(std::chrono::seconds(1));
+  Pass();
+  EXPECT_EQ(sources_.lease_opens(), 2);
+  Pass();
+  EXPECT_EQ(sources_.lease_opens(), 2);
+  // A rotated password is new settings: tried at once.
+  Json secret = *client_.Peek(kube::rest::resources::kSecrets, kNs, "pricing-redis");
+  secret["data"]["password"] = "cm90YXRlZA==";
+  client_.Put(kube::rest::resources::kSecrets, secret);
+  sources_.FailLeaseOpen(std::nullopt);
+  Pass();
+  EXPECT_EQ(sources_.lease_opens(), 3);
+  EXPECT_EQ(Degraded(), "AsExpected");
+  EXPECT_EQ(sources_.queue_opens(), 2);
 }
 
 }  // namespace
