@@ -50,6 +50,12 @@ AgentMetrics::AgentMetrics(obs::Registry& r)
       fenced_rejections(r.RegisterCounter("pricing_agent_fenced_rejections_total",
                                           "Result writes rejected by fencing (lease lost)")
                             .WithLabels({})),
+      results_superseded(
+          r.RegisterCounter("pricing_agent_results_superseded_total",
+                            "Task prices not written: the store holds a newer task's price for "
+                            "the product (an older task processed late, e.g. claimed after a "
+                            "hand-off)")
+              .WithLabels({})),
       result_write_errors(r.RegisterCounter("pricing_agent_result_write_errors_total",
                                             "Result writes that failed (store unavailable)")
                               .WithLabels({})),

@@ -24,6 +24,7 @@ struct AgentMetrics {
   obs::Counter& tasks_invalid;
   obs::Counter& tasks_claimed;
   obs::Counter& fenced_rejections;
+  obs::Counter& results_superseded;  // older tasks' prices the store skipped
   obs::Counter& result_write_errors;
   obs::Counter& queue_errors;
 };

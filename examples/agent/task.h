@@ -8,7 +8,9 @@
 //   price    the base price in minor currency units (cents): a decimal integer,
 //            0 <= price <= 10^13
 // Other fields are ignored. The result is the product's new price, written to
-// the fenced result store under the product id.
+// the fenced result store under the product id. The entry's ID is the task's
+// version (results/task_version.h): of a product's tasks, the store keeps the
+// price of the one added last to the stream, whatever the processing order.
 
 #include <cstdint>
 #include <string>

@@ -1,9 +1,6 @@
 #include "examples/agent/task_worker.h"
 
-#include <charconv>
-#include <unordered_map>
-
-#include "examples/agent/task.h"
+#include "examples/agent/batch_plan.h"
 
 namespace agentfleet::agent {
 namespace {
@@ -165,31 +162,13 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
     ~EndGuard() { t.EndBatch(s.shard, s.token); }
   } guard{table_, s};
 
-  std::vector<results::PriceWrite> prices;
-  std::unordered_map<std::string, size_t> index;  // product → position: the latest task wins
-  std::vector<std::pair<const StreamEntry*, std::string>> invalid;
-  for (const auto& e : entries) {
-    auto task = ParseTask(e.fields);
-    Status ok = task.ok() ? CheckShard(*task, s.shard, config_.shard_count) : Status(task.error());
-    if (!ok.ok()) {
-      invalid.emplace_back(&e, ok.error().message);
-      continue;
-    }
-    int64_t price = Reprice(task->base_price);
-    auto [it, fresh] = index.emplace(task->product, prices.size());
-    if (fresh) {
-      prices.push_back({task->product, price});
-    } else {
-      prices[it->second].price = price;
-    }
-  }
-
-  if (!prices.empty()) {
+  const BatchPlan plan = PlanBatch(entries, s.shard, config_.shard_count);
+  if (!plan.prices.empty()) {
     if (config_.task_time.count() > 0) {
       std::this_thread::sleep_for(config_.task_time * static_cast<int64_t>(entries.size()));
     }
     if (!table_.StillValid(s.shard, s.token, Now())) return;
-    Status written = results_->Write(config_.fleet, s.shard, s.token, prices);
+    auto written = results_->Write(config_.fleet, s.shard, s.token, plan.prices);
     if (!written.ok()) {
       if (written.error().code == ErrorCode::kFailedPrecondition) {
         metrics_.fenced_rejections.Inc();
@@ -203,15 +182,23 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
       }
       return;
     }
+    // Older than the stored price's task (a late claim after a hand-off):
+    // done all the same, so acknowledged with the rest.
+    if (written->superseded > 0) {
+      metrics_.results_superseded.Inc(static_cast<double>(written->superseded));
+      log_.Debug("older tasks skipped: the store holds newer prices of their products",
+                 {{"shard", s.shard}, {"count", written->superseded}});
+    }
   }
 
   std::vector<sources::redis::Client::Args> pipeline;
-  for (const auto& [e, why] : invalid) {
+  for (const auto& [index, why] : plan.invalid) {
+    const StreamEntry& e = entries[index];
     log_.Warn("invalid task moved to the dead-letter stream",
-              {{"shard", s.shard}, {"id", e->id}, {"reason", why}});
+              {{"shard", s.shard}, {"id", e.id}, {"reason", why}});
     sources::redis::Client::Args dead{
-        "XADD", config_.prefix + ":dead", "*", "stream", key, "id", e->id, "reason", why};
-    for (const auto& [f, v] : e->fields) {
+        "XADD", config_.prefix + ":dead", "*", "stream", key, "id", e.id, "reason", why};
+    for (const auto& [f, v] : e.fields) {
       dead.push_back("task." + f);
       dead.push_back(v);
     }
@@ -228,8 +215,8 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
     metrics_.queue_errors.Inc();
     log_.Warn("acknowledging tasks failed", {{"shard", s.shard}});
   }
-  metrics_.tasks_invalid.Inc(static_cast<double>(invalid.size()));
-  metrics_.tasks_processed.Inc(static_cast<double>(entries.size() - invalid.size()));
+  metrics_.tasks_invalid.Inc(static_cast<double>(plan.invalid.size()));
+  metrics_.tasks_processed.Inc(static_cast<double>(entries.size() - plan.invalid.size()));
 }
 
 }  // namespace agentfleet::agent

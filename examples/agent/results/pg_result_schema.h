@@ -7,10 +7,13 @@
 
 namespace agentfleet::agent::results {
 
-inline constexpr int kResultSchemaVersion = 1;
+// 1: shard_fences (fleet, shard, token) and product_prices (fleet, product,
+//    shard, price, token, updated_at);
+// 2: product_prices.version_hi and version_lo, the task version (0 for rows
+//    of version 1).
+inline constexpr int kResultSchemaVersion = 2;
 
-// shard_fences (fleet, shard, token) and product_prices; recorded as
-// component "fenced_results".
+// Creates or upgrades the tables; recorded as component "fenced_results".
 Status MigrateResultSchema(sources::lease::PgConnection& db);
 
 }  // namespace agentfleet::agent::results

@@ -1,10 +1,11 @@
 #pragma once
 
 // The fenced result store in PostgreSQL: tables shard_fences (the high-water
-// mark per shard) and product_prices (see pg_schema.h). A write is one
+// mark per shard) and product_prices (see pg_result_schema.h). A write is one
 // statement: an upsert of the fence row that raises the mark only if the token
 // is not lower (taking the row lock, which orders concurrent writers of a
-// shard), then the price upserts, executed only if the fence accepted.
+// shard), then the price upserts, executed only if the fence accepted, each
+// updating its product's row only if its task version is not older.
 
 #include <memory>
 #include <mutex>
@@ -20,8 +21,8 @@ class PgResultStore final : public ResultStore {
   static Result<std::unique_ptr<PgResultStore>> Connect(const sources::lease::PgOptions& options);
   explicit PgResultStore(std::unique_ptr<sources::lease::PgConnection> db);
 
-  Status Write(std::string_view fleet, uint32_t shard, int64_t token,
-               const std::vector<PriceWrite>& prices) override;
+  Result<WriteOutcome> Write(std::string_view fleet, uint32_t shard, int64_t token,
+                             const std::vector<PriceWrite>& prices) override;
   Result<std::optional<StoredPrice>> Get(std::string_view fleet, std::string_view product) override;
   Status RaiseFence(std::string_view fleet, uint32_t shard, int64_t token) override;
   Result<int64_t> HighWater(std::string_view fleet, uint32_t shard) override;

@@ -9,18 +9,38 @@ namespace {
 
 namespace redis = sources::redis;
 
-// KEYS: fence, prices. ARGV: shard, token, (product, price)...
-// Returns {1, token} when accepted, {0, high_water} when fenced off.
+// KEYS: fence, prices. ARGV: shard, token, (product, price, version hi, lo)...
+// Returns {1, token, superseded} when accepted, {0, high_water, 0} when
+// fenced off. Version parts arrive in canonical decimal (FormatTaskVersion's
+// digits), so comparing length, then text, is exact; tonumber would round
+// past 2^53. A stored value without a version is (0, 0).
 const redis::Script& WriteScript() {
   static const redis::Script s(
       "local mark = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')\n"
       "local token = tonumber(ARGV[2])\n"
-      "if token < mark then return {0, mark} end\n"
+      "if token < mark then return {0, mark, 0} end\n"
       "if token > mark then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end\n"
-      "for i = 3, #ARGV, 2 do\n"
-      "  redis.call('HSET', KEYS[2], ARGV[i], ARGV[2] .. ' ' .. ARGV[1] .. ' ' .. ARGV[i + 1])\n"
+      "local function less(a, b)\n"
+      "  if #a ~= #b then return #a < #b end\n"
+      "  return a < b\n"
       "end\n"
-      "return {1, token}\n");
+      "local superseded = 0\n"
+      "for i = 3, #ARGV, 4 do\n"
+      "  local hi, lo = ARGV[i + 2], ARGV[i + 3]\n"
+      "  local old = redis.call('HGET', KEYS[2], ARGV[i])\n"
+      "  local ohi, olo = '0', '0'\n"
+      "  if old then\n"
+      "    local h, l = string.match(old, '^%d+ %d+ %-?%d+ (%d+)%-(%d+)$')\n"
+      "    if h then ohi, olo = h, l end\n"
+      "  end\n"
+      "  if less(hi, ohi) or (hi == ohi and less(lo, olo)) then\n"
+      "    superseded = superseded + 1\n"
+      "  else\n"
+      "    redis.call('HSET', KEYS[2], ARGV[i],\n"
+      "               ARGV[2] .. ' ' .. ARGV[1] .. ' ' .. ARGV[i + 1] .. ' ' .. hi .. '-' .. lo)\n"
+      "  end\n"
+      "end\n"
+      "return {1, token, superseded}\n");
   return s;
 }
 
@@ -64,13 +84,15 @@ std::string RedisResultStore::PricesKey(std::string_view fleet) const {
   return prefix_ + "results:{" + std::string(fleet) + "}:prices";
 }
 
-Status RedisResultStore::Write(std::string_view fleet, uint32_t shard, int64_t token,
-                               const std::vector<PriceWrite>& prices) {
-  if (auto s = ValidateWrite(fleet, token, prices); !s.ok()) return s;
+Result<WriteOutcome> RedisResultStore::Write(std::string_view fleet, uint32_t shard, int64_t token,
+                                             const std::vector<PriceWrite>& prices) {
+  if (auto s = ValidateWrite(fleet, token, prices); !s.ok()) return s.error();
   std::vector<std::string> args{std::to_string(shard), std::to_string(token)};
   for (const auto& p : prices) {
     args.push_back(p.product);
     args.push_back(std::to_string(p.price));
+    args.push_back(std::to_string(p.version.hi));
+    args.push_back(std::to_string(p.version.lo));
   }
   Result<redis::Reply> r = redis::Reply{};
   {
@@ -78,16 +100,20 @@ Status RedisResultStore::Write(std::string_view fleet, uint32_t shard, int64_t t
     r = client_->Eval(WriteScript(), {FenceKey(fleet), PricesKey(fleet)}, args);
   }
   if (!r.ok()) return r.error();
-  if (!r->IsArray() || r->elements.size() != 2) return Unexpected("write");
+  if (!r->IsArray() || r->elements.size() != 3) return Unexpected("write");
   auto accepted = r->elements[0].AsInteger(), mark = r->elements[1].AsInteger();
-  if (!accepted.ok() || !mark.ok()) return Unexpected("write");
+  auto superseded = r->elements[2].AsInteger();
+  if (!accepted.ok() || !mark.ok() || !superseded.ok() || *superseded < 0 ||
+      static_cast<size_t>(*superseded) > prices.size()) {
+    return Unexpected("write");
+  }
   if (*accepted != 1) {
     return MakeError(ErrorCode::kFailedPrecondition,
                      "shard " + std::to_string(shard) + " of fleet " + std::string(fleet) +
                          ": token " + std::to_string(token) +
                          " is fenced off; the store has accepted token " + std::to_string(*mark));
   }
-  return Ok{};
+  return WriteOutcome{static_cast<size_t>(*superseded)};
 }
 
 Result<std::optional<StoredPrice>> RedisResultStore::Get(std::string_view fleet,
@@ -99,15 +125,19 @@ Result<std::optional<StoredPrice>> RedisResultStore::Get(std::string_view fleet,
   }
   if (!r.ok()) return r.error();
   if (r->IsNil()) return std::optional<StoredPrice>();
-  const std::string& v = r->str;
-  const size_t a = v.find(' '), b = a == std::string::npos ? a : v.find(' ', a + 1);
-  if (b == std::string::npos) return Unexpected("get");
-  auto token = ParseInt(std::string_view(v).substr(0, a));
-  auto shard = ParseInt(std::string_view(v).substr(a + 1, b - a - 1));
-  auto price = ParseInt(std::string_view(v).substr(b + 1));
-  if (!token || !shard || !price) return Unexpected("get");
+  // "<token> <shard> <price> <version>", or without the version if stored
+  // before versions existed: (0, 0).
+  const std::string_view v = r->str;
+  const size_t a = v.find(' '), b = a == v.npos ? a : v.find(' ', a + 1);
+  if (b == v.npos) return Unexpected("get");
+  const size_t c = v.find(' ', b + 1);
+  auto token = ParseInt(v.substr(0, a));
+  auto shard = ParseInt(v.substr(a + 1, b - a - 1));
+  auto price = ParseInt(v.substr(b + 1, c == v.npos ? c : c - b - 1));
+  auto version = c == v.npos ? std::optional(TaskVersion{}) : ParseTaskVersion(v.substr(c + 1));
+  if (!token || !shard || !price || !version) return Unexpected("get");
   return std::optional<StoredPrice>(
-      StoredPrice{std::string(product), static_cast<uint32_t>(*shard), *price, *token});
+      StoredPrice{std::string(product), static_cast<uint32_t>(*shard), *price, *token, *version});
 }
 
 Status RedisResultStore::RaiseFence(std::string_view fleet, uint32_t shard, int64_t token) {

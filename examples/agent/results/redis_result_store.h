@@ -2,8 +2,10 @@
 
 // The fenced result store in Redis. Per fleet two hashes (one hash tag):
 //   <prefix>results:{<fleet>}:fence   shard   → highest accepted token
-//   <prefix>results:{<fleet>}:prices  product → "<token> <shard> <price>"
-// A write is one Lua script: compare with the mark, raise it, set the prices.
+//   <prefix>results:{<fleet>}:prices  product → "<token> <shard> <price> <hi>-<lo>"
+// (the task version last; a value without one, stored before versions
+// existed, is version 0-0). A write is one Lua script: compare with the mark,
+// raise it, set each price whose task is not older than the stored one's.
 
 #include <memory>
 #include <mutex>
@@ -19,8 +21,8 @@ class RedisResultStore final : public ResultStore {
                                                            std::string key_prefix = "agentfleet:");
   RedisResultStore(std::unique_ptr<sources::redis::Client> client, std::string key_prefix);
 
-  Status Write(std::string_view fleet, uint32_t shard, int64_t token,
-               const std::vector<PriceWrite>& prices) override;
+  Result<WriteOutcome> Write(std::string_view fleet, uint32_t shard, int64_t token,
+                             const std::vector<PriceWrite>& prices) override;
   Result<std::optional<StoredPrice>> Get(std::string_view fleet, std::string_view product) override;
   Status RaiseFence(std::string_view fleet, uint32_t shard, int64_t token) override;
   Result<int64_t> HighWater(std::string_view fleet, uint32_t shard) override;

@@ -18,6 +18,11 @@ Status ValidateWrite(std::string_view fleet, int64_t token, const std::vector<Pr
   std::vector<std::string_view> products;
   for (const auto& p : prices) {
     if (p.product.empty()) return MakeError(ErrorCode::kInvalidArgument, "empty product id");
+    if (!ValidTaskVersion(p.version)) {
+      return MakeError(ErrorCode::kInvalidArgument, "product " + p.product + ": task version " +
+                                                        FormatTaskVersion(p.version) +
+                                                        " has a negative part");
+    }
     products.push_back(p.product);
   }
   std::sort(products.begin(), products.end());

@@ -64,7 +64,15 @@ void ResultChecker::Observe(ResultSample sample) {
     for (const auto& [product, r] : sample.results) {
       auto before = last_.results.find(product);
       if (before != last_.results.end() && before->second == r) continue;
-      if (before != last_.results.end()) ++rewrites_;
+      if (before != last_.results.end()) {
+        ++rewrites_;
+        if (r.version < before->second.version) {
+          ++regressions_;
+          Violation("product " + product + ": task " + results::FormatTaskVersion(r.version) +
+                    " overwrote the newer task " +
+                    results::FormatTaskVersion(before->second.version));
+        }
+      }
       auto prev_mark = last_.marks.find(r.shard);
       if (prev_mark != last_.marks.end() && r.token < prev_mark->second) {
         ++stale_;
@@ -81,27 +89,29 @@ void ResultChecker::Observe(ResultSample sample) {
   has_last_ = true;
 }
 
-void ResultChecker::Verify(const std::map<std::string, ExpectedTask>& tasks) {
-  for (const auto& [product, want] : tasks) {
+void ResultChecker::Verify(const std::map<std::string, ExpectedTask>& newest) {
+  for (const auto& [product, want] : newest) {
     auto it = last_.results.find(product);
     if (it == last_.results.end()) {
-      Violation("task of product " + product + " has no result");
+      Violation("product " + product + " has no result");
       continue;
     }
     const StoredResult& got = it->second;
-    if (got.price != want.price || got.shard != want.shard) {
-      Violation("product " + product + ": stored price " + std::to_string(got.price) +
-                " in shard " + std::to_string(got.shard) + ", want " + std::to_string(want.price) +
-                " in shard " + std::to_string(want.shard));
+    if (got.price != want.price || got.shard != want.shard || got.version != want.version) {
+      Violation("product " + product + ": stored price " + std::to_string(got.price) + " of task " +
+                results::FormatTaskVersion(got.version) + " in shard " + std::to_string(got.shard) +
+                ", want " + std::to_string(want.price) + " of its newest task " +
+                results::FormatTaskVersion(want.version) + " in shard " +
+                std::to_string(want.shard));
     }
     auto mark = last_.marks.find(got.shard);
     if (mark == last_.marks.end() || got.token > mark->second) {
       Violation("product " + product + ": token above the final mark");
     }
   }
-  if (last_.results.size() != tasks.size()) {
+  if (last_.results.size() != newest.size()) {
     Violation(std::to_string(last_.results.size()) + " results for " +
-              std::to_string(tasks.size()) + " tasks");
+              std::to_string(newest.size()) + " products");
   }
 }
 

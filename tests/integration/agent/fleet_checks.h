@@ -19,10 +19,13 @@
 //     had already accepted a higher token for the shard: fencing should have
 //     rejected it. (Sound: no false positives, whatever the sampling rate.)
 //   - a stored token above its shard's mark in the same sample;
-//   and it counts re-writes (a stored value replaced: at-least-once delivery).
-// Final check (Verify): every task has exactly one result entry (results are
-// keyed by the task's unique product id) holding the deterministic price, in
-// the task's shard, with a token no higher than that shard's final mark.
+//   - task version regression: a product's stored task version lower than in
+//     the previous sample (an older task overwrote a newer one's price);
+//   and it counts re-writes (a stored value replaced: a newer task of the
+//   product, or a repeated delivery).
+// Final check (Verify): every product has exactly one result entry, holding
+// the price and the version of its newest task, in the product's shard, with
+// a token no higher than that shard's final mark.
 
 #include <cstdint>
 #include <map>
@@ -30,6 +33,7 @@
 #include <vector>
 
 #include "controller/sources/lease/lease_store.h"
+#include "examples/agent/results/task_version.h"
 
 namespace agentfleet::agent::testing {
 
@@ -57,6 +61,7 @@ struct StoredResult {
   int64_t token = 0;
   uint32_t shard = 0;
   int64_t price = 0;
+  results::TaskVersion version;
   bool operator==(const StoredResult&) const = default;
 };
 
@@ -65,20 +70,23 @@ struct ResultSample {
   std::map<std::string, StoredResult> results;  // product → stored value
 };
 
+// A product's newest task.
 struct ExpectedTask {
   uint32_t shard = 0;
   int64_t price = 0;  // after repricing
+  results::TaskVersion version;
 };
 
 class ResultChecker {
  public:
   void Observe(ResultSample sample);
-  // Final state against every task pushed (product → expectation).
-  void Verify(const std::map<std::string, ExpectedTask>& tasks);
+  // Final state against every product's newest task (product → expectation).
+  void Verify(const std::map<std::string, ExpectedTask>& newest);
   const std::vector<std::string>& violations() const { return violations_; }
   int64_t samples() const { return samples_; }
   int64_t rewrites() const { return rewrites_; }
   int64_t stale_accepted() const { return stale_; }
+  int64_t version_regressions() const { return regressions_; }
   size_t results() const { return last_.results.size(); }
 
  private:
@@ -89,6 +97,7 @@ class ResultChecker {
   int64_t samples_ = 0;
   int64_t rewrites_ = 0;
   int64_t stale_ = 0;
+  int64_t regressions_ = 0;
 };
 
 }  // namespace agentfleet::agent::testing

@@ -22,6 +22,7 @@
 #include "controller/sources/protocol/shard_ranges.h"
 #include "controller/sources/queue/redis_source.h"
 #include "controller/sources/redis/client.h"
+#include "examples/agent/results/task_version.h"
 #include "examples/agent/task.h"
 #include "tests/integration/agent/agent_process.h"
 #include "tests/integration/agent/fleet_checks.h"
@@ -32,6 +33,9 @@ namespace {
 using namespace std::chrono_literals;
 constexpr uint32_t kShards = 64;
 constexpr int kAgents = 8;
+// Products repeat: each gets dozens of tasks over the run, so its tasks
+// straddle hand-offs and only the newest one's price may remain.
+constexpr int kProducts = 256;
 
 int RunSeconds() {
   const char* v = std::getenv("AGENTFLEET_AGENT_RUN_SECONDS");
@@ -71,12 +75,20 @@ Result<ResultSample> ReadResults(sources::redis::Client& c, const std::string& f
   }
   const auto& prices = exec.elements[1].elements;
   for (size_t i = 0; i + 1 < prices.size(); i += 2) {
-    // "<token> <shard> <price>"
+    // "<token> <shard> <price> <task version>"; without a version (as stored
+    // before versions existed) it reads as the oldest, (0, 0).
     std::string_view v = prices[i + 1].str;
-    size_t a = v.find(' '), b = v.find(' ', a + 1);
-    s.results[prices[i].str] = StoredResult{
-        *ToInt(v.substr(0, a)), static_cast<uint32_t>(*ToInt(v.substr(a + 1, b - a - 1))),
-        *ToInt(v.substr(b + 1))};
+    size_t a = v.find(' '), b = v.find(' ', a + 1), c = v.find(' ', b + 1);
+    auto token = ToInt(v.substr(0, a));
+    auto shard = ToInt(v.substr(a + 1, b - a - 1));
+    auto price = ToInt(v.substr(b + 1, c == std::string_view::npos ? c : c - b - 1));
+    auto version = c == std::string_view::npos ? std::optional(results::TaskVersion{})
+                                               : results::ParseTaskVersion(v.substr(c + 1));
+    if (b == std::string_view::npos || !token || !shard || !price || !version) {
+      return MakeError(ErrorCode::kInternal, "unexpected stored result " + std::string(v));
+    }
+    s.results[prices[i].str] =
+        StoredResult{*token, static_cast<uint32_t>(*shard), *price, *version};
   }
   return s;
 }
@@ -104,7 +116,10 @@ class MultiAgentRun : public ::testing::Test {
                                  "--shards=64", "--lease-store=" + url_, "--queue-url=" + url_,
                                  "--queue-prefix=" + prefix_, "--assignment-file=" + File(i),
                                  "--lease-duration=2s", "--poll-interval=100ms", "--tick=200ms",
-                                 "--block=100ms", "--batch-size=32", "--claim-min-idle=1s",
+                                 // Longer than the TTL (short leases): a dead owner's pending
+                                 // tasks are claimed after its successor has priced newer
+                                 // tasks of the same products.
+                                 "--block=100ms", "--batch-size=32", "--claim-min-idle=3s",
                                  "--metrics-bind-address=0", "--log-level=warn"},
         dir_ + "/agent-" + std::to_string(i) + ".log");
   }
@@ -135,8 +150,9 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   WriteAssignments(generation, offset);
   for (int i = 0; i < kAgents; ++i) Start(i);
 
-  std::mutex mu;  // guards tasks
-  std::map<std::string, ExpectedTask> tasks;
+  std::mutex mu;                               // guards newest and pushed
+  std::map<std::string, ExpectedTask> newest;  // product → its newest task
+  size_t pushed = 0;
   std::atomic<bool> stop_load{false}, stop_checks{false};
   std::atomic<int> kills{0}, pauses{0}, moves{0};
   LeaseChecker lease_checker;
@@ -149,19 +165,29 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
     int64_t n = 0;
     while (!stop_load) {
       std::vector<sources::redis::Client::Args> cmds;
-      std::map<std::string, ExpectedTask> batch;
+      std::vector<std::pair<std::string, ExpectedTask>> batch;
       for (int k = 0; k < 4; ++k, ++n) {
-        std::string id = "m-" + std::to_string(n);
+        std::string product =
+            "m-" + std::to_string(std::uniform_int_distribution<int>(0, kProducts - 1)(rng));
         int64_t price = std::uniform_int_distribution<int64_t>(1, 1'000'000)(rng);
-        uint32_t shard = sources::protocol::ShardOf(id, kShards);
-        batch[id] = ExpectedTask{shard, Reprice(price)};
-        cmds.push_back({"XADD", prefix_ + ":" + std::to_string(shard), "*", "task", id, "product",
-                        id, "price", std::to_string(price)});
+        uint32_t shard = sources::protocol::ShardOf(product, kShards);
+        batch.emplace_back(product, ExpectedTask{shard, Reprice(price)});
+        cmds.push_back({"XADD", prefix_ + ":" + std::to_string(shard), "*", "task",
+                        "t-" + std::to_string(n), "product", product, "price",
+                        std::to_string(price)});
       }
       auto r = c->Pipeline(cmds);
       if (r.ok()) {
         std::lock_guard lock(mu);
-        tasks.merge(batch);
+        for (size_t k = 0; k < batch.size(); ++k) {
+          // The entry ID Redis gave the task is its version; in reply order a
+          // product's later task has the greater one.
+          auto version = results::ParseTaskVersion((*r)[k].str);
+          if (!version) continue;
+          batch[k].second.version = *version;
+          newest[batch[k].first] = batch[k].second;
+          ++pushed;
+        }
       }
       std::this_thread::sleep_for(10ms);
     }
@@ -239,11 +265,11 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
        .shards = static_cast<int>(kShards),
        .group = "pricing-agents"});
   ASSERT_TRUE(source.ok());
-  const size_t total = tasks.size();
+  const size_t total = pushed;
   bool drained = Eventually(
       [&] {
         auto depth = (*source)->ReadDepth();
-        return depth.ok() && depth->total == 0 && results_seen.load() >= total;
+        return depth.ok() && depth->total == 0 && results_seen.load() >= newest.size();
       },
       30s);
   std::this_thread::sleep_for(400ms);  // one more result sample after the last write
@@ -253,7 +279,7 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   auto final_sample = ReadResults(*Connect(port_), fleet_);
   ASSERT_TRUE(final_sample.ok());
   result_checker.Observe(std::move(*final_sample));
-  result_checker.Verify(tasks);
+  result_checker.Verify(newest);
 
   for (int i = 0; i < kAgents; ++i) agents_[i]->Signal(SIGTERM);
   int clean_exits = 0;
@@ -276,15 +302,17 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   };
   std::cout << "multi-agent run: " << RunSeconds() << " s, " << kAgents << " agents, " << kShards
             << " shards\n"
-            << "  tasks pushed " << total << ", results " << result_checker.results()
-            << ", re-writes observed " << result_checker.rewrites() << "\n"
+            << "  tasks pushed " << total << " for " << newest.size() << " products, results "
+            << result_checker.results() << ", re-writes observed " << result_checker.rewrites()
+            << "\n"
             << "  assignment rewrites " << moves << ", kills " << kills << ", freezes " << pauses
             << ", hand-offs observed " << lease_checker.handoffs() << "\n"
             << "  lease snapshots " << lease_checker.snapshots() << ", max valid holders per shard "
             << lease_checker.max_valid_per_shard() << ", lease violations "
             << lease_checker.violations().size() << "\n"
             << "  result samples " << result_checker.samples() << ", stale writes accepted "
-            << result_checker.stale_accepted() << ", result violations "
+            << result_checker.stale_accepted() << ", older tasks over newer "
+            << result_checker.version_regressions() << ", result violations "
             << result_checker.violations().size() << "\n"
             << "  agents' logs: fenced-off writes " << count_in_logs("result write fenced off")
             << ", leases lost on renew " << count_in_logs("renew refused")
@@ -297,7 +325,9 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   for (const auto& v : lease_checker.violations()) ADD_FAILURE() << v;
   for (const auto& v : result_checker.violations()) ADD_FAILURE() << v;
   EXPECT_EQ(result_checker.stale_accepted(), 0);
+  EXPECT_EQ(result_checker.version_regressions(), 0);
   EXPECT_GT(total, 1000u);
+  EXPECT_GT(total, 2 * newest.size()) << "too few tasks per product to reorder any";
   EXPECT_GT(kills.load(), 3);
   EXPECT_GT(lease_checker.handoffs(), 64);
   EXPECT_EQ(clean_exits, kAgents);

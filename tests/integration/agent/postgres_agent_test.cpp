@@ -72,22 +72,31 @@ TEST(PostgresStores, HoldsProcessesFencedAndReleases) {
   auto redis =
       sources::redis::Client::Connect(sources::redis::Options{.port = static_cast<uint16_t>(port)});
   ASSERT_TRUE(redis.ok());
+  // Three tasks per product: the store keeps the newest one's price and
+  // entry ID (its task version).
   std::map<std::string, uint32_t> tasks;
-  for (int i = 0; i < 60; ++i) {
-    std::string id = "pg-" + std::to_string(i);
-    uint32_t shard = sources::protocol::ShardOf(id, 8);
-    if (shard >= 4) continue;
-    tasks[id] = shard;
-    ASSERT_TRUE((*redis)
-                    ->Command({"XADD", prefix + ":" + std::to_string(shard), "*", "task", id,
-                               "product", id, "price", "250"})
-                    .ok());
+  std::map<std::string, std::string> newest_id;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 60; ++i) {
+      std::string id = "pg-" + std::to_string(i);
+      uint32_t shard = sources::protocol::ShardOf(id, 8);
+      if (shard >= 4) continue;
+      tasks[id] = shard;
+      auto added = (*redis)->Command({"XADD", prefix + ":" + std::to_string(shard), "*", "task",
+                                      id + "/" + std::to_string(round), "product", id, "price",
+                                      std::to_string(250 + round)});
+      ASSERT_TRUE(added.ok());
+      newest_id[id] = added->str;
+    }
   }
   ASSERT_TRUE(Eventually(
       [&] {
         for (const auto& [id, shard] : tasks) {
           auto r = (*results)->Get(fleet, id);
-          if (!r.ok() || !r->has_value()) return false;
+          if (!r.ok() || !r->has_value() ||
+              agent::results::FormatTaskVersion((**r).version) != newest_id[id]) {
+            return false;
+          }
         }
         return true;
       },
@@ -95,7 +104,7 @@ TEST(PostgresStores, HoldsProcessesFencedAndReleases) {
       << agent.Log();
   for (const auto& [id, shard] : tasks) {
     auto r = (*results)->Get(fleet, id);
-    EXPECT_EQ((**r).price, Reprice(250));
+    EXPECT_EQ((**r).price, Reprice(252));
     EXPECT_EQ((**r).shard, shard);
   }
 

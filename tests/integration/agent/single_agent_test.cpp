@@ -309,6 +309,86 @@ TEST_F(SingleAgentTest, InvalidTasksGoToTheDeadLetterStream) {
   EXPECT_EQ(agent.Wait(10s), 0);
 }
 
+// A crash hand-off reorders a product's tasks: the new owner claims the dead
+// owner's pending entries only after --claim-min-idle, and by then it has
+// read (and priced) newer entries of the same products. Per product the price
+// of the newest task (the greatest stream entry ID) must stay stored.
+TEST_F(SingleAgentTest, AnOlderPendingTaskNeverOverwritesANewerOne) {
+  constexpr int kProducts = 24, kOldRounds = 3, kNewRounds = 3;
+  const std::string group = "pricing-agents";
+  std::map<std::string, uint32_t> shard_of;
+  for (int p = 0; p < kProducts; ++p) {
+    const std::string product = "h-" + std::to_string(p);
+    shard_of[product] = sources::protocol::ShardOf(product, kShards);
+  }
+  for (uint32_t s = 0; s < kShards; ++s) {
+    ASSERT_TRUE(redis_
+                    ->Command({"XGROUP", "CREATE", prefix_ + ":" + std::to_string(s), group, "0",
+                               "MKSTREAM"})
+                    .ok());
+  }
+  // product → base price and entry ID of its newest task
+  std::map<std::string, std::pair<int64_t, std::string>> newest;
+  int pushed = 0;
+  auto push_round = [&](int round, bool every_product) {
+    std::vector<sources::redis::Client::Args> cmds;
+    std::vector<std::pair<std::string, int64_t>> sent;
+    for (const auto& [product, shard] : shard_of) {
+      // Every third product gets no new task: its newest task is a pending one.
+      if (!every_product && std::stoi(product.substr(2)) % 3 == 0) continue;
+      const int64_t price = 1000 * (round + 1) + std::stoi(product.substr(2));
+      sent.emplace_back(product, price);
+      cmds.push_back({"XADD", prefix_ + ":" + std::to_string(shard), "*", "task",
+                      product + "/" + std::to_string(round), "product", product, "price",
+                      std::to_string(price)});
+      ++pushed;
+    }
+    auto ids = redis_->Pipeline(cmds);
+    ASSERT_TRUE(ids.ok());
+    for (size_t i = 0; i < sent.size(); ++i)
+      newest[sent[i].first] = {sent[i].second, (*ids)[i].str};
+  };
+  for (int r = 0; r < kOldRounds; ++r) push_round(r, true);
+  // A predecessor read the old rounds and died before acknowledging them.
+  sources::redis::Client::Args read{"XREADGROUP", "GROUP", group,    "agent-dead/1",
+                                    "COUNT",      "1000",  "STREAMS"};
+  for (uint32_t s = 0; s < kShards; ++s) read.push_back(prefix_ + ":" + std::to_string(s));
+  for (uint32_t s = 0; s < kShards; ++s) read.push_back(">");
+  ASSERT_TRUE(redis_->Command(read).ok());
+  for (int r = kOldRounds; r < kOldRounds + kNewRounds; ++r) push_round(r, false);
+
+  auto args = Args();
+  for (auto& a : args) {
+    if (a.rfind("--claim-min-idle=", 0) == 0) a = "--claim-min-idle=3s";
+  }
+  WriteFileAtomically(file_, AnnotationsFile(1, "0-7"));
+  AgentProcess agent(args, dir_ + "/agent.log");
+  auto port = agent.MetricsPort(10s);
+  ASSERT_TRUE(port.has_value()) << agent.Log();
+  auto metric = [&](const std::string& name) {
+    std::string body;
+    return HttpGet(*port, "/metrics", &body) == 200 ? MetricValue(body, name).value_or(-1) : -1;
+  };
+  ASSERT_TRUE(
+      Eventually([&] { return metric("pricing_agent_tasks_processed_total") == pushed; }, 20s))
+      << agent.Log();
+  // The old rounds really were taken over late, after the new ones.
+  EXPECT_EQ(metric("pricing_agent_tasks_claimed_total"), kOldRounds * kProducts);
+  for (uint32_t s = 0; s < kShards; ++s) EXPECT_EQ(Pending(s), 0) << "shard " << s;
+  for (const auto& [product, task] : newest) {
+    auto r = results_->Get(fleet_, product);
+    ASSERT_TRUE(r.ok() && r->has_value()) << product;
+    EXPECT_EQ((**r).price, Reprice(task.first))
+        << product << ": an older task's price overwrote it";
+    EXPECT_EQ(results::FormatTaskVersion((**r).version), task.second) << product;
+  }
+  // Each of the 16 products with newer tasks had its old price skipped (at
+  // least once: once per claimed batch holding it).
+  EXPECT_GE(metric("pricing_agent_results_superseded_total"), kProducts - 8);
+  agent.Signal(SIGTERM);
+  EXPECT_EQ(agent.Wait(10s), 0);
+}
+
 TEST(AgentProcessTest, BadFlagsExitTwo) {
   AgentProcess agent({"--shards=zero"}, "/dev/null");
   EXPECT_EQ(agent.Wait(5s), 2);

@@ -75,5 +75,40 @@ TEST(ResultChecker, FlagsMarkRegressionMissingAndWrongResults) {
   EXPECT_EQ(v.violations().size(), 3u);  // wrong price, missing p2, count
 }
 
+// Many tasks per product: newer tasks replace a product's price; an older
+// task's price replacing a newer one's is the violation, seen in the samples
+// as the stored task version going down, and at the end as a price that is
+// not the newest task's.
+TEST(ResultChecker, NewerTasksReplacingAPricePass) {
+  ResultChecker c;
+  c.Observe(Sample({{0, 10}}, {{"p1", {10, 0, 107, {5, 0}}}}));
+  c.Observe(Sample({{0, 10}}, {{"p1", {10, 0, 214, {5, 1}}}}));
+  c.Observe(Sample({{0, 12}}, {{"p1", {12, 0, 321, {9, 0}}}}));
+  c.Observe(Sample({{0, 12}}, {{"p1", {12, 0, 321, {9, 0}}}}));  // a repeated delivery
+  c.Verify({{"p1", {0, 321, {9, 0}}}});
+  EXPECT_TRUE(c.violations().empty()) << c.violations()[0];
+  EXPECT_EQ(c.rewrites(), 2);
+  EXPECT_EQ(c.version_regressions(), 0);
+}
+
+TEST(ResultChecker, FlagsAnOlderTaskOverwritingANewerOne) {
+  ResultChecker c;
+  c.Observe(Sample({{0, 10}}, {{"p1", {10, 0, 321, {9, 0}}}}));
+  // After a hand-off, the new owner (token 12) claims the older task 5-1 late.
+  c.Observe(Sample({{0, 12}}, {{"p1", {12, 0, 214, {5, 1}}}}));
+  EXPECT_EQ(c.version_regressions(), 1);
+  EXPECT_EQ(c.stale_accepted(), 0) << "fencing-wise the write was legitimate";
+  ASSERT_EQ(c.violations().size(), 1u);
+  EXPECT_NE(c.violations()[0].find("task 5-1 overwrote the newer task 9-0"), std::string::npos)
+      << c.violations()[0];
+
+  c.Verify({{"p1", {0, 321, {9, 0}}}});
+  ASSERT_EQ(c.violations().size(), 2u);
+  EXPECT_NE(c.violations()[1].find("stored price 214 of task 5-1"), std::string::npos)
+      << c.violations()[1];
+  EXPECT_NE(c.violations()[1].find("want 321 of its newest task 9-0"), std::string::npos)
+      << c.violations()[1];
+}
+
 }  // namespace
 }  // namespace agentfleet::agent::testing
