@@ -231,11 +231,13 @@ class Watchdog {
 class FleetE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_NE(RedisPort(), 0) << "AGENTFLEET_REDIS_DIR is not set (run through ctest)";
+    // A test with a Redis of its own sets redis_port_ before this runs.
+    if (redis_port_ == 0) redis_port_ = RedisPort();
+    ASSERT_NE(redis_port_, 0) << "AGENTFLEET_REDIS_DIR is not set (run through ctest)";
     client_ = testing::ClusterClient();
     auto installed = testing::InstallFleetCrd(*client_, "agentfleet-e2e");
     ASSERT_TRUE(installed.ok()) << installed.error().ToString();
-    ASSERT_EQ(testing::AddRedisUser(RedisPort(), kRedisUser, kPassword), 0);
+    ASSERT_EQ(testing::AddRedisUser(redis_port_, kRedisUser, kPassword), 0);
     ns_ = std::make_unique<testing::ScopedNamespace>(*client_, "e2e-fleet");
     prefix_ = "e2e-" + ns() + ":";
     char tmpl[] = "/tmp/agentfleet-e2e-XXXXXX";
@@ -251,7 +253,7 @@ class FleetE2E : public ::testing::Test {
   }
 
   const std::string& ns() const { return ns_->name(); }
-  std::string Url() const { return testing::RedisUserUrl(RedisPort(), kRedisUser); }
+  std::string Url() const { return testing::RedisUserUrl(redis_port_, kRedisUser); }
 
   Json Fleet() const {
     Json f = testing::RedisFleet(ns(), Url(), prefix_ + "tasks", prefix_);
@@ -278,7 +280,7 @@ class FleetE2E : public ::testing::Test {
   }
 
   sources::redis::Options RedisOptions() const {
-    sources::redis::Options o{.port = static_cast<uint16_t>(RedisPort())};
+    sources::redis::Options o{.port = static_cast<uint16_t>(redis_port_)};
     o.username = kRedisUser;
     o.password = kPassword;
     return o;
@@ -415,6 +417,7 @@ class FleetE2E : public ::testing::Test {
   std::unique_ptr<kube::rest::Client> client_;
   std::unique_ptr<testing::ScopedNamespace> ns_;
   std::string prefix_, dir_;
+  int redis_port_ = 0;
   int metrics_port_ = 0;
   Child controller_, kubelet_;
 };

@@ -26,6 +26,7 @@
 #include "examples/agent/task.h"
 #include "tests/integration/agent/agent_process.h"
 #include "tests/integration/agent/fleet_checks.h"
+#include "tests/integration/agent/result_sample.h"
 
 namespace agentfleet::agent::testing {
 namespace {
@@ -49,48 +50,6 @@ std::unique_ptr<sources::redis::Client> Connect(int port) {
   auto c = sources::redis::Client::Connect(o);
   if (!c.ok()) throw std::runtime_error(c.error().ToString());
   return std::move(c).value();
-}
-
-std::optional<int64_t> ToInt(std::string_view s) {
-  int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
-
-// Fence marks and stored prices at one instant (MULTI/EXEC).
-Result<ResultSample> ReadResults(sources::redis::Client& c, const std::string& fleet) {
-  const std::string base = "agentfleet:results:{" + fleet + "}:";
-  auto r =
-      c.Pipeline({{"MULTI"}, {"HGETALL", base + "fence"}, {"HGETALL", base + "prices"}, {"EXEC"}});
-  if (!r.ok()) return r.error();
-  const auto& exec = r->back();
-  if (!exec.IsArray() || exec.elements.size() != 2) {
-    return MakeError(ErrorCode::kInternal, "unexpected EXEC reply");
-  }
-  ResultSample s;
-  const auto& fence = exec.elements[0].elements;
-  for (size_t i = 0; i + 1 < fence.size(); i += 2) {
-    s.marks[static_cast<uint32_t>(*ToInt(fence[i].str))] = *ToInt(fence[i + 1].str);
-  }
-  const auto& prices = exec.elements[1].elements;
-  for (size_t i = 0; i + 1 < prices.size(); i += 2) {
-    // "<token> <shard> <price> <task version>"; without a version (as stored
-    // before versions existed) it reads as the oldest, (0, 0).
-    std::string_view v = prices[i + 1].str;
-    size_t a = v.find(' '), b = v.find(' ', a + 1), c = v.find(' ', b + 1);
-    auto token = ToInt(v.substr(0, a));
-    auto shard = ToInt(v.substr(a + 1, b - a - 1));
-    auto price = ToInt(v.substr(b + 1, c == std::string_view::npos ? c : c - b - 1));
-    auto version = c == std::string_view::npos ? std::optional(results::TaskVersion{})
-                                               : results::ParseTaskVersion(v.substr(c + 1));
-    if (b == std::string_view::npos || !token || !shard || !price || !version) {
-      return MakeError(ErrorCode::kInternal, "unexpected stored result " + std::string(v));
-    }
-    s.results[prices[i].str] =
-        StoredResult{*token, static_cast<uint32_t>(*shard), *price, *version};
-  }
-  return s;
 }
 
 class MultiAgentRun : public ::testing::Test {
@@ -240,7 +199,7 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   std::thread result_sampler([&] {
     auto c = Connect(port_);
     while (!stop_checks) {
-      auto s = ReadResults(*c, fleet_);
+      auto s = ReadResults(*c, "agentfleet:results:{" + fleet_ + "}:");
       if (s.ok()) {
         results_seen = s->results.size();
         result_checker.Observe(std::move(*s));
@@ -276,7 +235,7 @@ TEST_F(MultiAgentRun, EightAgentsSixtyFourShardsMovesAndKills) {
   stop_checks = true;
   lease_sampler.join();
   result_sampler.join();
-  auto final_sample = ReadResults(*Connect(port_), fleet_);
+  auto final_sample = ReadResults(*Connect(port_), "agentfleet:results:{" + fleet_ + "}:");
   ASSERT_TRUE(final_sample.ok());
   result_checker.Observe(std::move(*final_sample));
   result_checker.Verify(newest);
