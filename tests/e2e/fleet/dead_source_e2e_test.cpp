@@ -131,8 +131,16 @@ TEST_F(DeadSourceE2E, TwoFleetsWithDeadSourcesDoNotSlowAHealthyOne) {
   StartKubelet();
   ASSERT_TRUE(Eventually([&] { return Settled(1, dog); }, 90s)) << Diagnostics();
 
-  const double up_alone = ScaleTo(4, dog);
-  const double down_alone = ScaleTo(1, dog);
+  // Medians of 3 cycles: a scale-down waits for the agents to let go, which a
+  // pass may see only at its next poll, so one cycle alone varies by seconds.
+  auto cycles = [&](std::vector<double>& up, std::vector<double>& down) {
+    for (int i = 0; i < 3; ++i) {
+      up.push_back(ScaleTo(4, dog));
+      down.push_back(ScaleTo(1, dog));
+    }
+  };
+  std::vector<double> up_alone, down_alone, up_beside, down_beside;
+  cycles(up_alone, down_alone);
 
   BlackHole hole;
   CreateDeadFleet("dead-hole", hole.port());
@@ -141,13 +149,17 @@ TEST_F(DeadSourceE2E, TwoFleetsWithDeadSourcesDoNotSlowAHealthyOne) {
       << "the dead fleets never reported their sources";
   std::this_thread::sleep_for(5s);  // their passes keep failing meanwhile
 
-  const double up_beside = ScaleTo(4, dog);
-  const double down_beside = ScaleTo(1, dog);
-  std::cout << "healthy fleet, 1 -> 4 -> 1 pods: alone " << up_alone << " s + " << down_alone
-            << " s; beside two fleets with dead sources " << up_beside << " s + " << down_beside
-            << " s\n";
-  EXPECT_LE(up_beside, up_alone * 2 + 2) << "scale-up slowed by the dead fleets";
-  EXPECT_LE(down_beside, down_alone * 2 + 2) << "scale-down slowed by the dead fleets";
+  cycles(up_beside, down_beside);
+  auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  std::cout << "healthy fleet, 1 -> 4 -> 1 pods, medians of 3: alone " << median(up_alone)
+            << " s + " << median(down_alone) << " s; beside two fleets with dead sources "
+            << median(up_beside) << " s + " << median(down_beside) << " s\n";
+  EXPECT_LE(median(up_beside), median(up_alone) * 2 + 2) << "scale-up slowed by the dead fleets";
+  EXPECT_LE(median(down_beside), median(down_alone) * 2 + 2)
+      << "scale-down slowed by the dead fleets";
   EXPECT_TRUE(dog.Violations().empty()) << dog.Violations().front();
   EXPECT_EQ(controller_.Stop(), 0);
 }
