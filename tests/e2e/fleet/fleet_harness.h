@@ -55,7 +55,7 @@ int RedisPort() {
   return testing::FixturePort("AGENTFLEET_REDIS_DIR");
 }
 
-std::string ReadFile(const std::string& path) {
+[[maybe_unused]] std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;
   s << in.rdbuf();
@@ -265,6 +265,14 @@ class FleetE2E : public ::testing::Test {
     f["spec"]["leases"]["leaseDurationSeconds"] = 3;
     f["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = 10;
     f["spec"]["retirement"]["drainTimeoutSeconds"] = 600;
+    return f;
+  }
+
+  // Fleet() in manual mode: `replicas` pods, no autoscaling.
+  Json ManualFleet(int replicas) const {
+    Json f = Fleet();
+    f["spec"].erase("autoscaling");
+    f["spec"]["replicas"] = replicas;
     return f;
   }
 
