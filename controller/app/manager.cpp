@@ -30,6 +30,11 @@
 namespace agentfleet::app {
 namespace {
 
+// On SIGTERM the passes in flight get this long to finish before the gate
+// cuts them off and the Lease is released: well inside the pod's
+// terminationGracePeriodSeconds (30 s in the chart).
+constexpr std::chrono::seconds kDrainTimeout{5};
+
 class ManagerImpl final : public Manager {
  public:
   ManagerImpl(const Options& options, obs::Logger log) : options_(options), log_(std::move(log)) {}
@@ -55,14 +60,27 @@ class ManagerImpl final : public Manager {
              .WithLabels({options_.leader_election_id});
     limiter_ = std::make_unique<kube::workqueue::TokenBucket>(
         options_.kube_api_qps, options_.kube_api_burst, RealClock::Instance());
+    // One identity for the Lease, the Events and the user agent, so that the
+    // API server's audit log tells the writes of two operator processes apart.
+    identity_ = kube::leader::MakeLeaderIdentity();
     kube::rest::ClientOptions copts{
-        .user_agent = "agentfleet-controller/" + std::string(Version()),
+        .user_agent = "agentfleet-controller/" + std::string(Version()) + " (" + identity_ + ")",
         .throttle = [this] { (void)limiter_->Wait(); },
         .on_response =
             [&requests, &latency](std::string_view method, int code, double seconds) {
               requests.WithLabels({code == 0 ? "<error>" : std::to_string(code), method}).Inc();
               latency.WithLabels({method}).Observe(seconds);
             }};
+    if (options_.leader_elect) {
+      // The Lease's own client: it must not queue behind a scale-up's writes
+      // in the shared throttle, and it writes while campaigning, so no gate.
+      kube::rest::ClientOptions lopts{.user_agent = copts.user_agent,
+                                      .on_response = copts.on_response};
+      auto lease_client = kube::rest::Client::Create(*cfg, lopts);
+      if (!lease_client) return lease_client.error();
+      lease_client_ = std::move(lease_client).value();
+      copts.write_gate = [this] { return gate_.Admit(); };
+    }
     auto client = kube::rest::Client::Create(std::move(cfg).value(), copts);
     if (!client) return client.error();
     client_ = std::move(client).value();
@@ -80,8 +98,7 @@ class ManagerImpl final : public Manager {
         kube::informer::ReflectorOptions{.namespace_name = options_.namespace_scope,
                                          .on_error = ApiErrorLogger("pricingagentfleets")});
     events_ = std::make_unique<kube::events::EventRecorder>(
-        *client_,
-        kube::events::RecorderOptions{.reporting_instance = kube::leader::MakeLeaderIdentity()});
+        *client_, kube::events::RecorderOptions{.reporting_instance = identity_});
     fleet_metrics_ = std::make_unique<fleet::reconciler::FleetMetrics>(registry_);
     process_metrics_ = std::make_unique<obs::ProcessMetrics>(registry_, "agentfleet_build_info",
                                                              std::string(Version()));
@@ -103,7 +120,8 @@ class ManagerImpl final : public Manager {
             .finalizer_lease_timeout = std::chrono::seconds(options_.finalizer_lease_timeout),
             .metrics = fleet_metrics_.get(),
             .operator_identity = std::move(identity),
-            .credential_transport = *transport});
+            .credential_transport = *transport,
+            .lease_write_gate = LeaseWriteGate()});
     controller_ = std::make_unique<kube::controller::Controller>(
         kube::controller::ControllerOptions{
             .name = "pricingagentfleet",
@@ -150,7 +168,8 @@ class ManagerImpl final : public Manager {
     log_.Info("started",
               {{"version", std::string(Version())},
                {"namespace", options_.namespace_scope.empty() ? "(all)" : options_.namespace_scope},
-               {"leaderElect", options_.leader_elect}});
+               {"leaderElect", options_.leader_elect},
+               {"identity", identity_}});
     int code = 0;
     if (options_.leader_elect) {
       std::string ns = options_.leader_election_namespace.empty()
@@ -159,7 +178,11 @@ class ManagerImpl final : public Manager {
       kube::leader::LeaderElectionConfig lec{
           .namespace_name = ns,
           .name = options_.leader_election_id,
-          .identity = kube::leader::MakeLeaderIdentity(),
+          .identity = identity_,
+          .lease_duration = options_.leader_elect_lease_duration,
+          .renew_deadline = options_.leader_elect_renew_deadline,
+          .retry_period = options_.leader_elect_retry_period,
+          .gate = &gate_,
           .on_started_leading =
               [this] {
                 leader_gauge_->Set(1);
@@ -184,9 +207,9 @@ class ManagerImpl final : public Manager {
               }};
       {
         std::lock_guard lock(mu_);
-        if (!stop_) elector_ = std::make_unique<kube::leader::LeaderElector>(*client_, lec);
+        if (!stop_) elector_ = std::make_unique<kube::leader::LeaderElector>(*lease_client_, lec);
       }
-      if (elector_ && !elector_->Run()) {
+      if (elector_ && !Lead()) {
         log_.Error("leadership lost; exiting so that a fresh process campaigns again");
         code = 1;
       }
@@ -200,10 +223,11 @@ class ManagerImpl final : public Manager {
     return code;
   }
 
+  // With leader election, Run hands over in order (Lead); the elector keeps
+  // renewing meanwhile.
   void Stop() override {
     std::lock_guard lock(mu_);
     stop_ = true;
-    if (elector_) elector_->Stop();
     cv_.notify_all();
   }
 
@@ -252,6 +276,49 @@ class ManagerImpl final : public Manager {
     });
   }
 
+  // The lease stores' writes pass the same gate as the API client's.
+  std::function<Status()> LeaseWriteGate() {
+    if (!options_.leader_elect) return {};
+    return [this]() -> Status {
+      if (auto until = gate_.Admit(); !until) return until.error();
+      return Ok{};
+    };
+  }
+
+  // Runs the elector until it ends on its own (leadership lost) or Stop: then
+  // no pass starts any more, the passes in flight finish or are cut off by
+  // the gate, and only then is the Lease released. LeaderElector::Run's result.
+  bool Lead() {
+    bool by_stop = false, over = false;
+    std::jthread elector([this, &by_stop, &over] {
+      const bool result = elector_->Run();
+      std::lock_guard lock(mu_);
+      by_stop = result;
+      over = true;
+      cv_.notify_all();
+    });
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || over; });
+      if (over) return by_stop;
+    }
+    log_.Info("stopping the fleet controller before releasing the Lease");
+    if (starter_.joinable()) {
+      starter_.request_stop();
+      starter_.join();
+    }
+    if (controller_->Drain(kDrainTimeout)) {
+      events_->Flush();  // while the gate still lets them out
+    } else {
+      log_.Warn("passes still running are cut off: the Lease is released and their writes refused",
+                {{"after", std::chrono::duration<double>(kDrainTimeout).count()}});
+    }
+    gate_.Revoke();
+    elector_->Stop();
+    elector.join();
+    return by_stop;
+  }
+
   Status StartServers() {
     auto metrics = obs::MetricsRoutes(registry_);
     auto probes = obs::ProbeRoutes(checks_);
@@ -294,10 +361,13 @@ class ManagerImpl final : public Manager {
 
   Options options_;
   obs::Logger log_;
+  std::string identity_;
   obs::Registry registry_;
   obs::HealthChecks checks_;
   obs::Gauge* leader_gauge_ = nullptr;
   std::unique_ptr<kube::workqueue::TokenBucket> limiter_;
+  kube::leader::LeadershipGate gate_;  // with --leader-elect, client_'s writes pass it
+  std::unique_ptr<kube::rest::Client> lease_client_;  // with --leader-elect
   std::unique_ptr<kube::rest::Client> client_;
   std::unique_ptr<kube::informer::Informer<kube::informer::PodRecord>> pods_;
   std::unique_ptr<kube::informer::Informer<fleet::reconciler::FleetRecord>> fleets_;

@@ -38,6 +38,20 @@ FlagSet Flags(Options& o) {
               .help = "Name of the leader-election Lease: operators that share one must manage "
                       "the same fleets; two installations in one namespace need two names."},
              &o.leader_election_id, NonEmpty);
+  set.Duration({.name = "leader-elect-lease-duration",
+                .help = "How long a standby waits without seeing the Lease renewed before it "
+                        "takes over. Must exceed --leader-elect-renew-deadline: the difference "
+                        "is the margin for a write sent just before the deadline to land."},
+               &o.leader_elect_lease_duration, std::chrono::milliseconds(1000));
+  set.Duration({.name = "leader-elect-renew-deadline",
+                .help = "How long the leader keeps writing without a successful renewal; then "
+                        "it refuses every write and exits. Each renewal attempt, its timeouts "
+                        "and retries included, ends by it."},
+               &o.leader_elect_renew_deadline, std::chrono::milliseconds(500));
+  set.Duration({.name = "leader-elect-retry-period",
+                .help = "How often the leader renews the Lease and a standby tries to take it. "
+                        "Must be shorter than --leader-elect-renew-deadline."},
+               &o.leader_elect_retry_period, std::chrono::milliseconds(100));
   set.Number({.name = "kube-api-qps",
               .help = "Sustained requests per second to the API server (client-side token "
                       "bucket)."},
@@ -74,7 +88,21 @@ FlagSet Flags(Options& o) {
 }  // namespace
 
 ParseResult ParseOptions(std::span<const std::string_view> args) {
-  return ParseFlags(Flags, args);
+  ParseResult parsed = ParseFlags(Flags, args);
+  if (parsed.kind != FlagParseKind::kRun) return parsed;
+  const Options& o = parsed.options;
+  std::string error;
+  if (o.leader_elect_lease_duration <= o.leader_elect_renew_deadline) {
+    error = "--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline";
+  } else if (o.leader_elect_renew_deadline <= o.leader_elect_retry_period) {
+    error = "--leader-elect-renew-deadline must be longer than --leader-elect-retry-period";
+  }
+  if (!error.empty()) {
+    parsed.kind = FlagParseKind::kError;
+    parsed.error = error;
+    parsed.options = Options{};
+  }
+  return parsed;
 }
 
 std::string Usage(std::string_view program) {

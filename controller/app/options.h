@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,6 +19,11 @@ struct Options {
   bool leader_elect = false;
   std::string leader_election_namespace;                     // empty: the pod's own namespace
   std::string leader_election_id = "agentfleet-controller";  // the Lease's name
+  // client-go's defaults: a standby takes over after lease_duration without a
+  // renewal; the leader stops writing at renew_deadline without one.
+  std::chrono::milliseconds leader_elect_lease_duration{15'000};
+  std::chrono::milliseconds leader_elect_renew_deadline{10'000};
+  std::chrono::milliseconds leader_elect_retry_period{2'000};
   double kube_api_qps = 20.0;
   int kube_api_burst = 30;
   std::string log_level = "info";

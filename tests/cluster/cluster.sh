@@ -9,6 +9,8 @@
 #                                     with the same flags (tests of crash recovery)
 #   cluster.sh compact DIR            compact etcd at its current revision, so
 #                                     watches from older versions get 410 Gone
+# The API server's audit log (writes only, with their user agents) is
+# DIR/audit/audit.log, rotated at 200 MB into DIR/audit/audit-*.log.
 # Several clusters can run at once, each in its own DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -167,7 +169,34 @@ run etcd "$bin/etcd" --name local --data-dir "$dir/etcd" \
 echo "http://127.0.0.1:$etcd_port" >"$dir/etcd-endpoint"
 wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health"
 
+# The audit log is the evidence from outside the operator: who wrote what,
+# when, with its user agent. Writes only, at Metadata level, and none of the
+# control plane's own (kwok's pod and node status, node heartbeats, the
+# scheduler's bindings), so it stays small through a whole test run.
+mkdir -p "$dir/audit"
+cat >"$dir/audit-policy.yaml" <<'POLICY'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: None
+    users: ["system:kube-scheduler", "system:kube-controller-manager"]
+  - level: None
+    userGroups: ["system:serviceaccounts", "system:nodes"]
+  - level: None
+    namespaces: ["kube-node-lease"]
+  - level: None
+    resources:
+      - group: ""
+        resources: ["pods/status", "pods/binding", "nodes", "nodes/status"]
+  - level: Metadata
+    verbs: ["create", "update", "patch", "delete", "deletecollection"]
+  - level: None
+POLICY
+
 run kube-apiserver "$bin/kube-apiserver" \
+  --audit-policy-file "$dir/audit-policy.yaml" --audit-log-path "$dir/audit/audit.log" \
+  --audit-log-format json --audit-log-maxsize 200 --audit-log-maxbackup 2 \
   --etcd-servers "http://127.0.0.1:$etcd_port" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
   --cert-dir "$dir/pki" --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \

@@ -6,9 +6,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <random>
 #include <thread>
@@ -87,19 +89,52 @@ int Shell(const std::string& command, std::string* output) {
 }
 
 int StartProcess(const std::string& binary, const std::vector<std::string>& args,
-                 const std::string& log) {
+                 const std::string& log, const std::vector<std::string>& env) {
+  // Built before fork: the child of a threaded process may only exec.
+  std::vector<char*> argv{const_cast<char*>(binary.c_str())};
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string_view var(*e);
+    const bool overridden = std::any_of(env.begin(), env.end(), [&](const std::string& mine) {
+      return var.substr(0, var.find('=') + 1) == mine.substr(0, mine.find('=') + 1);
+    });
+    if (!overridden) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
   pid_t pid = fork();
   if (pid == 0) {
     int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(fd, 2);
     dup2(fd, 1);
-    std::vector<char*> argv{const_cast<char*>(binary.c_str())};
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
+    execve(binary.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   return pid;
+}
+
+std::vector<std::string> AuditLogFiles() {
+  const char* dir = std::getenv("AGENTFLEET_CLUSTER_DIR");
+  if (dir == nullptr || *dir == '\0') {
+    std::cerr << "AGENTFLEET_CLUSTER_DIR is not set: run this test through ctest\n";
+    std::abort();
+  }
+  const std::filesystem::path audit = std::filesystem::path(dir) / "audit";
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(audit, ec)) {
+    if (entry.path().extension() == ".log") files.push_back(entry.path().string());
+  }
+  if (files.empty()) {
+    std::cerr
+        << "no audit log in " << audit
+        << ": the cluster was started without one (restart it with tests/cluster/cluster.sh)\n";
+    std::abort();
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 int FreePort() {

@@ -35,8 +35,14 @@ int Shell(const std::string& command, std::string* output = nullptr);
 int FreePort();
 
 // Starts `binary` with `args` in a child process whose stdout and stderr go
-// to the file `log`; returns the child's pid.
+// to the file `log`, with this process's environment plus `env` ("K=V", which
+// win); returns the child's pid.
 int StartProcess(const std::string& binary, const std::vector<std::string>& args,
-                 const std::string& log);
+                 const std::string& log, const std::vector<std::string>& env = {});
+
+// The fixture cluster's audit log files (tests/cluster/cluster.sh: every
+// write, at Metadata level, with its user agent), rotated ones included;
+// aborts with a clear message when the cluster keeps none.
+std::vector<std::string> AuditLogFiles();
 
 }  // namespace agentfleet::testing

@@ -290,7 +290,17 @@ std::optional<Error> FakeClient::Enter(const Call& call) {
     if (auto it = latency_.find(call.verb); it != latency_.end()) delay = it->second;
     rules = faults_;
   }
-  if (delay.count() > 0) std::this_thread::sleep_for(delay);
+  if (delay.count() > 0) {
+    // A call bounded by a ScopedDeadline gives up there, as the real client does.
+    const auto until = std::chrono::steady_clock::now() + delay;
+    const auto deadline = kube::rest::ScopedDeadline::Current();
+    if (deadline && *deadline < until) {
+      std::this_thread::sleep_until(*deadline);
+      return MakeError(ErrorCode::kTimeout, std::string(VerbName(call.verb)) + " " + call.resource +
+                                                ": deadline exceeded");
+    }
+    std::this_thread::sleep_until(until);
+  }
   for (const auto& rule : rules) {
     if (auto e = (*rule)(call)) return e;
   }

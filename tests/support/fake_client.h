@@ -91,7 +91,9 @@ class FakeClient final : public kube::rest::Client {
   void AddFault(FaultRule rule);
   void FailNext(Verb verb, const std::string& resource, Error error, int times = 1);
   void ClearFaults();
-  // Each call of `verb` sleeps this long (real time) before it is served.
+  // Each call of `verb` sleeps this long (real time) before it is served; a
+  // call under a kube::rest::ScopedDeadline that comes first fails there with
+  // kTimeout, as the real client's does.
   void SetLatency(Verb verb, std::chrono::milliseconds latency);
 
   // The calls served or failed so far, in order.

@@ -191,6 +191,12 @@ void RevokeStrangers(const ActContext& ctx, const planner::Plan& plan, ActOutcom
       seen.push_back({r.shard, record->token});
     }
   }
+  if (ctx.lease_write_gate) {
+    if (auto may = ctx.lease_write_gate(); !may) {
+      out.errors.push_back("revoking strangers' leases: " + may.error().message);
+      return;
+    }
+  }
   const std::string fleet = api::LeaseFleetId(ctx.fleet.meta.namespace_name, ctx.fleet.meta.name);
   auto done = ctx.leases->RevokeMany(fleet, seen);
   if (!done) {

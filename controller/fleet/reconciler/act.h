@@ -6,6 +6,7 @@
 // not write it again while the cache lags. Failures are collected, not
 // returned early: one refused patch does not stop the deletes of drained pods.
 
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -39,6 +40,8 @@ struct ActContext {
   // the fleet (in and out): the cache may lag behind the process's own
   // writes, and the counter must never go back.
   int64_t* generation_mark = nullptr;
+  // ReconcilerOptions::lease_write_gate.
+  std::function<Status()> lease_write_gate{};
 };
 
 // A pod the plan creates whose name another owner took first.

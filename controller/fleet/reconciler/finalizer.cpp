@@ -101,6 +101,9 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
         fleet, state, MakeError(e.code, "cannot delete the fleet's lease records: " + e.message),
         log);
   }
+  if (options_.lease_write_gate) {
+    if (auto may = options_.lease_write_gate(); !may) return may.error();
+  }
   if (auto s = leases->DeleteFleet(api::LeaseFleetId(fleet.meta.namespace_name, fleet.meta.name));
       !s) {
     return LeaseCleanupFailed(

@@ -80,9 +80,10 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
                          {"reason", std::string(planner::ScaleReasonName(plan.scale.reason))}});
   }
 
-  ActOutcome done = Act({client_, events_, log, fleet, seen, state.expectations, state.handoffs,
-                         state.name_conflicts, state.sources.leases(), &state.generation_mark},
-                        plan, in.newly_ended);
+  ActOutcome done = Act(
+      {client_, events_, log, fleet, seen, state.expectations, state.handoffs, state.name_conflicts,
+       state.sources.leases(), &state.generation_mark, options_.lease_write_gate},
+      plan, in.newly_ended);
   Measure(fleet, seen, plan, state);
   api::FleetStatus next = NextStatus(fleet, seen, plan, done);
   CredentialEvents(fleet, next, clear);

@@ -11,6 +11,7 @@
 // A fleet being deleted goes through Finalize (finalizer.cpp) instead.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,11 @@ struct ReconcilerOptions {
   OperatorIdentity operator_identity;
   // Credentials a fleet would send without TLS: refused, warned about, or allowed.
   CredentialTransport credential_transport = CredentialTransport::kWarn;
+  // Asked before each write to a fleet's lease store (strangers' leases
+  // revoked, a deleted fleet's records deleted); an error stops that write.
+  // With leader election, the leadership gate that the API client's writes
+  // pass too. Empty: always allowed.
+  std::function<Status()> lease_write_gate{};
 };
 
 class Reconciler {

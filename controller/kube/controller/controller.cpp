@@ -30,12 +30,22 @@ Controller::~Controller() {
 
 void Controller::Start() {
   std::lock_guard lock(mu_);
-  if (started_ || stopped_) return;
+  if (started_ || stopped_ || draining_) return;
   started_ = true;
   log_.Info("Starting workers", {{"worker count", workers_}});
   for (int i = 0; i < workers_; ++i) {
     threads_.emplace_back([this](std::stop_token stop) { Work(stop); });
   }
+}
+
+bool Controller::Drain(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mu_);
+  draining_ = true;
+  for (auto& t : threads_) t.request_stop();
+  lock.unlock();
+  queue_.ShutDown();
+  lock.lock();
+  return idle_.wait_for(lock, timeout, [this] { return busy_ == 0; });
 }
 
 void Controller::Stop() {
@@ -45,6 +55,7 @@ void Controller::Stop() {
     std::lock_guard lock(mu_);
     if (stopped_) return;
     stopped_ = true;
+    draining_ = true;
     started = started_;
     threads = std::move(threads_);
   }
@@ -56,11 +67,22 @@ void Controller::Stop() {
 
 void Controller::Work(std::stop_token stop) {
   while (auto key = queue_.Get()) {
-    if (stop.stop_requested()) {
-      queue_.Done(*key);
-      return;
+    {
+      // Checked with busy_ under one lock, so that a Drain that found no
+      // reconcile in flight never sees one start after it.
+      std::lock_guard lock(mu_);
+      if (draining_ || stop.stop_requested()) {
+        queue_.Done(*key);
+        return;
+      }
+      ++busy_;
     }
     Process(*key, stop);
+    {
+      std::lock_guard lock(mu_);
+      --busy_;
+    }
+    idle_.notify_all();
     queue_.Done(*key);
   }
 }

@@ -27,6 +27,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -85,9 +86,15 @@ class Controller {
   workqueue::WorkQueue& queue() { return queue_; }
   const std::string& name() const { return name_; }
 
-  // Starts the workers. A second call does nothing; a stopped controller does
-  // not start again.
+  // Starts the workers. A second call does nothing; a stopped (or drained)
+  // controller does not start again.
   void Start();
+
+  // Stops taking keys and waits up to `timeout` for the reconciles in flight
+  // to return; true when none is left. Stop() still joins the workers. For a
+  // shutdown that must hand over within a bound (leader election): what is
+  // still running after it is the caller's to cut off.
+  bool Drain(std::chrono::milliseconds timeout);
 
   // Stops taking keys, waits for the reconciles in flight to return, joins the
   // workers. Keys still queued are dropped: level-triggered reconciles
@@ -108,8 +115,11 @@ class Controller {
   std::unique_ptr<ControllerMetrics> metrics_;
 
   std::mutex mu_;
+  std::condition_variable idle_;  // busy_ fell to 0
   bool started_ = false;
   bool stopped_ = false;
+  bool draining_ = false;  // no reconcile starts any more
+  int busy_ = 0;           // reconciles in flight
   std::vector<std::jthread> threads_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
@@ -60,9 +61,13 @@ void LeaderElector::Failed(const Error& error) const {
   }
 }
 
-bool LeaderElector::TryAcquireOrRenew() {
-  auto now = clock_.Now();
+bool LeaderElector::TryAcquireOrRenew(Clock::Monotonic start, Clock::Monotonic deadline) {
+  // The REST client counts on the steady clock; ours may be a test's.
+  rest::ScopedDeadline bound(std::chrono::steady_clock::now() + (deadline - clock_.Now()));
   auto got = client_.Get(rest::resources::kLeases, config_.namespace_name, config_.name);
+  // Another holder's renewal counts from when its record reached us, never
+  // from before we asked: a slow GET must not make a live lease look old.
+  const auto seen = clock_.Now();
   if (!got) {
     if (got.error().code != ErrorCode::kNotFound) {
       Failed(got.error());
@@ -81,8 +86,9 @@ bool LeaderElector::TryAcquireOrRenew() {
     }
     std::lock_guard lock(mu_);
     observed_holder_ = config_.identity;
-    observed_at_ = now;
+    observed_at_ = clock_.Now();
     acquire_time_ = acquire;
+    Won(start);
     return true;
   }
   rest::Json& lease = *got;
@@ -101,12 +107,12 @@ bool LeaderElector::TryAcquireOrRenew() {
       }
       observed_holder_ = holder;
       observed_renew_ = renew;
-      observed_at_ = now;
+      observed_at_ = seen;
     }
   }
   bool mine = holder == config_.identity;
   // Expiry by our own clock since we last saw the record change.
-  bool expired = holder.empty() || now >= *observed_at_ + config_.lease_duration;
+  bool expired = holder.empty() || seen >= *observed_at_ + config_.lease_duration;
   if (!mine && !expired) return false;
 
   std::string acquire =
@@ -121,12 +127,18 @@ bool LeaderElector::TryAcquireOrRenew() {
   std::lock_guard lock(mu_);
   observed_holder_ = config_.identity;
   observed_renew_ = (*updated)["spec"].value("renewTime", "");
-  observed_at_ = now;
+  observed_at_ = clock_.Now();
   acquire_time_ = acquire;
+  Won(start);
   return true;
 }
 
+void LeaderElector::Won(Clock::Monotonic start) {
+  if (config_.gate != nullptr) config_.gate->OpenUntil(start + config_.renew_deadline);
+}
+
 void LeaderElector::Release() {
+  rest::ScopedDeadline bound(std::chrono::steady_clock::now() + config_.renew_deadline);
   auto got = client_.Get(rest::resources::kLeases, config_.namespace_name, config_.name);
   if (!got || (*got)["spec"].value("holderIdentity", "") != config_.identity) return;
   rest::Json lease = *got;
@@ -139,25 +151,42 @@ void LeaderElector::Release() {
 bool LeaderElector::Run() {
   std::mt19937 rng{std::random_device{}()};
   std::uniform_real_distribution<double> jitter(1.0, 1.2);
+  // The start of the last successful attempt: the term runs renew_deadline from it.
+  Clock::Monotonic last_renew{};
   while (!stop_) {
-    if (TryAcquireOrRenew()) break;
+    const auto start = clock_.Now();
+    if (TryAcquireOrRenew(start, start + config_.renew_deadline)) {
+      last_renew = start;
+      break;
+    }
     Sleep(std::chrono::milliseconds(int64_t(config_.retry_period.count() * jitter(rng))));
   }
-  if (stop_) return true;
+  if (stop_) {
+    // Stopped while an attempt was winning: that term is not used.
+    if (config_.gate != nullptr) config_.gate->Revoke();
+    return true;
+  }
   leading_ = true;
   if (config_.on_started_leading) config_.on_started_leading();
-  auto last_renew = clock_.Now();
   while (!stop_) {
-    Sleep(config_.retry_period);
+    const auto deadline = last_renew + config_.renew_deadline;
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_.Now());
+    Sleep(std::min(config_.retry_period, std::max(left, std::chrono::milliseconds(0))));
     if (stop_) break;
-    if (TryAcquireOrRenew()) {
-      last_renew = clock_.Now();
+    const auto start = clock_.Now();
+    if (start >= deadline) break;
+    if (TryAcquireOrRenew(start, deadline)) {
+      last_renew = start;
       continue;
     }
-    if (clock_.Now() - last_renew >= config_.renew_deadline) break;
+    // Someone else holds it now: there is nothing left to renew.
+    if (ObservedLeader() != config_.identity) break;
   }
-  // Stop leading before releasing, so that no work happens after the lease is gone.
+  // Stop leading before releasing, so that no work happens after the lease is
+  // gone; the gate refuses every write from here on, whatever is in flight.
   leading_ = false;
+  if (config_.gate != nullptr) config_.gate->Revoke();
   if (config_.on_stopped_leading) config_.on_stopped_leading();
   if (stop_ && config_.release_on_stop) Release();
   return stop_.load();

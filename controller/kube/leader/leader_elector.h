@@ -9,6 +9,7 @@
 #include <string>
 
 #include "controller/base/clock.h"
+#include "controller/kube/leader/leadership_gate.h"
 #include "controller/kube/rest/client.h"
 
 namespace agentfleet::kube::leader {
@@ -21,6 +22,9 @@ struct LeaderElectionConfig {
   std::chrono::milliseconds renew_deadline{10'000};
   std::chrono::milliseconds retry_period{2'000};
   bool release_on_stop = true;
+  // Opened for each term the elector wins and renews, revoked when it stops
+  // leading; optional (must outlive the elector).
+  LeadershipGate* gate = nullptr;
   std::function<void()> on_started_leading;
   std::function<void()> on_stopped_leading;
   std::function<void(const std::string& leader)> on_new_leader;
@@ -39,6 +43,13 @@ std::string MakeLeaderIdentity();
 // clock is shared between machines); a leader that cannot renew within the
 // renew deadline stops leading. Writes carry resourceVersion, so two
 // candidates can never both win one round.
+//
+// The renew deadline is counted from the start of the last successful
+// attempt, and every attempt (its requests, their timeouts and retries) must
+// end by it: a hanging API server cannot stretch a term past it, while a
+// standby waits a whole lease duration from when it last saw the record
+// change. The gap between the two is the margin for a write sent just before
+// the deadline to land.
 class LeaderElector {
  public:
   LeaderElector(rest::Client& client, LeaderElectionConfig config,
@@ -53,8 +64,10 @@ class LeaderElector {
   std::string ObservedLeader() const;
 
  private:
-  bool TryAcquireOrRenew();
+  // One attempt, started at `start`, whose requests all end by `deadline`.
+  bool TryAcquireOrRenew(Clock::Monotonic start, Clock::Monotonic deadline);
   void Failed(const Error& error) const;
+  void Won(Clock::Monotonic start);
   void Release();
   void Sleep(std::chrono::milliseconds d);
   rest::Json Spec(const std::string& holder, int transitions,
@@ -67,7 +80,8 @@ class LeaderElector {
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  // The last record seen and when (by our clock) it last changed.
+  // The last record seen and when (by our clock, once the reply was in) it
+  // last changed.
   std::string observed_holder_;
   std::string observed_renew_;
   std::optional<Clock::Monotonic> observed_at_;

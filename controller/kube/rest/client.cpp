@@ -7,6 +7,10 @@
 #include <pplx/threadpool.h>
 
 #include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
 #include <thread>
 
 #include "controller/base/http_status.h"
@@ -136,6 +140,35 @@ http_client_config MakeConfig(const config::RestConfig& rc, std::chrono::millise
   });
   return cfg;
 }
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+
+thread_local std::optional<SteadyTime> t_deadline;
+
+Error DeadlineExceeded(const std::string& what) {
+  return MakeError(ErrorCode::kTimeout, what + ": deadline exceeded");
+}
+
+// Cancels a request at `at` unless it has ended first (the object is gone).
+// cpprest fixes the timeout per http_client, not per request, and a bound
+// shorter than the client's own must not cost a new connection.
+class CancelAt {
+ public:
+  CancelAt(pplx::cancellation_token_source cts, SteadyTime at)
+      : timer_([this, cts, at](std::stop_token stop) mutable {
+          std::mutex mu;
+          std::condition_variable_any cv;
+          std::unique_lock lock(mu);
+          if (cv.wait_until(lock, stop, at, [&stop] { return stop.stop_requested(); })) return;
+          fired_ = true;
+          cts.cancel();
+        }) {}
+  bool fired() const { return fired_.load(); }
+
+ private:
+  std::atomic<bool> fired_{false};
+  std::jthread timer_;  // last: started once fired_ exists, joined before it goes
+};
 
 class CppRestWatch final : public WatchStream {
  public:
@@ -419,8 +452,20 @@ class CppRestClient final : public Client {
                     const std::string& content_type) {
     const std::string what = method + " " + path.substr(0, path.find('?'));
     const bool idempotent = IsIdempotent(method);
+    const bool write = method != http::methods::GET && method != http::methods::HEAD;
+    const std::optional<SteadyTime> call_deadline = ScopedDeadline::Current();
     std::chrono::milliseconds backoff = options_.retry_initial_backoff;
+    std::optional<Error> failure;  // the last attempt's
+    // The end of the gate's term for a write; an error refuses it.
+    auto term = [&]() -> Result<std::optional<SteadyTime>> {
+      if (!write || !options_.write_gate) return std::optional<SteadyTime>();
+      auto until = options_.write_gate();
+      if (!until) return MakeError(until.error().code, what + ": " + until.error().message);
+      return std::optional<SteadyTime>(*until);
+    };
     for (int attempt = 0;; ++attempt) {
+      // Also before the throttle: a refused write must not wait for a token.
+      if (auto early = term(); !early) return early.error();
       if (options_.throttle) options_.throttle();
       auto req = NewRequest(method, path);
       if (!req) return req.error();
@@ -430,10 +475,20 @@ class CppRestClient final : public Client {
                           std::vector<uint8_t>(body.begin(), body.end())),
                       body.size(), content_type);
       }
+      // Asked last, right before sending, so that the answer is as fresh as it
+      // can be when the request leaves.
+      auto until = term();
+      if (!until) return until.error();
+      std::optional<SteadyTime> limit = call_deadline;
+      if (*until) limit = limit ? std::min(*limit, **until) : **until;
+      if (limit && std::chrono::steady_clock::now() >= *limit) {
+        return failure ? *failure : DeadlineExceeded(what);
+      }
       auto start = std::chrono::steady_clock::now();
-      std::optional<Error> failure;
       std::chrono::milliseconds wait = backoff;
       pplx::cancellation_token_source cts;
+      std::optional<CancelAt> cancel;
+      if (limit && *limit < start + options_.request_timeout) cancel.emplace(cts, *limit);
       try {
         http::http_response resp = http_->request(*req, cts.get_token()).get();
         int status = resp.status_code();
@@ -461,14 +516,21 @@ class CppRestClient final : public Client {
         }
         if (!retry || attempt >= options_.max_retries) return err;
         failure = err;
-      } catch (const http::http_exception& e) {
+      } catch (const std::exception& e) {
         Observe(method, 0, start);
-        bool timeout = e.error_code() == std::errc::timed_out;
+        if (cancel && cancel->fired()) return DeadlineExceeded(what);
+        const auto* http_error = dynamic_cast<const http::http_exception*>(&e);
+        if (http_error == nullptr)
+          return MakeError(ErrorCode::kUnavailable, what + ": " + e.what());
+        bool timeout = http_error->error_code() == std::errc::timed_out;
         Error err = MakeError(timeout ? ErrorCode::kTimeout : ErrorCode::kUnavailable,
                               what + ": " + e.what());
         if (!idempotent || attempt >= options_.max_retries) return err;
         failure = err;
       }
+      // A wait that would end past the deadline is not begun: the caller
+      // learns now what it would learn then.
+      if (limit && std::chrono::steady_clock::now() + wait >= *limit) return *failure;
       std::this_thread::sleep_for(wait);
       backoff = std::min(backoff * 2, options_.retry_max_backoff);
     }
@@ -479,6 +541,18 @@ class CppRestClient final : public Client {
 };
 
 }  // namespace
+
+ScopedDeadline::ScopedDeadline(SteadyTime deadline) : previous_(t_deadline) {
+  t_deadline = previous_ ? std::min(*previous_, deadline) : deadline;
+}
+
+ScopedDeadline::~ScopedDeadline() {
+  t_deadline = previous_;
+}
+
+std::optional<SteadyTime> ScopedDeadline::Current() {
+  return t_deadline;
+}
 
 Error ApiError(int http_status, const std::string& body, const std::string& what) {
   std::string reason, message;

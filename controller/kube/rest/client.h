@@ -37,6 +37,34 @@ struct ClientOptions {
   std::function<void()> throttle;
   // Called once per HTTP answer (code 0 when no answer came): metrics hook.
   std::function<void(std::string_view method, int code, double seconds)> on_response;
+  // Asked before every attempt of a write (POST, PUT, PATCH, DELETE), retries
+  // included, both before the throttle and right before sending: an error
+  // refuses the attempt, so nothing is sent and the call returns that error;
+  // a time is when the attempt is abandoned (its connection closed) if no
+  // answer has come. Leader election puts its LeadershipGate here, so that a
+  // process that may no longer be the leader writes nothing.
+  std::function<Result<std::chrono::steady_clock::time_point>()> write_gate;
+};
+
+// Bounds every call the constructing thread makes through a Client while it
+// lives (Get, List, Create, Update, Patch, Delete; not ListEach or Watch):
+// request timeouts, retries and Retry-After waits all end by `deadline`, after
+// which the call fails with kTimeout. Nested scopes keep the earlier deadline.
+// The throttle's wait is not bounded: a bounded caller gets a client without one.
+// A thread-scoped bound, as a context deadline is in Go, so that a caller
+// with a deadline (the leader elector) need not thread it through every call.
+class ScopedDeadline {
+ public:
+  explicit ScopedDeadline(std::chrono::steady_clock::time_point deadline);
+  ~ScopedDeadline();
+  ScopedDeadline(const ScopedDeadline&) = delete;
+  ScopedDeadline& operator=(const ScopedDeadline&) = delete;
+
+  // The innermost deadline of the calling thread, if any.
+  static std::optional<std::chrono::steady_clock::time_point> Current();
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point> previous_;
 };
 
 struct ListOptions {

@@ -270,6 +270,14 @@ class FleetE2E : public ::testing::Test {
     return f;
   }
 
+  // Fleet() in manual mode: `replicas` pods, no autoscaling.
+  Json ManualFleet(int replicas) const {
+    Json f = Fleet();
+    f["spec"].erase("autoscaling");
+    f["spec"]["replicas"] = replicas;
+    return f;
+  }
+
   std::unique_ptr<sources::lease::LeaseStore> OpenLeases() {
     auto config = sources::lease::ParseStoreUrl(Url(), kPassword);
     EXPECT_TRUE(config.ok());

@@ -13,10 +13,8 @@ constexpr int kReplicas = 4;
 
 class RolloutE2E : public FleetE2E {
  protected:
-  Json ManualFleet() const {
-    Json f = Fleet();
-    f["spec"].erase("autoscaling");
-    f["spec"]["replicas"] = kReplicas;
+  Json RollingFleet() const {
+    Json f = ManualFleet(kReplicas);
     f["spec"]["progressDeadlineSeconds"] = 20;
     return f;
   }
@@ -85,7 +83,7 @@ TEST_F(RolloutE2E, ANewImageRollsShardByShardAndABadRevisionStopsUntilReverted) 
   ASSERT_TRUE(
       client_->Create(kube::rest::resources::kSecrets, ns(), testing::RedisSecret(ns(), kPassword))
           .ok());
-  auto created = client_->Create(kPricingAgentFleets, ns(), ManualFleet());
+  auto created = client_->Create(kPricingAgentFleets, ns(), RollingFleet());
   ASSERT_TRUE(created.ok()) << created.error().ToString();
   Watchdog dog(OpenLeases(), ns());
   StartController();

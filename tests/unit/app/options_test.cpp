@@ -45,6 +45,20 @@ TEST(Options, MaxConcurrentReconciles) {
   EXPECT_EQ(Parse({"--max-concurrent-reconciles=16"}).options.max_concurrent_reconciles, 16);
 }
 
+TEST(Options, LeaderElectionTimings) {
+  using std::chrono::milliseconds;
+  auto d = Parse({});
+  EXPECT_EQ(d.options.leader_elect_lease_duration, milliseconds(15'000));
+  EXPECT_EQ(d.options.leader_elect_renew_deadline, milliseconds(10'000));
+  EXPECT_EQ(d.options.leader_elect_retry_period, milliseconds(2'000));
+  auto r = Parse({"--leader-elect-lease-duration=4s", "--leader-elect-renew-deadline", "3s",
+                  "--leader-elect-retry-period=500ms"});
+  ASSERT_EQ(r.kind, ParseResult::Kind::kRun) << r.error;
+  EXPECT_EQ(r.options.leader_elect_lease_duration, milliseconds(4'000));
+  EXPECT_EQ(r.options.leader_elect_renew_deadline, milliseconds(3'000));
+  EXPECT_EQ(r.options.leader_elect_retry_period, milliseconds(500));
+}
+
 TEST(Options, EqualsAndSpaceSeparatedValues) {
   auto r = Parse({"--kubeconfig=/tmp/kc", "--namespace", "pricing", "--kube-api-qps=50.5",
                   "--kube-api-burst", "100", "--log-level=debug", "--metrics-bind-address=0",
@@ -83,7 +97,8 @@ TEST(Options, UsageListsEveryFlag) {
        {"--kubeconfig", "--namespace", "--metrics-bind-address", "--health-probe-bind-address",
         "--leader-elect", "--leader-election-namespace", "--kube-api-qps", "--kube-api-burst",
         "--log-level", "--allow-operator-cloud-identity", "--credential-transport",
-        "--finalizer-lease-timeout", "--max-concurrent-reconciles", "--help", "--version"}) {
+        "--finalizer-lease-timeout", "--max-concurrent-reconciles", "--leader-elect-lease-duration",
+        "--leader-elect-renew-deadline", "--leader-elect-retry-period", "--help", "--version"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
 }
@@ -112,6 +127,16 @@ TEST(Options, MalformedFlagsNameTheFlagAndTheProblem) {
       {{"--health-probe-bind-address=:99999"}, "port must be a number from 0 to 65535"},
       {{"--namespace"}, "flag --namespace needs a value"},
       {{"--leader-election-id="}, "--leader-election-id: must not be empty"},
+      {{"--leader-elect-lease-duration=15"}, "--leader-elect-lease-duration"},
+      {{"--leader-elect-renew-deadline=100ms"}, "--leader-elect-renew-deadline: must be"},
+      // The standby must wait longer than the leader may write; the leader
+      // must get more than one try before its deadline.
+      {{"--leader-elect-renew-deadline=15s"},
+       "--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline"},
+      {{"--leader-elect-lease-duration=10s"},
+       "--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline"},
+      {{"--leader-elect-retry-period=10s"},
+       "--leader-elect-renew-deadline must be longer than --leader-elect-retry-period"},
       {{"stray"}, "unexpected argument \"stray\""},
       {{"--"}, "unexpected argument \"--\""},
   };

@@ -367,6 +367,38 @@ TEST_F(ControllerTest, StopFinishesReconcilesInFlightAndTakesNoMoreKeys) {
   EXPECT_EQ(calls_.Count(), 1u);
 }
 
+TEST_F(ControllerTest, DrainWaitsForReconcilesInFlightUpToItsTimeout) {
+  std::promise<void> entered;
+  std::atomic<bool> release{false};
+  auto c = Make([&](const ReconcileRequest& req) {
+    if (req.name == "slow") {
+      entered.set_value();
+      while (!release) std::this_thread::sleep_for(milliseconds(1));
+    }
+    return ReconcileResult::Done();
+  });
+  c->Enqueue("ns/slow");
+  c->Start();
+  entered.get_future().wait();
+  c->Enqueue("ns/queued");  // the worker must not take it once draining
+  EXPECT_FALSE(c->Drain(milliseconds(50))) << "a reconcile is still running";
+  release = true;
+  EXPECT_TRUE(c->Drain(seconds(5)));
+  c->Enqueue("ns/after");
+  c->Start();  // a drained controller does not start again
+  c->Stop();
+  EXPECT_EQ(calls_.Count(), 1u) << "a key was taken while draining";
+}
+
+TEST_F(ControllerTest, DrainOfAControllerNeverStartedReturnsAtOnce) {
+  auto c = Make([](const ReconcileRequest&) { return ReconcileResult::Done(); });
+  c->Enqueue("ns/a");
+  EXPECT_TRUE(c->Drain(milliseconds(0)));
+  c->Start();
+  c->Stop();
+  EXPECT_EQ(calls_.Count(), 0u);
+}
+
 TEST_F(ControllerTest, MalformedKeysAreDroppedAsTerminal) {
   auto c = Make([](const ReconcileRequest&) { return ReconcileResult::Done(); });
   c->Enqueue("a/b/c");
