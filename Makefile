@@ -11,9 +11,13 @@ FUZZ_DIR ?= build-fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZERS ?= .
+# make chaos: the chaos soak (tests/e2e/chaos) for CHAOS_SECONDS of faults
+# from the schedule of CHAOS_SEED.
+CHAOS_SECONDS ?= 600
+CHAOS_SEED ?= 1
 
 .PHONY: all deps tools tools-path configure build test unit integration e2e bench \
-        fuzz fuzz-build unit-sanitized test-sanitized cluster-up cluster-down format format-check clean demo \
+        chaos fuzz fuzz-build unit-sanitized test-sanitized cluster-up cluster-down format format-check clean demo \
         images test-images
 
 all: build
@@ -50,6 +54,10 @@ integration: build tools
 
 e2e: build tools
 	ctest --test-dir $(BUILD_DIR) -L e2e $(CTEST_FLAGS)
+
+chaos: build tools
+	AGENTFLEET_CHAOS_SECONDS=$(CHAOS_SECONDS) AGENTFLEET_CHAOS_SEED=$(CHAOS_SEED) \
+	  ctest --test-dir $(BUILD_DIR) -R '^e2e_chaos_tests$$' $(CTEST_FLAGS) --verbose
 
 bench: build tools
 	cmake --build $(BUILD_DIR) -j $(JOBS) --target agentfleet_benches

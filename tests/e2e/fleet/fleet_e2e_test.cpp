@@ -53,10 +53,7 @@ TEST_F(FleetE2E, ScalesWithItsQueueHandsOffSafelyAndCleansUp) {
            << " s after the backlog)\n";
 
   // --- 3. drained: back to 1 pod, every task priced once ---
-  auto source = sources::queue::MakeRedisShardedStreamsSource({.server = RedisOptions(),
-                                                               .key_prefix = prefix_ + "tasks",
-                                                               .shards = static_cast<int>(kShards),
-                                                               .group = "pricing-agents"});
+  auto source = TaskQueue();
   ASSERT_TRUE(source.ok());
   auto redis = Redis();
   auto results = [&] {

@@ -293,6 +293,13 @@ class FleetE2E : public ::testing::Test {
     o.password = kPassword;
     return o;
   }
+  // The fleet's task streams, as the operator reads their depth.
+  Result<std::unique_ptr<sources::queue::QueueSource>> TaskQueue() const {
+    return sources::queue::MakeRedisShardedStreamsSource({.server = RedisOptions(),
+                                                          .key_prefix = prefix_ + "tasks",
+                                                          .shards = static_cast<int>(kShards),
+                                                          .group = "pricing-agents"});
+  }
   std::unique_ptr<sources::redis::Client> Redis() {
     sources::redis::Options o = RedisOptions();
     auto c = sources::redis::Client::Connect(o);
