@@ -265,7 +265,7 @@ class ManagerImpl final : public Manager {
         if (pods_->WaitForSync(std::chrono::seconds(1)) &&
             fleets_->WaitForSync(std::chrono::seconds(1))) {
           controller_->Start();
-          log_.Info("fleet controller started", {{"workers", 2}});
+          log_.Info("fleet controller started", {{"workers", options_.max_concurrent_reconciles}});
           return;
         }
         if (!logged) {
