@@ -29,11 +29,6 @@ namespace {
 using agent::testing::ExpectedTask;
 using agent::testing::ResultChecker;
 
-int EnvInt(const char* name, int fallback) {
-  const char* v = std::getenv(name);
-  return v != nullptr && std::atoi(v) > 0 ? std::atoi(v) : fallback;
-}
-
 constexpr int kProducts = 48;
 constexpr int kLeaseSeconds = 3;        // the agents' shard leases
 constexpr int kLeaderLeaseSeconds = 4;  // the operators' Lease

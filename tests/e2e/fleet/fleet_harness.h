@@ -55,6 +55,12 @@ int RedisPort() {
   return testing::FixturePort("AGENTFLEET_REDIS_DIR");
 }
 
+// A positive whole number from the environment (a bench's longer run), else `fallback`.
+inline int EnvInt(const char* name, int fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::atoi(v) > 0 ? std::atoi(v) : fallback;
+}
+
 inline std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream s;

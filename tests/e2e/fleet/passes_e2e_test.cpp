@@ -10,12 +10,6 @@ namespace {
 constexpr int kAgents = 2;
 constexpr int kPollSeconds = 2;
 
-// 16 s in `make test`; the bench (tests/bench/fleet/passes) sets 60.
-int WindowSeconds() {
-  const char* env = std::getenv("AGENTFLEET_PASSES_WINDOW_SECONDS");
-  return env != nullptr && std::atoi(env) > 0 ? std::atoi(env) : 16;
-}
-
 class PassesE2E : public FleetE2E {};
 
 TEST_F(PassesE2E, AStatusPatchDoesNotStartAnotherPass) {
@@ -33,7 +27,8 @@ TEST_F(PassesE2E, AStatusPatchDoesNotStartAnotherPass) {
   ASSERT_TRUE(Eventually([&] { return Settled(kAgents, dog); }, 90s)) << Diagnostics();
 
   // A backlog that outlasts the window: 2 agents price ~100 tasks/s.
-  const int kWindowSeconds = WindowSeconds();
+  // 16 s in `make test`; the bench (tests/bench/fleet/passes) sets 60.
+  const int kWindowSeconds = EnvInt("AGENTFLEET_PASSES_WINDOW_SECONDS", 16);
   const int kTasks = 2000 + 150 * kWindowSeconds;
   {
     auto redis = Redis();
