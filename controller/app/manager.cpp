@@ -118,6 +118,8 @@ class ManagerImpl final : public Manager {
         *client_, fleets_->store(), pods_->store(), *events_, RealClock::Instance(), sources_,
         fleet::reconciler::ReconcilerOptions{
             .finalizer_lease_timeout = std::chrono::seconds(options_.finalizer_lease_timeout),
+            .secret_refresh_interval =
+                std::chrono::duration_cast<std::chrono::seconds>(options_.secret_refresh_interval),
             .metrics = fleet_metrics_.get(),
             .operator_identity = std::move(identity),
             .credential_transport = *transport,

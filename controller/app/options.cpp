@@ -66,6 +66,11 @@ FlagSet Flags(Options& o) {
                    "once its pods are gone (a store gone with the namespace, its Secret "
                    "deleted); then it is let go with a Warning Event."},
           &o.finalizer_lease_timeout, 0);
+  set.Duration({.name = "secret-refresh-interval",
+                .help = "How long a Secret a fleet uses is taken from the operator's cache "
+                        "before it is read again. A source that refuses the credentials, or "
+                        "fails to open, has them read again before its next attempt."},
+               &o.secret_refresh_interval, std::chrono::milliseconds(1000));
   set.Int({.name = "max-concurrent-reconciles",
            .help = "Fleets reconciled at once (one pass per fleet at a time): a source that is "
                    "slow to answer holds one of these for its timeout."},

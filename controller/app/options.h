@@ -29,9 +29,10 @@ struct Options {
   std::string log_level = "info";
   // Lend the operator's own AWS identity to SQS fleets without credentialsSecretRef.
   bool allow_operator_cloud_identity = false;
-  std::string credential_transport = "warn";  // tls-only, warn or allow
-  int64_t finalizer_lease_timeout = 60;       // seconds
-  int max_concurrent_reconciles = 4;          // passes of different fleets at once
+  std::string credential_transport = "warn";                   // tls-only, warn or allow
+  int64_t finalizer_lease_timeout = 60;                        // seconds
+  int max_concurrent_reconciles = 4;                           // passes of different fleets at once
+  std::chrono::milliseconds secret_refresh_interval{300'000};  // see secret_cache.h
 };
 
 using ParseResult = ParsedFlags<Options>;

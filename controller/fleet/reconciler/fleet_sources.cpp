@@ -9,7 +9,7 @@ namespace {
 // Opens `slot` when it is closed and its backoff allows; `error` says why not.
 template <typename Source, typename Config, typename Open>
 void Reopen(std::unique_ptr<Source>& slot, Error& error, SourceBackoff& backoff, bool& tried,
-            Result<Config> config, Open open, Clock::Monotonic now) {
+            bool& failed, Result<Config> config, Open open, Clock::Monotonic now) {
   if (slot || !backoff.Due(now)) return;
   tried = true;
   error = Error{};
@@ -20,6 +20,7 @@ void Reopen(std::unique_ptr<Source>& slot, Error& error, SourceBackoff& backoff,
   } else {
     error = opened.error();
   }
+  failed = !slot;
   if (slot) {
     backoff.Succeeded();
   } else {
@@ -27,13 +28,18 @@ void Reopen(std::unique_ptr<Source>& slot, Error& error, SourceBackoff& backoff,
   }
 }
 
+bool Refusal(const Error& e) {
+  return e.code == ErrorCode::kUnauthorized || e.code == ErrorCode::kForbidden;
+}
+
 // A read unless the backoff holds it back; then the last read's error again.
 template <typename T, typename Read>
 FleetSources::Reading<T> ReadUnlessBackingOff(SourceBackoff& backoff, Error& last, bool& tried,
-                                              Read read, Clock::Monotonic now) {
+                                              bool& refused, Read read, Clock::Monotonic now) {
   if (!backoff.Due(now)) return {last, false};
   tried = true;
   Result<T> value = read();
+  refused = !value && Refusal(value.error());
   if (value) {
     backoff.Succeeded();
   } else {
@@ -67,23 +73,32 @@ void FleetSources::Refresh(const api::Fleet& fleet, const nlohmann::json& object
     lease_backoff_ = SourceBackoff();
   }
   Reopen(
-      queue_, queue_error_, queue_backoff_, queue_tried_, std::move(queue_config),
-      [&](auto c) { return factory.MakeQueue(std::move(c)); }, now);
+      queue_, queue_error_, queue_backoff_, queue_tried_, queue_doubt_.open_failed,
+      std::move(queue_config), [&](auto c) { return factory.MakeQueue(std::move(c)); }, now);
   Reopen(
-      leases_, lease_error_, lease_backoff_, leases_tried_, std::move(lease_config),
-      [&](const auto& c) { return factory.OpenLeases(c); }, now);
+      leases_, lease_error_, lease_backoff_, leases_tried_, lease_doubt_.open_failed,
+      std::move(lease_config), [&](const auto& c) { return factory.OpenLeases(c); }, now);
+}
+
+bool FleetSources::SecretsInDoubt(Clock::Monotonic now) const {
+  auto doubt = [&](bool open, const Doubt& d, const SourceBackoff& backoff) {
+    return backoff.Due(now) && (open ? d.refused : d.open_failed);
+  };
+  return doubt(queue_ != nullptr, queue_doubt_, queue_backoff_) ||
+         doubt(leases_ != nullptr, lease_doubt_, lease_backoff_);
 }
 
 FleetSources::Reading<sources::queue::QueueDepth> FleetSources::ReadDepth(Clock::Monotonic now) {
   return ReadUnlessBackingOff<sources::queue::QueueDepth>(
-      queue_backoff_, queue_read_error_, queue_tried_, [&] { return queue_->ReadDepth(); }, now);
+      queue_backoff_, queue_read_error_, queue_tried_, queue_doubt_.refused,
+      [&] { return queue_->ReadDepth(); }, now);
 }
 
 FleetSources::Reading<sources::lease::LeaseSnapshot> FleetSources::ReadLeases(
     std::string_view fleet_id, Clock::Monotonic now) {
   return ReadUnlessBackingOff<sources::lease::LeaseSnapshot>(
-      lease_backoff_, lease_read_error_, leases_tried_, [&] { return leases_->Snapshot(fleet_id); },
-      now);
+      lease_backoff_, lease_read_error_, leases_tried_, lease_doubt_.refused,
+      [&] { return leases_->Snapshot(fleet_id); }, now);
 }
 
 }  // namespace agentfleet::fleet::reconciler

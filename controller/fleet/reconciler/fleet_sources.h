@@ -49,6 +49,10 @@ class FleetSources {
   // repeated during its backoff is not another error.
   bool queue_tried() const { return queue_tried_; }
   bool leases_tried() const { return leases_tried_; }
+  // Whether the next attempt should read the Secrets afresh rather than from
+  // the cache: a source failed to open, or refused the credentials, and is
+  // due to be tried again.
+  bool SecretsInDoubt(Clock::Monotonic now) const;
 
  private:
   size_t fingerprint_ = 0;
@@ -58,6 +62,11 @@ class FleetSources {
   Error queue_read_error_, lease_read_error_;  // the last failed read
   SourceBackoff queue_backoff_, lease_backoff_;
   bool queue_tried_ = false, leases_tried_ = false;
+  struct Doubt {
+    bool open_failed = false;  // the last attempt to open it failed
+    bool refused = false;      // the last read was refused (unauthorized, forbidden)
+  };
+  Doubt queue_doubt_, lease_doubt_;
 };
 
 }  // namespace agentfleet::fleet::reconciler

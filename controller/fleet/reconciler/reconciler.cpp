@@ -24,7 +24,8 @@ Reconciler::Reconciler(kube::rest::Client& client, const kube::informer::Store<F
       events_(events),
       clock_(clock),
       factory_(sources),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      secrets_(options_.secret_refresh_interval) {}
 
 ReconcileResult Reconciler::Reconcile(const std::string& key, const obs::Logger& log) {
   auto record = fleets_.Get(key);
@@ -107,9 +108,11 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
 
 void Reconciler::RefreshSources(const api::Fleet& fleet, const FleetRecord& record,
                                 FleetState& state) {
-  ApiSecrets secrets(client_, fleet.meta.namespace_name);
+  const Clock::Monotonic now = clock_.Now();
+  ApiSecrets secrets(client_, fleet.meta.namespace_name, &secrets_, now,
+                     state.sources.SecretsInDoubt(now));
   state.sources.Refresh(fleet, record.object, secrets, factory_, DirectoryCaFiles(options_.ca_dir),
-                        options_.operator_identity, clock_.Now());
+                        options_.operator_identity, now);
 }
 
 std::vector<ClearTextCredential> Reconciler::Refused(const api::Fleet& fleet) const {

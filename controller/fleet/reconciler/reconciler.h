@@ -30,6 +30,7 @@
 #include "controller/fleet/reconciler/fleet_sources.h"
 #include "controller/fleet/reconciler/handoffs.h"
 #include "controller/fleet/reconciler/observe.h"
+#include "controller/fleet/reconciler/secret_cache.h"
 #include "controller/fleet/reconciler/sources.h"
 #include "controller/kube/controller/reconcile_result.h"
 #include "controller/kube/events/recorder.h"
@@ -49,6 +50,9 @@ struct ReconcilerOptions {
   // Then its lease records are deleted; a store that cannot be reached (gone
   // with the namespace, its Secret deleted) holds the fleet this long at most.
   std::chrono::seconds finalizer_lease_timeout{60};
+  // A Secret a fleet uses is read again after this long; at once when a
+  // source refused or failed to open with the value held (secret_cache.h).
+  std::chrono::seconds secret_refresh_interval{300};
   FleetMetrics* metrics = nullptr;  // optional
   // Where CA bundles from tls.caSecretRef are written for the TLS stack.
   std::string ca_dir = "/tmp/agentfleet-ca";
@@ -140,6 +144,7 @@ class Reconciler {
   const Clock& clock_;
   SourceFactory& factory_;
   ReconcilerOptions options_;
+  SecretCache secrets_;
 
   std::mutex mu_;  // guards the map, not the states: one worker per key
   std::map<std::string, std::shared_ptr<FleetState>> states_;

@@ -180,9 +180,7 @@ Result<sources::lease::StoreConfig> LeaseStoreConfigFor(const api::FleetSpec& sp
 
 Result<std::string> ApiSecrets::Get(const std::string& name, const std::string& key) {
   auto it = secrets_.find(name);
-  if (it == secrets_.end()) {
-    it = secrets_.emplace(name, client_.Get(kube::rest::resources::kSecrets, ns_, name)).first;
-  }
+  if (it == secrets_.end()) it = secrets_.emplace(name, Read(name)).first;
   const std::string what = "Secret " + ns_ + "/" + name;
   const auto& got = it->second;
   if (!got) {
@@ -201,6 +199,24 @@ Result<std::string> ApiSecrets::Get(const std::string& name, const std::string& 
   }
   read_ += name + "\n" + key + "\n" + *value + "\n";
   return *value;
+}
+
+Result<nlohmann::json> ApiSecrets::Read(const std::string& name) {
+  if (cache_ && !reread_) {
+    if (auto cached = cache_->Fresh(ns_, name, now_)) return std::move(*cached);
+  }
+  auto got = client_.Get(kube::rest::resources::kSecrets, ns_, name);
+  if (!cache_) return got;
+  if (got) {
+    cache_->Store(ns_, name, *got, now_);
+  } else if (got.error().Retryable()) {
+    // A passing API fault must not close connections that work: the value
+    // last read stands until a read answers.
+    if (auto kept = cache_->Kept(ns_, name)) return std::move(*kept);
+  } else {
+    cache_->Forget(ns_, name);  // deleted, or no longer readable
+  }
+  return got;
 }
 
 CaFileWriter DirectoryCaFiles(std::string dir) {

@@ -10,8 +10,10 @@
 #include <string>
 #include <string_view>
 
+#include "controller/base/clock.h"
 #include "controller/base/result.h"
 #include "controller/fleet/api/types.h"
+#include "controller/fleet/reconciler/secret_cache.h"
 #include "controller/kube/rest/client.h"
 #include "controller/sources/lease/store_config.h"
 #include "controller/sources/queue/make_queue_source.h"
@@ -23,12 +25,16 @@ namespace agentfleet::fleet::reconciler {
 using SecretLookup =
     std::function<Result<std::string>(const std::string& secret, const std::string& key)>;
 
-// The SecretLookup of a reconcile pass: reads each referenced Secret of the
-// namespace through the API at most once, and keeps what it handed out so
-// that the caller can tell a rotated value from an unchanged one.
+// The SecretLookup of a reconcile pass: takes each referenced Secret of the
+// namespace from `cache` while it is fresh, or else reads it through the API
+// (at most once per pass), and keeps what it handed out so that the caller
+// can tell a rotated value from an unchanged one. `reread` skips the cache:
+// the sources refused or failed with what it holds.
 class ApiSecrets {
  public:
-  ApiSecrets(kube::rest::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
+  ApiSecrets(kube::rest::Client& client, std::string ns, SecretCache* cache = nullptr,
+             Clock::Monotonic now = {}, bool reread = false)
+      : client_(client), ns_(std::move(ns)), cache_(cache), now_(now), reread_(reread) {}
   Result<std::string> Get(const std::string& secret, const std::string& key);
   SecretLookup AsLookup() {
     return [this](const std::string& secret, const std::string& key) { return Get(secret, key); };
@@ -37,8 +43,13 @@ class ApiSecrets {
   const std::string& values_read() const { return read_; }
 
  private:
+  Result<nlohmann::json> Read(const std::string& name);
+
   kube::rest::Client& client_;
   std::string ns_;
+  SecretCache* cache_;
+  Clock::Monotonic now_;
+  bool reread_;
   std::map<std::string, Result<nlohmann::json>> secrets_;
   std::string read_;
 };

@@ -45,6 +45,13 @@ TEST(Options, MaxConcurrentReconciles) {
   EXPECT_EQ(Parse({"--max-concurrent-reconciles=16"}).options.max_concurrent_reconciles, 16);
 }
 
+TEST(Options, SecretRefreshInterval) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(Parse({}).options.secret_refresh_interval, milliseconds(300'000));
+  EXPECT_EQ(Parse({"--secret-refresh-interval=1m"}).options.secret_refresh_interval,
+            milliseconds(60'000));
+}
+
 TEST(Options, LeaderElectionTimings) {
   using std::chrono::milliseconds;
   auto d = Parse({});
@@ -98,7 +105,8 @@ TEST(Options, UsageListsEveryFlag) {
         "--leader-elect", "--leader-election-namespace", "--kube-api-qps", "--kube-api-burst",
         "--log-level", "--allow-operator-cloud-identity", "--credential-transport",
         "--finalizer-lease-timeout", "--max-concurrent-reconciles", "--leader-elect-lease-duration",
-        "--leader-elect-renew-deadline", "--leader-elect-retry-period", "--help", "--version"}) {
+        "--leader-elect-renew-deadline", "--leader-elect-retry-period", "--secret-refresh-interval",
+        "--help", "--version"}) {
     EXPECT_NE(text.find(flag), std::string::npos) << flag;
   }
 }
@@ -115,6 +123,7 @@ TEST(Options, MalformedFlagsNameTheFlagAndTheProblem) {
       {{"--finalizer-lease-timeout=-1"}, "--finalizer-lease-timeout: must be"},
       {{"--finalizer-lease-timeout=soon"}, "--finalizer-lease-timeout: must be"},
       {{"--max-concurrent-reconciles=0"}, "--max-concurrent-reconciles: must be"},
+      {{"--secret-refresh-interval=10ms"}, "--secret-refresh-interval: must be"},
       {{"--max-concurrent-reconciles=1000"}, "--max-concurrent-reconciles: must be"},
       {{"--kube-api-qps=fast"}, "--kube-api-qps: must be a number greater than 0"},
       {{"--kube-api-qps=0"}, "--kube-api-qps: must be a number greater than 0"},

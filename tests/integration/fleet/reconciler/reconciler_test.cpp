@@ -13,6 +13,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "controller/fleet/api/names.h"
@@ -809,6 +810,68 @@ TEST_F(ReconcilerTest, PodsPassTheRestrictedPodSecurityStandard) {
   int failed_create = 0;
   for (const auto& e : listed->items) failed_create += e.value("reason", "") == "FailedCreate";
   EXPECT_EQ(failed_create, 1) << Json(listed->items).dump();
+}
+
+// GETs of Secrets the API server has answered, from its own
+// apiserver_request_total: in this tier only the reconciler under test reads
+// Secrets.
+double SecretGets() {
+  std::string text;
+  if (testing::RunTool("kubectl", "get --raw /metrics", &text) != 0) return -1;
+  double total = 0;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("apiserver_request_total{") &&
+        line.find("resource=\"secrets\"") != std::string::npos &&
+        line.find("verb=\"GET\"") != std::string::npos) {
+      total += std::stod(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return total;
+}
+
+TEST_F(ReconcilerTest, SecretsAreReadOnRefusalNotEveryPass) {
+  ASSERT_TRUE(client_->Create(kPricingAgentFleets, ns(), Fleet(1)).ok());
+  auto healthy = [&] {
+    for (const auto& c : GetFleet()["status"].value("conditions", Json::array())) {
+      if (c["type"] == "Degraded") return c["status"] == "False";
+    }
+    return false;
+  };
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(Converge(healthy)) << GetFleet()["status"].dump();
+
+  // Converged passes: the Secret is not read again (its refresh interval is 300 s).
+  const double before = SecretGets();
+  ASSERT_GE(before, 1);
+  for (int i = 0; i < 10; ++i) last_ = reconciler_->Reconcile(key());
+  EXPECT_EQ(SecretGets(), before);
+
+  // The password rotated in Redis and in the Secret; the operator's
+  // connection dropped. Its reconnect is refused with the cached password,
+  // and the Secret is read again at once: healthy again long before the
+  // refresh interval.
+  struct Restore {
+    ~Restore() { testing::AddRedisUser(RedisPort(), kRedisUser, kPassword); }
+  } restore;
+  const std::string rotated = "r0tated-Redis-PASSWORD";
+  ASSERT_EQ(RedisCli(std::string("ACL SETUSER ") + kRedisUser + " resetpass '>" + rotated +
+                     "' >/dev/null"),
+            0);
+  ASSERT_EQ(RedisCli(std::string("CLIENT KILL USER ") + kRedisUser + " >/dev/null"), 0);
+  ASSERT_TRUE(client_->Update(kSecrets, ns(), testing::RedisSecret(ns(), rotated)).ok());
+  bool refused = false;
+  ASSERT_TRUE(Converge(
+      [&] {
+        const std::string status = GetFleet()["status"].dump();
+        refused = refused || status.find("WRONGPASS") != std::string::npos ||
+                  status.find("AccessDenied") != std::string::npos;
+        return refused && healthy();
+      },
+      std::chrono::seconds(30)))
+      << GetFleet()["status"].dump();
+  EXPECT_EQ(GetFleet().dump().find(rotated), std::string::npos);
 }
 
 }  // namespace

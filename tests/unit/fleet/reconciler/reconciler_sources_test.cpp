@@ -112,6 +112,7 @@ TEST_F(ReconcilerSourcesTest, SourcesAreReopenedOnlyWhenTheirSettingsOrSecretsCh
   Json secret = *client_.Peek(kube::rest::resources::kSecrets, kNs, "pricing-redis");
   secret["data"]["password"] = "cm90YXRlZA==";  // "rotated"
   client_.Put(kube::rest::resources::kSecrets, secret);
+  clock_.Advance(std::chrono::seconds(300));  // read again once per refresh interval
   Pass();
   EXPECT_EQ(sources_.queue_opens(), 2);
   auto config = sources_.last_lease_config();
@@ -178,11 +179,15 @@ TEST_F(ReconcilerSourcesTest,
   EXPECT_EQ(sources_.lease_opens(), 2);
   Pass();
   EXPECT_EQ(sources_.lease_opens(), 2);
-  // A rotated password is new settings: tried at once.
+  // A rotated password is read before the next attempt the backoff allows
+  // (2 s after the second failure), and, being new settings, opens both.
   Json secret = *client_.Peek(kube::rest::resources::kSecrets, kNs, "pricing-redis");
   secret["data"]["password"] = "cm90YXRlZA==";
   client_.Put(kube::rest::resources::kSecrets, secret);
   sources_.FailLeaseOpen(std::nullopt);
+  Pass();
+  EXPECT_EQ(sources_.lease_opens(), 2);
+  clock_.Advance(std::chrono::seconds(2));
   Pass();
   EXPECT_EQ(sources_.lease_opens(), 3);
   EXPECT_EQ(Degraded(), "AsExpected");
