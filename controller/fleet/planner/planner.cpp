@@ -181,15 +181,26 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   bool unsettled_after = false;
   for (size_t i = 0; i < n; ++i)
     unsettled_after = unsettled_after || (unsettled_pod[i] && !retiring[i]);
-  std::vector<AssignerPod> assigner_pods(n);
+  // Outside a rollout, pods take shards from their create on (their agents
+  // work from their first second) until kStartLeaseDurations pass without
+  // them turning Ready. A rollout, which judges new pods by the leases they
+  // take, gives shards to Ready pods only.
+  const Seconds start_bound = kStartLeaseDurations * in.lease_duration;
+  const size_t created = plan.create.size();
+  const std::vector<uint32_t> none;
+  std::vector<AssignerPod> assigner_pods(n + created);
   for (size_t i = 0; i < n; ++i) {
     // A halted rollout's new pods take nothing: their agents cannot hold it;
     // nor does an empty new pod while another has yet to take its shards.
     const bool held_back = any_outdated && !pods[i]->outdated &&
                            (halted || (unsettled_after && pods[i]->assigned.empty()));
-    assigner_pods[i] = {&pods[i]->assigned, pods[i]->ready && !retiring[i] && !held_back};
-    if (assigner_pods[i].assignable) ++plan.ready_replicas;
+    const bool starting =
+        !pods[i]->ready && !any_outdated && in.now - pods[i]->created_at < start_bound;
+    assigner_pods[i] = {&pods[i]->assigned,
+                        (pods[i]->ready || starting) && !retiring[i] && !held_back};
+    if (assigner_pods[i].assignable && pods[i]->ready) ++plan.ready_replicas;
   }
+  for (size_t j = 0; j < created; ++j) assigner_pods[n + j] = {&none, !any_outdated};
   ShardAssignment assignment = AssignShards(in.shards, assigner_pods, holder);
   plan.moves = assignment.moves;
   plan.minimum_moves = assignment.minimum_moves;
@@ -207,6 +218,10 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     }
     plan.assignments.push_back(
         {pods[i]->name, std::move(assignment.shards[i]), changed, std::move(gained)});
+  }
+  for (size_t j = 0; j < created; ++j) {
+    std::vector<uint32_t>& shards = assignment.shards[n + j];
+    plan.create_assignments.push_back({plan.create[j], shards, !shards.empty(), shards});
   }
 
   size_t still_retiring = 0;

@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/agent_pod.h"
 #include "controller/fleet/reconciler/plan_input.h"
+#include "controller/fleet/reconciler/pod_deletes.h"
 #include "controller/kube/meta/object_meta.h"
 #include "controller/kube/meta/time.h"
 #include "controller/sources/protocol/shard_ranges.h"
@@ -56,12 +58,23 @@ bool IsRefusal(const Error& e) {
          e.code != ErrorCode::kTimeout;
 }
 
-void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, ActOutcome& out) {
+// A new pod carries its shards from the create on: one write per pod, and
+// its agent works from its first second (an old owner of a shard, patched
+// next, lets go and the new pod takes the lease).
+void CreatePods(const ActContext& ctx, const std::vector<planner::PodAssignment>& pods,
+                ActOutcome& out) {
   const std::string& ns = ctx.fleet.meta.namespace_name;
-  for (size_t next = 0, batch = 1; next < names.size(); batch *= 2) {
-    for (const size_t end = std::min(next + batch, names.size()); next < end; ++next) {
-      const std::string& name = names[next];
-      auto r = ctx.client.Create(kube::rest::resources::kPods, ns, BuildAgentPod(ctx.fleet, name),
+  for (size_t next = 0, batch = 1; next < pods.size(); batch *= 2) {
+    for (const size_t end = std::min(next + batch, pods.size()); next < end; ++next) {
+      const std::string& name = pods[next].pod;
+      nlohmann::json pod = BuildAgentPod(ctx.fleet, name);
+      std::optional<Expectations::Assignment> written;
+      if (!pods[next].shards.empty()) {
+        written = {"", sources::protocol::FormatShardRanges(pods[next].shards),
+                   out.generation_mark + 1};
+        SetAssignment(pod, written->shards, written->generation);
+      }
+      auto r = ctx.client.Create(kube::rest::resources::kPods, ns, pod,
                                  {.field_manager = std::string(api::kFieldManager)});
       if (!r && r.error().code != ErrorCode::kAlreadyExists) {
         out.errors.push_back("creating pod " + name + ": " + r.error().message);
@@ -83,6 +96,13 @@ void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, Ac
         }
       }
       ctx.expectations.Created(name, ctx.seen.mono_now);
+      // Only a create that went through carries this assignment; a pod
+      // found existing shows its own once cached.
+      if (r && written) {
+        out.generation_mark = written->generation;
+        ctx.expectations.Assigned(name, *written);
+        ctx.handoffs.Started(name, pods[next].gained, ctx.seen.mono_now);
+      }
       ++out.created;
     }
   }
@@ -166,12 +186,20 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
 }
 
 void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome& out) {
+  std::vector<const planner::Deletion*> deletions;
+  std::vector<const kube::informer::PodRecord*> pods;
   for (const auto& d : plan.remove) {
     const kube::informer::PodRecord* pod = Cached(ctx, d.pod);
     if (!pod || pod->meta.deleting) continue;
     ctx.expectations.Forget(d.pod);
-    if (auto s = DeletePod(ctx.client, *pod); !s) {
-      out.errors.push_back(s.error().message);
+    deletions.push_back(&d);
+    pods.push_back(pod);
+  }
+  const std::vector<Status> done = DeletePods(ctx.client, pods);
+  for (size_t i = 0; i < deletions.size(); ++i) {
+    const planner::Deletion& d = *deletions[i];
+    if (!done[i]) {
+      out.errors.push_back(done[i].error().message);
       continue;
     }
     const bool drained = d.reason == planner::DeletionReason::kDrained;
@@ -294,7 +322,7 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
   if (!plan.create.empty()) {
     ctx.log.Info("creating pods", {{"count", plan.create.size()}, {"first", plan.create.front()}});
   }
-  CreatePods(ctx, plan.create, out);
+  CreatePods(ctx, plan.create_assignments, out);
   ReportConflicts(ctx, out.conflicts);
   std::set<std::string> removing;
   for (const auto& d : plan.remove) removing.insert(d.pod);

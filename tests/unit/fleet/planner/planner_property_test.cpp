@@ -2,7 +2,9 @@
 // histories of one fleet: scale events (manual and autoscaled), pods that
 // disappear or turn not-ready, agents that take, renew, release or lose their
 // leases, lease snapshots that fail, and time passing. After every pass:
-//   - balance: assignable pods' shard counts differ by at most one;
+//   - balance: assignable pods' shard counts differ by at most one (Ready
+//     pods, pods created this pass and pods not Ready for less than
+//     kStartLeaseDurations since their creation are assignable);
 //   - moves == S − [Σ min(c_i, q) + min(r, #{c_i > q})], recomputed here;
 //   - no shard assigned to two pods; every shard assigned when a pod can take it;
 //   - a retiring pod is deleted only when it holds no valid lease or its drain
@@ -21,6 +23,7 @@
 
 #include "controller/fleet/planner/assigner.h"
 #include "controller/fleet/planner/planner.h"
+#include "controller/fleet/planner/retirement.h"
 
 namespace agentfleet::fleet::planner {
 namespace {
@@ -159,7 +162,9 @@ struct World {
       std::erase_if(pods, [&](const PodView& p) { return p.name == d.pod; });
       crashed.erase(d.pod);
     }
-    for (const auto& name : plan.create) pods.push_back({.name = name, .created_at = now});
+    for (const auto& a : plan.create_assignments) {
+      pods.push_back({.name = a.pod, .created_at = now, .assigned = a.shards});
+    }
   }
 };
 
@@ -188,7 +193,8 @@ void CheckPlan(const World& w, const PlanInput& in, const Plan& plan) {
       ASSERT_LT(s, in.shards);
       ASSERT_EQ(++owners[s], 1) << "shard " << s << " assigned twice";
     }
-    if (!p.ready || retiring) {
+    const bool starting = !p.ready && in.now - p.created_at < kStartLeaseDurations * kLeaseDuration;
+    if (!(p.ready || starting) || retiring) {
       ASSERT_TRUE(a.shards.empty()) << a.pod << " is not assignable but got shards";
       continue;
     }
@@ -198,6 +204,22 @@ void CheckPlan(const World& w, const PlanInput& in, const Plan& plan) {
     hi = std::max<uint64_t>(hi, a.shards.size());
     std::set<uint32_t> old(p.assigned.begin(), p.assigned.end());
     for (uint32_t s : a.shards) moves += !old.contains(s);
+  }
+  // New pods are created with their shards: assignable, with none before.
+  ASSERT_EQ(plan.create_assignments.size(), plan.create.size());
+  for (size_t j = 0; j < plan.create.size(); ++j) {
+    const PodAssignment& a = plan.create_assignments[j];
+    ASSERT_EQ(a.pod, plan.create[j]);
+    ASSERT_TRUE(std::is_sorted(a.shards.begin(), a.shards.end()));
+    for (uint32_t s : a.shards) {
+      ASSERT_LT(s, in.shards);
+      ASSERT_EQ(++owners[s], 1) << "shard " << s << " assigned twice";
+    }
+    ++assignable;
+    counts_before.push_back(0);
+    lo = std::min<uint64_t>(lo, a.shards.size());
+    hi = std::max<uint64_t>(hi, a.shards.size());
+    moves += a.shards.size();
   }
   if (assignable > 0) {
     ASSERT_LE(hi - lo, 1u) << "unbalanced";

@@ -271,7 +271,8 @@ TEST_F(ReconcilerDrainTest, ATerminatingPodIsReplacedAtOnce) {
   ASSERT_TRUE(client_.Delete(kube::rest::resources::kPods, kNs, "pricing-1").ok());
   Pass();
   EXPECT_EQ(Pods().count("pricing-2"), 1u);
-  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(Shards("pricing-2"), "4-7");  // the replacement is created with its shards
+  EXPECT_EQ(Shards("pricing-0"), "0-3");
   EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 1u);  // only the test's own delete
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
 
@@ -55,6 +57,26 @@ TEST_F(ReconcilerFinalizerTest, PodsGoFirstThenTheLeaseRecordsThenTheFinalizer) 
   EXPECT_TRUE(sources_.leases().Holders(kLeaseFleet).empty());
   EXPECT_TRUE(FleetGone());
   EXPECT_TRUE(HasEvent("LeasesDeleted"));
+}
+
+// The deletes go out many at once: the client's rate, not the round trip,
+// sets the pace of a large fleet's deletion.
+TEST_F(ReconcilerFinalizerTest, PodsAreDeletedManyAtOnce) {
+  ConvergeThenDelete(8, /*hold_pods=*/false);
+  std::atomic<int> in_flight{0}, most{0};
+  client_.AddFault([&](const agentfleet::testing::Call& c) -> std::optional<Error> {
+    if (c.verb != Verb::kDelete || c.resource != "pods") return std::nullopt;
+    const int now = ++in_flight;
+    for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    --in_flight;
+    return std::nullopt;
+  });
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 8u);
+  EXPECT_GT(most.load(), 1);
+  EXPECT_TRUE(Pods().empty());
 }
 
 // A pod that carries the fleet's label but is another owner's is not the

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "controller/sources/protocol/annotations.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
@@ -37,18 +38,69 @@ class ReconcilerTest : public ReconcilerFixture {
   }
 };
 
-TEST_F(ReconcilerTest, CreatesTheWantedPodsAndAssignsEveryShardOnceReady) {
+TEST_F(ReconcilerTest, CreatesTheWantedPodsWithTheirShardsInOneWriteEach) {
   Apply(ManualFleet(3, 12));
   auto r = Pass();
   EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
   EXPECT_EQ(Pods().size(), 3u);
-  EXPECT_EQ(Shards("pricing-0"), "");  // not Ready: no shards yet
-  MakeAllReady();
-  Pass();
+  // Not Ready yet, but created with their shards: their agents start on them.
   EXPECT_EQ(Shards("pricing-0"), "0-3");
   EXPECT_EQ(Shards("pricing-1"), "4-7");
   EXPECT_EQ(Shards("pricing-2"), "8-11");
+  std::set<std::string> generations;
+  for (const auto& [name, pod] : Pods()) {
+    generations.insert(
+        pod["metadata"]["annotations"].value("agentfleet.io/assignment-generation", ""));
+  }
+  EXPECT_EQ(generations, (std::set<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 3u);
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);
+  MakeAllReady();
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);  // Ready changes nothing
+  EXPECT_EQ(Fleet()["status"]["assignmentGeneration"], 3);
   EXPECT_EQ(Fleet()["metadata"]["finalizers"][0], "agentfleet.io/lease-cleanup");
+}
+
+TEST_F(ReconcilerTest, AScaleUpCreatesTheNewPodWithItsShareAndPatchesTheOldOwner) {
+  Apply(ManualFleet(1, 8));
+  Pass();
+  MakeAllReady();
+  AgentsAct();
+  Pass();
+  ASSERT_EQ(Shards("pricing-0"), "0-7");
+  Apply(ManualFleet(2, 8));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
+  EXPECT_EQ(Shards("pricing-0"), "0-3");
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 2u);
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 1u);  // the old owner only
+}
+
+// A pod created with shards that never turns Ready (unschedulable, its image
+// never pulled) gives them to Ready pods kStartLeaseDurations (3 lease
+// durations, 45 s here) after its creation, and takes shards again once Ready.
+TEST_F(ReconcilerTest, APodThatNeverStartsGivesItsShardsBackWithinTheBound) {
+  Apply(ManualFleet(1, 8));
+  Pass();
+  MakeAllReady();
+  AgentsAct();
+  Pass();
+  Apply(ManualFleet(2, 8));
+  Pass();
+  ASSERT_EQ(Shards("pricing-1"), "4-7");
+  clock_.Advance(std::chrono::seconds(44));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
+  clock_.Advance(std::chrono::seconds(2));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "");
+  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(Pods().size(), 2u);  // not replaced: the ReplicaSet way
+  MakeReady("pricing-1");
+  clock_.Advance(std::chrono::seconds(1));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
 }
 
 // Every pod carries its template's revision; the status says how many pods
@@ -169,15 +221,19 @@ TEST_F(ReconcilerTest, ACreateTheCacheNeverShowsIsRetriedAfterTheExpectationTime
 }
 
 TEST_F(ReconcilerTest, AStaleCacheNeverRepeatsAnAssignment) {
-  Apply(ManualFleet(2, 8));
+  Apply(ManualFleet(1, 8));
   Pass();
   MakeAllReady();
   Pass();
+  Apply(ManualFleet(2, 8));
+  Pass();
   const size_t patches = client_.CountCalls(Verb::kPatch, "pods");
-  ASSERT_EQ(patches, 2u);
+  ASSERT_EQ(patches, 1u);
   SyncFleets();
-  reconciler_->Reconcile(kKey, log_);  // the cache still shows no shards
+  // The cache shows neither the new pod nor the old one's smaller share.
+  reconciler_->Reconcile(kKey, log_);
   EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), patches);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 2u);
 }
 
 TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
