@@ -66,6 +66,7 @@ struct PlannerState {
   std::vector<std::string> unverified_names;
   RolloutClock rollout;
   std::map<uint32_t, StrangerClock> stranger_since;  // by shard (strangers.h)
+  std::map<uint32_t, std::string> lent;              // shard -> the pod it is lent to (lending.h)
 };
 
 struct PodAssignment {

@@ -11,6 +11,7 @@
 #include "controller/fleet/reconciler/pod_deletes.h"
 #include "controller/kube/meta/object_meta.h"
 #include "controller/kube/meta/time.h"
+#include "controller/sources/protocol/annotations.h"
 #include "controller/sources/protocol/shard_ranges.h"
 
 namespace agentfleet::fleet::reconciler {
@@ -154,6 +155,29 @@ void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
 // patches.
 void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                   const std::set<std::string>& removing, ActOutcome& out) {
+  // Who is to own each shard, for the hand-offs a pod's letting go starts:
+  // a shard lent to a starting pod (lending.h) moves when its lender lets go.
+  std::map<uint32_t, std::vector<const std::string*>> owners;
+  for (const auto* list : {&plan.assignments, &plan.create_assignments}) {
+    for (const auto& a : *list) {
+      for (uint32_t s : a.shards) owners[s].push_back(&a.pod);
+    }
+  }
+  auto let_go = [&](const planner::PodAssignment& a, const kube::informer::PodRecord& pod) {
+    const std::string* text = pod.meta.Annotation(sources::protocol::kShardsAnnotation);
+    if (const auto* written = ctx.expectations.Written(a.pod)) text = &written->shards;
+    if (!text) return;
+    auto before = sources::protocol::ParseShardRanges(*text, ctx.fleet.spec.shards);
+    if (!before) return;
+    std::map<std::string, std::vector<uint32_t>> to;
+    for (uint32_t s : *before) {
+      if (std::binary_search(a.shards.begin(), a.shards.end(), s)) continue;
+      for (const std::string* o : owners[s]) {
+        if (*o != a.pod) to[*o].push_back(s);
+      }
+    }
+    for (const auto& [owner, shards] : to) ctx.handoffs.Started(owner, shards, ctx.seen.mono_now);
+  };
   std::vector<const planner::PodAssignment*> order;
   for (const auto& a : plan.assignments) {
     if (a.changed) order.push_back(&a);
@@ -178,6 +202,7 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                          {.field_manager = std::string(api::kFieldManager)});
     if (p) {
       ctx.handoffs.Started(a.pod, a.gained, ctx.seen.mono_now);
+      let_go(a, *pod);
       ctx.expectations.Assigned(a.pod, {pod->meta.resource_version, ranges, generation});
     } else if (p.error().code != ErrorCode::kNotFound) {
       out.errors.push_back("assigning shards to pod " + a.pod + ": " + p.error().message);

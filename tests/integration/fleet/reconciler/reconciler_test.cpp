@@ -874,9 +874,10 @@ TEST_F(ReconcilerTest, SecretsAreReadOnRefusalNotEveryPass) {
   EXPECT_EQ(GetFleet().dump().find(rotated), std::string::npos);
 }
 
-// A new pod is created with its shards; one that cannot start (here: every
-// node cordoned, so it stays Pending) gives them back to the Ready pods
-// 3 lease durations after its creation, and takes shards again once Ready.
+// A new pod is created with its shards (those a Ready pod works are lent
+// until it is Ready); one that cannot start (here: every node cordoned, so it
+// stays Pending) gives them up 3 lease durations after its creation, and
+// takes shards again once Ready.
 TEST_F(ReconcilerTest, APodThatCannotStartGivesItsShardsBackWithinTheBound) {
   auto shards_of = [&](const std::string& pod) {
     auto got = client_->Get(kPods, ns(), pod);
@@ -909,16 +910,18 @@ TEST_F(ReconcilerTest, APodThatCannotStartGivesItsShardsBackWithinTheBound) {
   ASSERT_TRUE(Converge([&] { return shards_of("pricing-1") == "6-11"; }, std::chrono::seconds(20)))
       << shards_of("pricing-1");
   const auto created = std::chrono::steady_clock::now();
-  EXPECT_EQ(shards_of("pricing-0"), "0-5");
-  ASSERT_TRUE(Converge([&] { return shards_of("pricing-0") == "0-11"; }, std::chrono::seconds(30)));
+  // Lent: pricing-0 keeps working them while pricing-1 starts.
+  EXPECT_EQ(shards_of("pricing-0"), "0-11");
+  ASSERT_TRUE(Converge([&] { return shards_of("pricing-1").empty(); }, std::chrono::seconds(30)));
   const double after =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - created).count();
   EXPECT_GE(after, 5.0) << "given back before the bound";
-  EXPECT_EQ(shards_of("pricing-1"), "");
+  EXPECT_EQ(shards_of("pricing-0"), "0-11");
 
   ASSERT_EQ(testing::RunTool("kubectl", "uncordon -l type=kwok"), 0);
   ASSERT_TRUE(Converge([&] { return shards_of("pricing-1") == "6-11"; }, std::chrono::seconds(30)))
       << shards_of("pricing-1");
+  EXPECT_EQ(shards_of("pricing-0"), "0-5");
 }
 
 }  // namespace

@@ -44,16 +44,65 @@ TEST(PlannerStartup, ANewFleetsPodsAreCreatedWithEveryShard) {
   EXPECT_EQ(plan.ready_replicas, 0);
 }
 
-TEST(PlannerStartup, AScaleUpGivesTheNewPodItsShareAtCreate) {
+// The new pod is created with its share; the Ready pod keeps working those
+// shards (they are lent) until the new pod is Ready, then lets go of them.
+TEST(PlannerStartup, AScaleUpGivesTheNewPodItsShareAtCreateLentUntilReady) {
   PlanInput in = Manual(2, 1);
   in.pods = {Pod("f-0", true, Range(0, 10))};
   in.leases = Held("f-0", Range(0, 10));
-  const Plan plan = MakePlan(in, {});
+  Plan plan = MakePlan(in, {});
   ASSERT_EQ(plan.create, (std::vector<std::string>{"f-1"}));
-  EXPECT_EQ(ShardsOf(plan, "f-0").size(), 5u);
-  EXPECT_EQ(ShardsOf(plan, "f-1").size(), 5u);
+  ASSERT_EQ(plan.create_assignments.size(), 1u);
+  const std::vector<uint32_t> given = plan.create_assignments[0].shards;
+  EXPECT_EQ(given.size(), 5u);
+  EXPECT_TRUE(plan.create_assignments[0].gained.empty());  // lent: not moving yet
+  EXPECT_EQ(ShardsOf(plan, "f-0"), Range(0, 10));
+  EXPECT_FALSE(plan.assignments[0].changed);
   EXPECT_EQ(plan.moves, 5u);
-  EXPECT_EQ(plan.minimum_moves, 5u);
+  EXPECT_EQ(plan.next_state.lent.size(), 5u);
+
+  // Starting: nothing changes, the loan stands.
+  in.current_replicas = 2;
+  in.pods.push_back(Pod("f-1", false, given, 100));
+  in.now = At(105);
+  plan = MakePlan(in, plan.next_state);
+  EXPECT_EQ(ShardsOf(plan, "f-0"), Range(0, 10));
+  EXPECT_EQ(ShardsOf(plan, "f-1"), given);
+  EXPECT_EQ(plan.moves, 0u);
+
+  // Ready: the lender lets go; the new pod keeps what it was created with.
+  in.pods[1].ready = true;
+  plan = MakePlan(in, plan.next_state);
+  EXPECT_EQ(ShardsOf(plan, "f-0").size(), 5u);
+  EXPECT_TRUE(plan.assignments[0].changed);
+  EXPECT_EQ(ShardsOf(plan, "f-1"), given);
+  EXPECT_FALSE(plan.assignments[1].changed);
+}
+
+TEST(PlannerStartup, FreeShardsAreGainedAtCreateNotLent) {
+  PlanInput in = Manual(2, 1);
+  in.pods = {Pod("f-0", true, Range(0, 5))};  // 5-9 belong to no one
+  in.leases = Held("f-0", Range(0, 5));
+  const Plan plan = MakePlan(in, {});
+  ASSERT_EQ(plan.create_assignments.size(), 1u);
+  EXPECT_EQ(plan.create_assignments[0].shards, Range(5, 10));
+  EXPECT_EQ(plan.create_assignments[0].gained, Range(5, 10));
+  EXPECT_TRUE(plan.next_state.lent.empty());
+}
+
+// After an operator restart the loans are forgotten: two Ready pods with one
+// shard are settled by the lease holder, as any overlap is.
+TEST(PlannerStartup, WithoutTheLoansAnOverlapGoesToTheLeaseHolder) {
+  PlanInput in = Manual(2, 2);
+  in.pods = {Pod("f-0", true, Range(0, 10)), Pod("f-1", true, Range(5, 10), 90)};
+  in.leases = Held("f-0", Range(0, 10));
+  const Plan plan = MakePlan(in, {});
+  std::vector<uint32_t> all = ShardsOf(plan, "f-0");
+  const std::vector<uint32_t> other = ShardsOf(plan, "f-1");
+  all.insert(all.end(), other.begin(), other.end());
+  std::sort(all.begin(), all.end());
+  EXPECT_EQ(all, Range(0, 10));  // each shard once
+  EXPECT_EQ(ShardsOf(plan, "f-0").size(), 5u);
 }
 
 TEST(PlannerStartup, AStartingPodKeepsItsShardsWithinTheBound) {

@@ -62,7 +62,7 @@ TEST_F(ReconcilerTest, CreatesTheWantedPodsWithTheirShardsInOneWriteEach) {
   EXPECT_EQ(Fleet()["metadata"]["finalizers"][0], "agentfleet.io/lease-cleanup");
 }
 
-TEST_F(ReconcilerTest, AScaleUpCreatesTheNewPodWithItsShareAndPatchesTheOldOwner) {
+TEST_F(ReconcilerTest, AScaleUpCreatesTheNewPodWithItsShareAndTheOldOwnerLetsGoOnceItIsReady) {
   Apply(ManualFleet(1, 8));
   Pass();
   MakeAllReady();
@@ -72,7 +72,15 @@ TEST_F(ReconcilerTest, AScaleUpCreatesTheNewPodWithItsShareAndPatchesTheOldOwner
   Apply(ManualFleet(2, 8));
   Pass();
   EXPECT_EQ(Shards("pricing-1"), "4-7");
+  // Lent: pricing-0 works 4-7 until pricing-1 is Ready, and only then lets go.
+  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);
+  MakeAllReady();
+  Pass();
   EXPECT_EQ(Shards("pricing-0"), "0-3");
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
   EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 2u);
   EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 1u);  // the old owner only
 }
@@ -164,7 +172,7 @@ TEST_F(ReconcilerTest, AssignmentGenerationsOnlyGoUp) {
   ASSERT_TRUE(PassUntil([&] {
     MakeAllReady();
     AgentsAct();
-    return Shards("pricing-2") != "" && Shards("pricing-1") != "0-7";
+    return Shards("pricing-2") != "" && Shards("pricing-1") != "4-7";
   }));
   EXPECT_GT(Generation("pricing-1"), applied) << "a generation the agent would ignore";
   const int64_t mark = Fleet()["status"].value("assignmentGeneration", int64_t{-1});
@@ -227,10 +235,12 @@ TEST_F(ReconcilerTest, AStaleCacheNeverRepeatsAnAssignment) {
   Pass();
   Apply(ManualFleet(2, 8));
   Pass();
+  MakeAllReady();
+  Pass();  // pricing-1 Ready: pricing-0 lets go of what it lent
   const size_t patches = client_.CountCalls(Verb::kPatch, "pods");
   ASSERT_EQ(patches, 1u);
   SyncFleets();
-  // The cache shows neither the new pod nor the old one's smaller share.
+  // The cache does not show the old owner's smaller share.
   reconciler_->Reconcile(kKey, log_);
   EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), patches);
   EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 2u);
