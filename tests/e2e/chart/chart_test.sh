@@ -254,7 +254,19 @@ pass "PodDisruptionBudget only with replicas > 1, ServiceMonitor off by default,
 alerts rules "$src/docs/operations.md" "$work/alerts.yaml" || fail "no alert rules in docs/operations.md"
 promtool check rules "$work/alerts.yaml" >"$work/promtool.out" 2>&1 ||
   fail "promtool check rules (the alerts of docs/operations.md): $(cat "$work/promtool.out")"
-pass "the suggested alerts of docs/operations.md pass promtool check rules"
+grep -v '^#' "$chart/files/alerts.yaml" | cmp -s - "$work/alerts.yaml" ||
+  fail "charts/agentfleet/files/alerts.yaml differs from the alerts of docs/operations.md"
+pass "the suggested alerts of docs/operations.md pass promtool check rules; the chart ships the same"
+
+! has_kind PrometheusRule || fail "a PrometheusRule although it is off by default"
+helm_template rel "$chart" --set metrics.prometheusRule.enabled=true \
+  --show-only templates/prometheusrule.yaml >"$work/prometheusrule.yaml" ||
+  fail "helm template with metrics.prometheusRule.enabled"
+alerts rule-spec "$work/prometheusrule.yaml" "$work/chart-alerts.yaml" rel-agentfleet ||
+  fail "the chart's PrometheusRule"
+promtool check rules "$work/chart-alerts.yaml" >"$work/promtool-chart.out" 2>&1 ||
+  fail "promtool check rules (the chart's PrometheusRule): $(cat "$work/promtool-chart.out")"
+pass "the chart's PrometheusRule passes promtool check rules, its leader alert on the release's Lease"
 
 # ---------------------------------------------------------- 2. server dry run
 for n in "${namespaces[@]}"; do
