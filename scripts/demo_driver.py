@@ -125,7 +125,8 @@ def main():
         samples.append({"seconds": round(t, 1), "queue_depth": st.get("queueDepth", ""),
                         "desired": st.get("desiredReplicas", ""),
                         "ready": st.get("readyReplicas", ""), "moving": sh.get("moving", ""),
-                        "held": sh.get("held", ""), "shards": sh.get("total", ""),
+                        "held": sh.get("held", ""), "unowned": sh.get("unowned", ""),
+                        "shards": sh.get("total", ""),
                         "priced": "" if priced is None else priced})
         print(f"{t:7.1f}s  depth {st.get('queueDepth', '-'):>6}  desired {st.get('desiredReplicas', '-'):>2}"
               f"  ready {st.get('readyReplicas', '-'):>2}  moving {sh.get('moving', '-'):>3}"

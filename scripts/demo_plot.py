@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Draws the timeline of `make demo` (the CSV of demo_driver.py --timeline) as
 a PNG: queue depth and tasks priced, desired and ready replicas, shards moving
-between agents and shards not held, over the same time axis.
+between agents (still worked by the old owner) and shards no agent holds,
+over the same time axis.
 
   demo_plot.py TIMELINE.csv OUT.png
 """
@@ -50,12 +51,8 @@ def main():
     agents.legend(loc="upper right")
 
     shards.step(*column(rows, "moving"), where="post", label="shards moving", color="tab:purple")
-    xs, held = column(rows, "held")
-    _, total = column(rows, "shards")
-    if len(held) == len(total):
-        unheld = [t - h for t, h in zip(total, held)]
-        shards.step(xs, unheld, where="post", label="shards not held by their agent",
-                    color="tab:gray")
+    shards.step(*column(rows, "unowned"), where="post", label="shards no agent holds (unworked)",
+                color="tab:gray")
     shards.set_ylabel("shards")
     shards.set_xlabel("seconds since the demo's start")
     shards.legend(loc="upper right")
