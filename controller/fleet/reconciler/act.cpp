@@ -7,6 +7,7 @@
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/agent_pod.h"
+#include "controller/fleet/reconciler/concurrently.h"
 #include "controller/fleet/reconciler/plan_input.h"
 #include "controller/fleet/reconciler/pod_deletes.h"
 #include "controller/kube/meta/object_meta.h"
@@ -47,9 +48,9 @@ Existing WhosePod(const ActContext& ctx, const std::string& name, std::string& o
   return Existing::kForeign;
 }
 
-// Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ... that
-// stop at the first failure, so that a quota or a webhook refusing every pod
-// costs one request, not hundreds. A name taken by someone else's pod is no
+// Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ..., none
+// after a batch with a failure, so that a quota or a webhook refusing every
+// pod costs a few requests, not hundreds. A name taken by someone else's pod is no
 // failure of the others: it is reported, not counted, and tried again next
 // pass (at the poll interval, like every pass).
 // A 4xx answer other than throttling: the same create will be refused again
@@ -61,26 +62,42 @@ bool IsRefusal(const Error& e) {
 
 // A new pod carries its shards from the create on: one write per pod, and
 // its agent works from its first second (an old owner of a shard, patched
-// next, lets go and the new pod takes the lease).
+// next, lets go and the new pod takes the lease). A batch's creates go out
+// at once (concurrently.h); the next batch only when all of them went
+// through, as the ReplicaSet controller's slow start does.
 void CreatePods(const ActContext& ctx, const std::vector<planner::PodAssignment>& pods,
                 ActOutcome& out) {
   const std::string& ns = ctx.fleet.meta.namespace_name;
-  for (size_t next = 0, batch = 1; next < pods.size(); batch *= 2) {
-    for (const size_t end = std::min(next + batch, pods.size()); next < end; ++next) {
-      const std::string& name = pods[next].pod;
-      nlohmann::json pod = BuildAgentPod(ctx.fleet, name);
-      std::optional<Expectations::Assignment> written;
-      if (!pods[next].shards.empty()) {
-        written = {"", sources::protocol::FormatShardRanges(pods[next].shards),
-                   out.generation_mark + 1};
-        SetAssignment(pod, written->shards, written->generation);
-      }
-      auto r = ctx.client.Create(kube::rest::resources::kPods, ns, pod,
-                                 {.field_manager = std::string(api::kFieldManager)});
+  for (size_t next = 0, batch = 1; next < pods.size(); next += batch, batch *= 2) {
+    batch = std::min(batch, pods.size() - next);
+    // Bodies and generations first, in order: the counter only goes up. A
+    // refused create's generation was never written and is not counted.
+    std::vector<nlohmann::json> bodies(batch);
+    std::vector<std::optional<Expectations::Assignment>> written(batch);
+    int64_t generation = out.generation_mark;
+    for (size_t k = 0; k < batch; ++k) {
+      const planner::PodAssignment& a = pods[next + k];
+      bodies[k] = BuildAgentPod(ctx.fleet, a.pod);
+      if (a.shards.empty()) continue;
+      written[k] = {"", sources::protocol::FormatShardRanges(a.shards), ++generation};
+      SetAssignment(bodies[k], written[k]->shards, written[k]->generation);
+    }
+    std::vector<std::optional<Result<nlohmann::json>>> answers(batch);
+    Concurrently(batch, kWriteWidth, [&](size_t k) {
+      answers[k] = ctx.client.Create(kube::rest::resources::kPods, ns, bodies[k],
+                                     {.field_manager = std::string(api::kFieldManager)});
+    });
+    bool failed = false;
+    for (size_t k = 0; k < batch; ++k) {
+      const std::string& name = pods[next + k].pod;
+      const Result<nlohmann::json>& r = *answers[k];
       if (!r && r.error().code != ErrorCode::kAlreadyExists) {
         out.errors.push_back("creating pod " + name + ": " + r.error().message);
-        if (IsRefusal(r.error())) out.create_refused = out.errors.back();
-        return;
+        if (IsRefusal(r.error()) && out.create_refused.empty()) {
+          out.create_refused = out.errors.back();
+        }
+        failed = true;
+        continue;
       }
       if (!r) {
         std::string owner;
@@ -93,19 +110,22 @@ void CreatePods(const ActContext& ctx, const std::vector<planner::PodAssignment>
           case Existing::kGone:  // deleted in between: created next pass
             continue;
           case Existing::kUnknown:
-            return;
+            failed = true;
+            continue;
         }
       }
       ctx.expectations.Created(name, ctx.seen.mono_now);
       // Only a create that went through carries this assignment; a pod
       // found existing shows its own once cached.
-      if (r && written) {
-        out.generation_mark = written->generation;
-        ctx.expectations.Assigned(name, *written);
-        ctx.handoffs.Started(name, pods[next].gained, ctx.seen.mono_now);
+      if (r && written[k]) {
+        out.generation_mark = std::max(out.generation_mark, written[k]->generation);
+        ctx.expectations.Assigned(name, *written[k]);
+        ctx.handoffs.Started(name, pods[next + k].gained, ctx.seen.mono_now);
       }
       ++out.created;
     }
+    // A quota or a webhook refusing every pod costs one batch, not hundreds.
+    if (failed) return;
   }
 }
 

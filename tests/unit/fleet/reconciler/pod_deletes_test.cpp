@@ -54,7 +54,7 @@ TEST_F(PodDeletesTest, DeletesManyAtOnceUpToTheWidth) {
   for (const auto& s : done) EXPECT_TRUE(s.ok());
   EXPECT_TRUE(client_.PeekAll(kPods, "shop").empty());
   EXPECT_GT(most_.load(), 1);
-  EXPECT_LE(most_.load(), static_cast<int>(kDeleteWidth));
+  EXPECT_LE(most_.load(), static_cast<int>(kWriteWidth));
 }
 
 TEST_F(PodDeletesTest, WidthOneIsOneAtATime) {

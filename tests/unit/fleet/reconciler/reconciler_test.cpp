@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <set>
+#include <thread>
 
 #include "controller/sources/protocol/annotations.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
@@ -259,19 +261,39 @@ TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
   EXPECT_NE(r.error()->message.find("creating pod pricing-0: exceeded quota"), std::string::npos);
   EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 1u);
 
-  // A quota that admits 3 pods: batches 1, 2, then a batch of 4 stopping at
-  // its first refusal.
+  // A quota that admits 3 pods: batches 1, 2, then a batch of 4, sent at
+  // once as the ReplicaSet controller's are, after which no batch goes out.
   client_.ClearFaults();
   client_.ClearCalls();
-  auto admitted = std::make_shared<int>(0);
+  auto admitted = std::make_shared<std::atomic<int>>(0);
   client_.AddFault([admitted](const agentfleet::testing::Call& c) -> std::optional<Error> {
     if (c.verb != Verb::kCreate || c.resource != "pods") return std::nullopt;
     if (++*admitted <= 3) return std::nullopt;
     return Error(ErrorCode::kForbidden, "exceeded quota: pods", 403, "Forbidden");
   });
   Pass();
-  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 4u);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 7u);
   EXPECT_EQ(Pods().size(), 3u);
+}
+
+// A batch's creates go out at once: the client's QPS, not the round trip,
+// paces a large scale-up (batches 1, 2, 4: at most 4 in flight here).
+TEST_F(ReconcilerTest, TheCreatesOfABatchGoOutAtOnce) {
+  Apply(ManualFleet(7, 14));
+  std::atomic<int> in_flight{0}, most{0};
+  client_.AddFault([&](const agentfleet::testing::Call& c) -> std::optional<Error> {
+    if (c.verb != Verb::kCreate || c.resource != "pods") return std::nullopt;
+    const int now = ++in_flight;
+    for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    --in_flight;
+    return std::nullopt;
+  });
+  Pass();
+  EXPECT_EQ(Pods().size(), 7u);
+  EXPECT_GT(most.load(), 1);
+  EXPECT_LE(most.load(), 4);
 }
 
 // A create the API server refuses for good (Pod Security, quota, an invalid
