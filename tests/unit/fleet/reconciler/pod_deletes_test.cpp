@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "tests/support/fake_client.h"
+#include "tests/support/in_flight.h"
 
 namespace agentfleet::fleet::reconciler {
 namespace {
@@ -28,23 +29,14 @@ class PodDeletesTest : public ::testing::Test {
     for (const auto& r : records_) pods_.push_back(&r);
   }
 
-  // Counts the deletes in flight at once (each takes 10 ms).
   void MeasureOverlap() {
-    client_.AddFault([this](const Call& c) -> std::optional<Error> {
-      if (c.verb != Verb::kDelete) return std::nullopt;
-      const int now = ++in_flight_;
-      for (int seen = most_; now > seen && !most_.compare_exchange_weak(seen, now);) {
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      --in_flight_;
-      return std::nullopt;
-    });
+    client_.AddFault(deletes_.Rule(Verb::kDelete, "pods", std::chrono::milliseconds(10)));
   }
 
   FakeClient client_;
   std::vector<kube::informer::PodRecord> records_;
   std::vector<const kube::informer::PodRecord*> pods_;
-  std::atomic<int> in_flight_{0}, most_{0};
+  agentfleet::testing::InFlightProbe deletes_;
 };
 
 TEST_F(PodDeletesTest, DeletesManyAtOnceUpToTheWidth) {
@@ -53,14 +45,14 @@ TEST_F(PodDeletesTest, DeletesManyAtOnceUpToTheWidth) {
   ASSERT_EQ(done.size(), 40u);
   for (const auto& s : done) EXPECT_TRUE(s.ok());
   EXPECT_TRUE(client_.PeekAll(kPods, "shop").empty());
-  EXPECT_GT(most_.load(), 1);
-  EXPECT_LE(most_.load(), static_cast<int>(kWriteWidth));
+  EXPECT_GT(deletes_.most(), 1);
+  EXPECT_LE(deletes_.most(), static_cast<int>(kWriteWidth));
 }
 
 TEST_F(PodDeletesTest, WidthOneIsOneAtATime) {
   MeasureOverlap();
   DeletePods(client_, pods_, 1);
-  EXPECT_EQ(most_.load(), 1);
+  EXPECT_EQ(deletes_.most(), 1);
   EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 40u);
 }
 

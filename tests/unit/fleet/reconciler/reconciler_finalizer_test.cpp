@@ -8,6 +8,7 @@
 #include <atomic>
 #include <thread>
 
+#include "tests/support/in_flight.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
 
 namespace agentfleet::fleet::reconciler::testing {
@@ -63,19 +64,11 @@ TEST_F(ReconcilerFinalizerTest, PodsGoFirstThenTheLeaseRecordsThenTheFinalizer) 
 // sets the pace of a large fleet's deletion.
 TEST_F(ReconcilerFinalizerTest, PodsAreDeletedManyAtOnce) {
   ConvergeThenDelete(8, /*hold_pods=*/false);
-  std::atomic<int> in_flight{0}, most{0};
-  client_.AddFault([&](const agentfleet::testing::Call& c) -> std::optional<Error> {
-    if (c.verb != Verb::kDelete || c.resource != "pods") return std::nullopt;
-    const int now = ++in_flight;
-    for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    --in_flight;
-    return std::nullopt;
-  });
+  agentfleet::testing::InFlightProbe deletes;
+  client_.AddFault(deletes.Rule(Verb::kDelete, "pods", std::chrono::milliseconds(20)));
   Pass();
   EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 8u);
-  EXPECT_GT(most.load(), 1);
+  EXPECT_GT(deletes.most(), 1);
   EXPECT_TRUE(Pods().empty());
 }
 

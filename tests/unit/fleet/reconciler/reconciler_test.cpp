@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "controller/sources/protocol/annotations.h"
+#include "tests/support/in_flight.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
 
 namespace agentfleet::fleet::reconciler::testing {
@@ -280,20 +281,12 @@ TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
 // paces a large scale-up (batches 1, 2, 4: at most 4 in flight here).
 TEST_F(ReconcilerTest, TheCreatesOfABatchGoOutAtOnce) {
   Apply(ManualFleet(7, 14));
-  std::atomic<int> in_flight{0}, most{0};
-  client_.AddFault([&](const agentfleet::testing::Call& c) -> std::optional<Error> {
-    if (c.verb != Verb::kCreate || c.resource != "pods") return std::nullopt;
-    const int now = ++in_flight;
-    for (int seen = most; now > seen && !most.compare_exchange_weak(seen, now);) {
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    --in_flight;
-    return std::nullopt;
-  });
+  agentfleet::testing::InFlightProbe creates;
+  client_.AddFault(creates.Rule(Verb::kCreate, "pods", std::chrono::milliseconds(20)));
   Pass();
   EXPECT_EQ(Pods().size(), 7u);
-  EXPECT_GT(most.load(), 1);
-  EXPECT_LE(most.load(), 4);
+  EXPECT_GT(creates.most(), 1);
+  EXPECT_LE(creates.most(), 4);
 }
 
 // A create the API server refuses for good (Pod Security, quota, an invalid
