@@ -31,7 +31,6 @@ AGENTFLEET_BENCH_QPS ["default"]. About 7 minutes with the defaults.
 """
 import os
 import random
-import statistics
 import sys
 import threading
 import time
