@@ -230,6 +230,8 @@ run kube-scheduler "$bin/kube-scheduler" \
   --kube-api-qps 200 --kube-api-burst 400
 
 kubectl=("$bin/kubectl" --kubeconfig "$dir/kubeconfig")
+# Pods, not CPU or memory, bound what a node takes: 10,000 agent pods of the
+# examples' 100m requests fit on the default 3 nodes (bench_fleet_reconciler_10k).
 for i in $(seq 0 $((nodes - 1))); do
   cat <<NODE
 ---
@@ -247,8 +249,8 @@ metadata:
     kubernetes.io/role: agent
     type: kwok
 status:
-  allocatable: {cpu: "256", memory: 1Ti, pods: "$pods_per_node"}
-  capacity: {cpu: "256", memory: 1Ti, pods: "$pods_per_node"}
+  allocatable: {cpu: "1024", memory: 1Ti, pods: "$pods_per_node"}
+  capacity: {cpu: "1024", memory: 1Ti, pods: "$pods_per_node"}
 NODE
 done >"$dir/nodes.yaml"
 "${kubectl[@]}" apply -f "$dir/nodes.yaml" >/dev/null

@@ -260,27 +260,36 @@ def parse_ranges(text, shards):
     return out
 
 
-def follow_pods(kube, ns, update, established, stop, until=None):
-    """Lists the fleet's pods, then watches them, calling update(type, pod)
-    for each (ADDED for the listed ones) and established() once the watch is
-    open, until `stop` (or `until`) is set. A 410 voids the run."""
-    base = f"/api/v1/namespaces/{ns}/pods?labelSelector={urllib.parse.quote(FLEET_LABEL)}"
+def follow(kube, base, update, established, stop, until=None):
+    """Lists the collection `base` (a path, with or without a query), then
+    watches it, calling update(type, object) for each (ADDED for the listed
+    ones) and established() once the watch is open, until `stop` (or `until`)
+    is set. A 410 voids the run."""
+    sep = "&" if "?" in base else "?"
     _, lst = kube.request("GET", base)
     rv = lst["metadata"]["resourceVersion"]
     for p in lst["items"]:
         update("ADDED", p)
     while not stop.is_set():
-        url = f"{base}&watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={rv}"
+        url = f"{base}{sep}watch=1&allowWatchBookmarks=true&timeoutSeconds=600&resourceVersion={rv}"
         stream = kube.watch(url, stop)
         established()
         for typ, obj in stream:
             if typ == "ERROR":
-                raise RuntimeError("pod watch expired (410); the run is void")
+                raise RuntimeError(f"watch of {base} expired (410); the run is void")
             rv = obj["metadata"]["resourceVersion"]
             if typ != "BOOKMARK":
                 update(typ, obj)
             if until is not None and until.is_set():
                 return
+
+
+def follow_pods(kube, ns, update, established, stop, until=None, selector=FLEET_LABEL):
+    """follow() for the fleet's pods in `ns` (all namespaces when None), or
+    those `selector` picks."""
+    where = f"/namespaces/{ns}" if ns else ""
+    follow(kube, f"/api/v1{where}/pods?labelSelector={urllib.parse.quote(selector)}",
+           update, established, stop, until)
 
 
 class ConvergenceWatch(threading.Thread):
@@ -333,7 +342,8 @@ class ConvergenceWatch(threading.Thread):
             self.t_created = now
         if self.t_ready is None and self.n_ready == self.n:
             self.t_ready = now
-        if self.n_assigned == self.n and self.complete([a for _, a in self.pods.values()]):
+        if self.t_converged is None and self.n_assigned == self.n and \
+                self.complete([a for _, a in self.pods.values()]):
             self.t_converged = now
             self.done.set()
 
@@ -378,6 +388,7 @@ class Bench:
         self.password = "bench-" + "".join(random.choice("abcdefghjkmnpqrstuvwxyz23456789") for _ in range(20))
         self.namespaces = []
         self.proc = None
+        self.qps = 20.0
         self.logs = []
         self.redis_user_made = False
         self.logdir = tempfile.mkdtemp(prefix="reconciler-bench-logs-")
@@ -406,7 +417,9 @@ class Bench:
             time.sleep(0.2)
         raise RuntimeError("the PricingAgentFleet CRD was not served within 60 s")
 
-    def make_namespace(self):
+    def make_namespace(self, password=None):
+        """A namespace with the Secret `pricing-redis` (`password`, or the
+        bench's), once pods can be made in it."""
         ns = f"bench-reconciler-{random.randrange(16**6):06x}"
         self.kube.request("POST", "/api/v1/namespaces", {"metadata": {"name": ns}})
         self.namespaces.append(ns)
@@ -417,7 +430,7 @@ class Bench:
             time.sleep(0.2)
         self.kube.request("POST", f"/api/v1/namespaces/{ns}/secrets", {
             "metadata": {"name": "pricing-redis"},
-            "data": {"password": base64.b64encode(self.password.encode()).decode()}})
+            "data": {"password": base64.b64encode((password or self.password).encode()).decode()}})
         return ns
 
     def fleet(self, ns):
@@ -440,16 +453,19 @@ class Bench:
 
     # --- the controller -----------------------------------------------------
 
-    def start_controller(self, ns, setting):
+    def start_controller(self, ns, setting, extra=()):
+        """Starts the controller for namespace `ns` (all namespaces when None)
+        with the QPS:BURST `setting` (None: the defaults) and `extra` flags."""
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
-        args = [self.binary, "--kubeconfig", self.kubeconfig, "--namespace", ns,
-                "--metrics-bind-address", f"127.0.0.1:{port}", "--health-probe-bind-address", "0"]
+        args = [self.binary, "--kubeconfig", self.kubeconfig, *(["--namespace", ns] if ns else []),
+                "--metrics-bind-address", f"127.0.0.1:{port}", "--health-probe-bind-address", "0", *extra]
         if setting:
             args += ["--kube-api-qps", f"{setting[0]:g}", "--kube-api-burst", str(setting[1])]
-        logpath = os.path.join(self.logdir, f"controller-{ns}.log")
+        self.qps = setting[0] if setting else 20.0
+        logpath = os.path.join(self.logdir, f"controller-{ns or 'all'}-{len(self.logs)}.log")
         self.logs.append(logpath)
         logf = open(logpath, "w")
         libc = ctypes.CDLL(None, use_errno=True)
@@ -509,9 +525,10 @@ class Bench:
         fleet_path = f"/apis/agentfleet.io/v1alpha1/namespaces/{ns}/pricingagentfleets/{FLEET_NAME}"
         running = self.proc is not None and self.proc.poll() is None
         if running:
-            # The running controller removes its finalizer (and the lease records).
+            # The running controller removes its finalizer (and the lease records)
+            # once it has deleted every pod: one request each at the client's rate.
             self.kube.request("DELETE", fleet_path, ok=None)
-            deadline = time.time() + 60
+            deadline = time.time() + 60 + 2 * self.pods / self.qps
             while time.time() < deadline and self.kube.get(fleet_path)[0] == 200:
                 time.sleep(0.2)
         t_fleet = time.time() - t0

@@ -35,8 +35,10 @@ from dataclasses import dataclass, field
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "reconciler"))
+sys.path.insert(0, os.path.join(HERE, "..", "support"))
 sys.path.insert(0, HERE)
 
+import api_server  # noqa: E402
 import reconciler_bench as rb  # noqa: E402
 from lease_simulator import LeaseSimulator  # noqa: E402
 
@@ -111,29 +113,12 @@ class PodWatch(threading.Thread):
 
 def server_writes(kube):
     """apiserver_request_total for writes of pods and of fleets (with status)."""
-    c = kube.conn()
-    try:
-        c.request("GET", "/metrics", headers={"Authorization": "Bearer " + kube.token} if kube.token else {})
-        r = c.getresponse()
-        raw = r.read().decode()
-        if r.status != 200:
-            raise RuntimeError(f"GET /metrics of the API server: HTTP {r.status}")
-    finally:
-        c.close()
     out = {}
-    for line in raw.splitlines():
-        m = rb.METRIC_LINE.match(line)
-        if not m or m.group(1) != "apiserver_request_total":
-            continue
-        labels = dict(rb.LABEL.findall(m.group(2) or ""))
-        if labels.get("verb") not in ("POST", "PUT", "PATCH", "DELETE", "APPLY"):
-            continue
-        res = labels.get("resource", "")
-        if res not in ("pods", "pricingagentfleets"):
-            continue
-        sub = labels.get("subresource", "")
-        key = f"{labels['verb']} {res}{'/' + sub if sub else ''}"
-        out[key] = out.get(key, 0) + float(m.group(3))
+    for key, n in api_server.request_counts(kube).items():
+        verb, _, resource = key.partition(" ")
+        if verb in ("POST", "PUT", "PATCH", "DELETE", "APPLY") and \
+                resource.split("/")[0] in ("pods", "pricingagentfleets"):
+            out[key] = n
     return out
 
 
