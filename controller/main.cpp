@@ -9,6 +9,7 @@
 #include "controller/app/manager.h"
 #include "controller/app/options.h"
 #include "controller/app/version.h"
+#include "controller/base/fd_limit.h"
 #include "controller/kube/rest/client.h"
 
 int main(int argc, char** argv) {
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   // Few malloc arenas: the cache is long-lived and per-thread arenas would
   // each keep their own high-water mark of freed transfer buffers.
   mallopt(M_ARENA_MAX, 2);
+  agentfleet::RaiseOpenFileLimit();
   agentfleet::kube::rest::ConfigureHttpThreads(4);
 
   auto manager = agentfleet::app::Manager::Create(parsed.options);

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,12 +78,18 @@ TEST(ControllerProcess, ServesProbesAndMetricsLeadsAndStopsCleanly) {
   testing::ScopedNamespace ns(*client, "controller");
   int metrics = testing::FreePort(), probes = testing::FreePort();
   std::string log = "/tmp/agentfleet-controller-" + std::to_string(getpid()) + ".log";
+  rlimit files{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &files), 0);
+  rlimit low = files;
+  low.rlim_cur = std::min<rlim_t>(files.rlim_max, 512);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);  // the child inherits it
   pid_t pid =
       Start({"--kubeconfig", std::getenv("KUBECONFIG"), "--leader-elect",
              "--leader-election-namespace", ns.name(), "--metrics-bind-address",
              "127.0.0.1:" + std::to_string(metrics), "--health-probe-bind-address",
              "127.0.0.1:" + std::to_string(probes), "--kube-api-qps", "50", "--log-level", "debug"},
             log);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &files), 0);
   std::string base = "http://127.0.0.1:" + std::to_string(probes);
   int ready = 0;
   for (int i = 0; i < 200 && ready != 200; ++i) {
@@ -108,6 +115,18 @@ TEST(ControllerProcess, ServesProbesAndMetricsLeadsAndStopsCleanly) {
   auto lease = client->Get(kube::rest::resources::kLeases, ns.name(), "agentfleet-controller");
   ASSERT_TRUE(lease.ok());
   EXPECT_FALSE((*lease)["spec"]["holderIdentity"].get<std::string>().empty());
+
+  // Started with a low soft limit of open files, it raised it to the hard one
+  // (controller/base/fd_limit.h).
+  std::ifstream limits("/proc/" + std::to_string(pid) + "/limits");
+  std::string line, soft, hard;
+  while (std::getline(limits, line)) {
+    if (line.rfind("Max open files", 0) != 0) continue;
+    std::istringstream fields(line.substr(std::string("Max open files").size()));
+    fields >> soft >> hard;
+  }
+  EXPECT_FALSE(soft.empty());
+  EXPECT_EQ(soft, hard);
 
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   int status = 0;
