@@ -34,7 +34,7 @@ FleetMetrics::FleetMetrics(obs::Registry& r)
       handoff_(r.RegisterHistogram(
           "agentfleet_handoff_seconds",
           "Time from a shard's reassignment until its new owner holds the lease.",
-          {"namespace", "fleet"}, {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300})),
+          {"namespace", "fleet"}, {0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 30, 60, 120, 300})),
       publish_errors_(r.RegisterCounter(
           "agentfleet_assignment_publish_errors_total",
           "Passes whose published assignments (the agents' fast path in the lease store) could "

@@ -53,7 +53,9 @@ bool Live(const ActContext& ctx, const std::set<std::string>& removing, const st
 
 PublishOutcome PublishAssignments(const ActContext& ctx, const std::set<std::string>& removing) {
   PublishOutcome out;
-  if (!ctx.leases) return out;
+  // No snapshot this pass: the store failed or waits out its backoff, and
+  // one more call would only wait for the same timeout.
+  if (!ctx.leases || !ctx.seen.leases) return out;
   const std::string fleet = api::LeaseFleetId(ctx.fleet.meta.namespace_name, ctx.fleet.meta.name);
   auto fail = [&](const std::string& what, const Error& e) {
     out.error = what + ": " + e.message;

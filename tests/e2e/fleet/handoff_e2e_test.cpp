@@ -4,7 +4,7 @@
 // lease store. A fleet is scaled between 3 and 5 pods, round after round,
 // and the operator's agentfleet_handoff_seconds histogram gives p50 and p99
 // of the rounds' hand-offs. In `make test` the store path alone, 2 rounds,
-// p99 within 2.5 s (the histogram's bucket above 2 s); the bench
+// p99 within 2.5 s (a bucket's margin over the 2 s goal); the bench
 // (tests/bench/fleet/handoff) also runs the file alone
 // (--assignment-from-store=false) first, for the before/after figures.
 #include "tests/e2e/fleet/fleet_harness.h"
@@ -60,7 +60,7 @@ class HandoffE2E : public FleetE2E {
   }
 
   struct Figures {
-    double count = 0, p50 = -1, p99 = -1, seconds = 0;
+    double count = 0, p50 = -1, p99 = -1, over_2s = 0, seconds = 0;
   };
   // `rounds` scale changes 3 -> 5 -> 3 ...; the hand-offs they caused.
   Figures Rounds(int rounds, Watchdog& dog, std::chrono::seconds settle) {
@@ -80,6 +80,7 @@ class HandoffE2E : public FleetE2E {
     if (!mine.empty()) f.count = mine.rbegin()->second;
     f.p50 = Quantile(0.5, mine);
     f.p99 = Quantile(0.99, mine);
+    if (auto two = mine.find(2.0); two != mine.end()) f.over_2s = f.count - two->second;
     return f;
   }
 };
@@ -104,7 +105,7 @@ TEST_F(HandoffE2E, HandOffsUnderTheDefaultWiringTakeAboutASecond) {
          << " (agentfleet_handoff_seconds, histogram_quantile):\n";
   auto line = [&](const char* wiring, const Figures& x) {
     report << "  " << wiring << ": " << x.count << " hand-offs, p50 " << x.p50 << " s, p99 "
-           << x.p99 << " s, rounds took " << x.seconds << " s\n";
+           << x.p99 << " s, " << x.over_2s << " over 2 s, rounds took " << x.seconds << " s\n";
   };
 
   if (EnvInt("AGENTFLEET_HANDOFF_BEFORE", 0) > 0) {
@@ -124,8 +125,8 @@ TEST_F(HandoffE2E, HandOffsUnderTheDefaultWiringTakeAboutASecond) {
   RecordProperty("handoff_p99_seconds", std::to_string(after.p99));
 
   EXPECT_GT(after.count, 0) << report.str();
-  // Measured at the operator's passes (poll 1 s): the 2.5 s bucket holds
-  // every hand-off that took about a second. The file alone takes tens.
+  // Measured at the operator's passes (poll 1 s), so a hand-off of half a
+  // second may count as 1.5 s; the file alone takes tens.
   EXPECT_LE(after.p99, 2.5) << report.str();
   dog.Stop();
   for (const auto& v : dog.Violations()) ADD_FAILURE() << v;

@@ -149,6 +149,19 @@ TEST_F(PublishAssignmentsTest, ARefusedGateSendsNothingAndFailsNoPass) {
   EXPECT_NE(Published(), Annotated());
 }
 
+// A store whose lease snapshot failed is left alone for the pass: no call
+// that would wait for the same timeout again.
+TEST_F(PublishAssignmentsTest, AStoreThatFailedItsSnapshotIsNotCalledAgain) {
+  Converge(2, 8);
+  sources_.leases().FailSnapshots(MakeError(ErrorCode::kTimeout, "redis timeout"));
+  const int lists = sources_.leases().assignment_lists();
+  const int writes = sources_.leases().assignment_writes();
+  Pass();
+  Pass();
+  EXPECT_EQ(sources_.leases().assignment_lists(), lists);
+  EXPECT_EQ(sources_.leases().assignment_writes(), writes);
+}
+
 TEST_F(PublishAssignmentsTest, AFailingStoreIsCountedAndTheAnnotationsStillDeliver) {
   Converge(1, 8);
   sources_.leases().FailAssignments(MakeError(ErrorCode::kUnavailable, "redis down"));
