@@ -8,9 +8,8 @@
 // writes before starting it and refreshes once every --annotations-sync-period
 // (a minute, as a kubelet), so that tests run the agents the way production
 // does, kubelet lag included; --assignment-from-api has them watch their Pod
-// instead. Used by the
-// end-to-end tests and by `make demo`; wiring only, the rules are in
-// pod_agents.cpp, the flags in kubelet_options.cpp.
+// instead. Used by the end-to-end tests and by `make demo`; wiring only, the
+// rules are in pod_agents.cpp, the flags in kubelet_options.cpp.
 
 #include <fcntl.h>
 #include <signal.h>
