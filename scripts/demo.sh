@@ -8,7 +8,8 @@
 # ServiceAccount token, applies the canonical Redis fleet, runs a real
 # pricing-agent for every Ready pod (agent-kubelet), pushes a burst of pricing
 # tasks and prints a live timeline through scale-up, drain and scale-down, then
-# a summary (scripts/demo_driver.py). Everything stops at the end.
+# a summary (scripts/demo_driver.py), and draws the timeline as a PNG
+# (scripts/demo_plot.py; its path is printed). Everything stops at the end.
 #
 # Environment: AGENTFLEET_DEMO_KEEP=1 leaves it all running (the commands to
 # look around are printed); AGENTFLEET_DEMO_TASKS (default 6000) and
@@ -109,7 +110,15 @@ prefix=$(kubectl -n "$ns" get paf pricing -o jsonpath='{.spec.leases.redis.keyPr
 status=0
 AGENTFLEET_DEMO_REDIS_PASSWORD=$password "$py" "$root/scripts/demo_driver.py" \
   --kubectl "$bin/kubectl" --namespace "$ns" --redis-port "$redis_port" \
-  --redis-user "$redis_user" --prefix "$prefix" --tasks "$tasks" || status=$?
+  --redis-user "$redis_user" --prefix "$prefix" --tasks "$tasks" \
+  --timeline "$dir/timeline.csv" || status=$?
+if [[ -s $dir/timeline.csv ]] && "$py" "$root/scripts/demo_plot.py" "$dir/timeline.csv" \
+  "$dir/timeline.png"; then
+  echo "timeline: $dir/timeline.png"
+else
+  echo "timeline: not drawn" >&2
+  status=1
+fi
 
 kubectl -n "$ns" get paf -o wide
 kubectl -n "$ns" get events --field-selector involvedObject.kind=PricingAgentFleet \

@@ -4,13 +4,15 @@
 Waits for the fleet to hold every shard, pushes a burst of pricing tasks into
 the fleet's Redis streams, prints a live timeline (queue depth, desired and
 ready replicas, shards moving) through scale-up, drain and scale-down, and ends
-with a summary. All along it samples the lease table and checks the protocol's
+with a summary; --timeline writes the samples as CSV for scripts/demo_plot.py.
+All along it samples the lease table and checks the protocol's
 invariants: one token never has two holders and a shard's token never goes
 down (two valid holders of one shard cannot even be written in the Redis
 table: one hash field per shard). Exit code 0 when the fleet scaled up and back
 down, every task was priced and no invariant broke; 1 otherwise.
 """
 import argparse
+import csv
 import json
 import os
 import subprocess
@@ -91,6 +93,7 @@ def main():
     ap.add_argument("--prefix", required=True, help="the fleet's Redis key prefix")
     ap.add_argument("--tasks", type=int, default=6000)
     ap.add_argument("--timeout", type=int, default=600, help="seconds for the whole scenario")
+    ap.add_argument("--timeline", help="write the printed samples here as CSV")
     args = ap.parse_args()
     password = os.environ["AGENTFLEET_DEMO_REDIS_PASSWORD"]  # never a flag: ps would show it
 
@@ -113,10 +116,18 @@ def main():
                               "jsonpath={.items[*].metadata.name}"], capture_output=True, text=True)
         return set(out.stdout.split())
 
-    def row(f, note=""):
+    samples = []
+
+    def row(f, note="", priced=None):
         st = (f or {}).get("status", {})
         sh = st.get("shards", {})
         t = time.monotonic() - start
+        samples.append({"seconds": round(t, 1), "queue_depth": st.get("queueDepth", ""),
+                        "desired": st.get("desiredReplicas", ""),
+                        "ready": st.get("readyReplicas", ""), "moving": sh.get("moving", ""),
+                        "held": sh.get("held", ""), "unowned": sh.get("unowned", ""),
+                        "shards": sh.get("total", ""),
+                        "priced": "" if priced is None else priced})
         print(f"{t:7.1f}s  depth {st.get('queueDepth', '-'):>6}  desired {st.get('desiredReplicas', '-'):>2}"
               f"  ready {st.get('readyReplicas', '-'):>2}  moving {sh.get('moving', '-'):>3}"
               f"  held {sh.get('held', '-'):>3}/{sh.get('total', '-')}  {note}", flush=True)
@@ -172,7 +183,7 @@ def main():
         note = f"priced {priced}/{args.tasks}"
         if peak > minimum:
             scaled_up = True
-        row(f, note)
+        row(f, note, priced)
         if scaled_up and priced >= args.tasks and st.get("queueDepth") == 0 and settled(f, minimum):
             break
         if time.monotonic() > deadline:
@@ -182,6 +193,11 @@ def main():
     sampler.stop.set()
     sampler.join()
     priced = r.hlen(results_key)
+    if args.timeline:
+        with open(args.timeline, "w", newline="") as out:
+            w = csv.DictWriter(out, fieldnames=list(samples[0].keys()))
+            w.writeheader()
+            w.writerows(samples)
     ok = scaled_up and priced >= args.tasks and not sampler.violations and settled(fleet(), minimum)
     print("\nsummary")
     print(f"  peak ready replicas           {peak}")

@@ -8,6 +8,7 @@ packages=(
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
   libhiredis-dev libpq-dev redis-server postgresql
   rabbitmq-server python3-pika python3-yaml python3-redis openjdk-17-jre-headless maven
+  python3-matplotlib # make demo draws its timeline (scripts/demo_plot.py)
   prometheus # for promtool: tests/e2e/chart checks the alerts of docs/operations.md
   clang libclang-rt-14-dev # the fuzzers (tests/fuzz): libFuzzer and clang's sanitizer runtimes
 )

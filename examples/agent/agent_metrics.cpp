@@ -61,6 +61,13 @@ AgentMetrics::AgentMetrics(obs::Registry& r)
                               .WithLabels({})),
       queue_errors(
           r.RegisterCounter("pricing_agent_queue_errors_total", "Failed task stream commands")
-              .WithLabels({})) {}
+              .WithLabels({})),
+      task_latency(r.RegisterHistogram(
+                        "pricing_agent_task_latency_seconds",
+                        "Time from a task's enqueue (its stream entry ID) until "
+                        "its price is stored.",
+                        {},
+                        {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600})
+                       .WithLabels({})) {}
 
 }  // namespace agentfleet::agent

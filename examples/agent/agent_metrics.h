@@ -27,6 +27,7 @@ struct AgentMetrics {
   obs::Counter& results_superseded;  // older tasks' prices the store skipped
   obs::Counter& result_write_errors;
   obs::Counter& queue_errors;
+  obs::Histogram& task_latency;  // enqueue to price stored (task_latency.h)
 };
 
 }  // namespace agentfleet::agent

@@ -1,6 +1,9 @@
 #include "examples/agent/task_worker.h"
 
+#include <set>
+
 #include "examples/agent/batch_plan.h"
+#include "examples/agent/task_latency.h"
 
 namespace agentfleet::agent {
 namespace {
@@ -217,6 +220,15 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
   }
   metrics_.tasks_invalid.Inc(static_cast<double>(plan.invalid.size()));
   metrics_.tasks_processed.Inc(static_cast<double>(entries.size() - plan.invalid.size()));
+  std::set<size_t> invalid;
+  for (const auto& e : plan.invalid) invalid.insert(e.entry);
+  const auto now = std::chrono::system_clock::now();
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (invalid.count(i) > 0) continue;
+    if (auto seconds = TaskLatencySeconds(entries[i].id, now)) {
+      metrics_.task_latency.Observe(*seconds);
+    }
+  }
 }
 
 }  // namespace agentfleet::agent

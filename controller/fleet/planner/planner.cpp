@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "controller/fleet/planner/assigner.h"
+#include "controller/fleet/planner/lending.h"
 #include "controller/fleet/planner/membership.h"
 #include "controller/fleet/planner/pod_names.h"
 
@@ -181,18 +182,42 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   bool unsettled_after = false;
   for (size_t i = 0; i < n; ++i)
     unsettled_after = unsettled_after || (unsettled_pod[i] && !retiring[i]);
-  std::vector<AssignerPod> assigner_pods(n);
+  // Outside a rollout, pods take shards from their create on (their agents
+  // work from their first second) until kStartLeaseDurations pass without
+  // them turning Ready. A rollout, which judges new pods by the leases they
+  // take, gives shards to Ready pods only.
+  const Seconds start_bound = kStartLeaseDurations * in.lease_duration;
+  const size_t created = plan.create.size();
+  std::vector<LendingPod> lending(n);
   for (size_t i = 0; i < n; ++i) {
     // A halted rollout's new pods take nothing: their agents cannot hold it;
     // nor does an empty new pod while another has yet to take its shards.
     const bool held_back = any_outdated && !pods[i]->outdated &&
                            (halted || (unsettled_after && pods[i]->assigned.empty()));
-    assigner_pods[i] = {&pods[i]->assigned, pods[i]->ready && !retiring[i] && !held_back};
-    if (assigner_pods[i].assignable) ++plan.ready_replicas;
+    const bool starting =
+        !pods[i]->ready && !any_outdated && in.now - pods[i]->created_at < start_bound;
+    lending[i] = {&pods[i]->name, &pods[i]->assigned, Claimant::kNone};
+    if ((pods[i]->ready || starting) && !retiring[i] && !held_back) {
+      lending[i].claimant = pods[i]->ready ? Claimant::kReady : Claimant::kStarting;
+    }
+    if (lending[i].claimant == Claimant::kReady) ++plan.ready_replicas;
   }
+  // Shards lent to a starting pod count as its own (lending.h).
+  const std::vector<std::vector<uint32_t>> claims =
+      ClaimsForAssigner(in.shards, lending, state.lent);
+  const std::vector<uint32_t> none;
+  std::vector<AssignerPod> assigner_pods(n + created);
+  for (size_t i = 0; i < n; ++i) {
+    assigner_pods[i] = {&claims[i], lending[i].claimant != Claimant::kNone};
+  }
+  for (size_t j = 0; j < created; ++j) assigner_pods[n + j] = {&none, !any_outdated};
   ShardAssignment assignment = AssignShards(in.shards, assigner_pods, holder);
   plan.moves = assignment.moves;
   plan.minimum_moves = assignment.minimum_moves;
+  std::vector<const std::string*> created_names;
+  for (const auto& name : plan.create) created_names.push_back(&name);
+  plan.next_state.lent =
+      Lend(in.shards, lending, created_names, state.lent, claims, assignment.shards);
 
   plan.assignments.reserve(n);
   std::vector<uint32_t> current;
@@ -207,6 +232,17 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
     }
     plan.assignments.push_back(
         {pods[i]->name, std::move(assignment.shards[i]), changed, std::move(gained)});
+  }
+  // A new pod's shards that a Ready pod keeps working until it is Ready are
+  // not gained yet: their hand-off starts when that pod is told to let go.
+  std::vector<uint8_t> lent_shard(in.shards, 0);
+  for (const auto& [s, to] : plan.next_state.lent) lent_shard[s] = 1;
+  for (size_t j = 0; j < created; ++j) {
+    std::vector<uint32_t>& shards = assignment.shards[n + j];
+    std::vector<uint32_t> gained;
+    std::copy_if(shards.begin(), shards.end(), std::back_inserter(gained),
+                 [&](uint32_t s) { return !lent_shard[s]; });
+    plan.create_assignments.push_back({plan.create[j], shards, !shards.empty(), std::move(gained)});
   }
 
   size_t still_retiring = 0;

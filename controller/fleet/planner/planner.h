@@ -66,6 +66,7 @@ struct PlannerState {
   std::vector<std::string> unverified_names;
   RolloutClock rollout;
   std::map<uint32_t, StrangerClock> stranger_since;  // by shard (strangers.h)
+  std::map<uint32_t, std::string> lent;              // shard -> the pod it is lent to (lending.h)
 };
 
 struct PodAssignment {
@@ -98,12 +99,16 @@ struct PlanEvent {
 struct Plan {
   ScaleDecision scale;
   std::vector<std::string> create;  // new pods, in this order
+  // One per create, in the same order: the shards a new pod is created with
+  // (none during a rollout, where a new pod takes shards once Ready).
+  std::vector<PodAssignment> create_assignments;
   // Pods to mark retiring (annotate with `now`). A pod also in `remove` may be
   // deleted without the mark.
   std::vector<Retirement> retire;
   std::vector<Deletion> remove;  // retiring pods to delete now
   // One entry per present pod, in the planner's pod order (index, then name);
-  // retiring and not-Ready pods get an empty set.
+  // retiring pods, and pods not Ready kStartLeaseDurations after their
+  // creation, get an empty set.
   std::vector<PodAssignment> assignments;
   uint64_t moves = 0;          // shards given to a pod that did not have them
   uint64_t minimum_moves = 0;  // the minimum for this membership change

@@ -27,6 +27,12 @@ std::optional<DeletionReason> RetirementVerdict(Time retiring_since, uint64_t le
 // How long a Ready agent may hold none of its assigned shards' leases.
 inline constexpr int kStuckLeaseDurations = 3;
 
+// How long after its creation a pod that is not Ready keeps the shards it was
+// created with (or given since): then they go to Ready pods, and it gets
+// shards again once it turns Ready. A pod that never starts (unschedulable,
+// its image never pulled) keeps its shards unworked this long at most.
+inline constexpr int kStartLeaseDurations = 3;
+
 struct StuckInput {
   std::span<const PodView* const> pods;  // in the planner's order
   uint32_t shards = 0;

@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/agent_pod.h"
+#include "controller/fleet/reconciler/concurrently.h"
 #include "controller/fleet/reconciler/plan_input.h"
+#include "controller/fleet/reconciler/pod_deletes.h"
 #include "controller/fleet/reconciler/publish_assignments.h"
 #include "controller/kube/meta/object_meta.h"
 #include "controller/kube/meta/time.h"
+#include "controller/sources/protocol/annotations.h"
 #include "controller/sources/protocol/shard_ranges.h"
 
 namespace agentfleet::fleet::reconciler {
@@ -45,9 +49,9 @@ Existing WhosePod(const ActContext& ctx, const std::string& name, std::string& o
   return Existing::kForeign;
 }
 
-// Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ... that
-// stop at the first failure, so that a quota or a webhook refusing every pod
-// costs one request, not hundreds. A name taken by someone else's pod is no
+// Slow start, as the ReplicaSet controller's: batches of 1, 2, 4, ..., none
+// after a batch with a failure, so that a quota or a webhook refusing every
+// pod costs a few requests, not hundreds. A name taken by someone else's pod is no
 // failure of the others: it is reported, not counted, and tried again next
 // pass (at the poll interval, like every pass).
 // A 4xx answer other than throttling: the same create will be refused again
@@ -57,17 +61,44 @@ bool IsRefusal(const Error& e) {
          e.code != ErrorCode::kTimeout;
 }
 
-void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, ActOutcome& out) {
+// A new pod carries its shards from the create on: one write per pod, and
+// its agent works from its first second (an old owner of a shard, patched
+// next, lets go and the new pod takes the lease). A batch's creates go out
+// at once (concurrently.h); the next batch only when all of them went
+// through, as the ReplicaSet controller's slow start does.
+void CreatePods(const ActContext& ctx, const std::vector<planner::PodAssignment>& pods,
+                ActOutcome& out) {
   const std::string& ns = ctx.fleet.meta.namespace_name;
-  for (size_t next = 0, batch = 1; next < names.size(); batch *= 2) {
-    for (const size_t end = std::min(next + batch, names.size()); next < end; ++next) {
-      const std::string& name = names[next];
-      auto r = ctx.client.Create(kube::rest::resources::kPods, ns, BuildAgentPod(ctx.fleet, name),
-                                 {.field_manager = std::string(api::kFieldManager)});
+  for (size_t next = 0, batch = 1; next < pods.size(); next += batch, batch *= 2) {
+    batch = std::min(batch, pods.size() - next);
+    // Bodies and generations first, in order: the counter only goes up. A
+    // refused create's generation was never written and is not counted.
+    std::vector<nlohmann::json> bodies(batch);
+    std::vector<std::optional<Expectations::Assignment>> written(batch);
+    int64_t generation = out.generation_mark;
+    for (size_t k = 0; k < batch; ++k) {
+      const planner::PodAssignment& a = pods[next + k];
+      bodies[k] = BuildAgentPod(ctx.fleet, a.pod);
+      if (a.shards.empty()) continue;
+      written[k] = {"", sources::protocol::FormatShardRanges(a.shards), ++generation};
+      SetAssignment(bodies[k], written[k]->shards, written[k]->generation);
+    }
+    std::vector<std::optional<Result<nlohmann::json>>> answers(batch);
+    Concurrently(batch, kWriteWidth, [&](size_t k) {
+      answers[k] = ctx.client.Create(kube::rest::resources::kPods, ns, bodies[k],
+                                     {.field_manager = std::string(api::kFieldManager)});
+    });
+    bool failed = false;
+    for (size_t k = 0; k < batch; ++k) {
+      const std::string& name = pods[next + k].pod;
+      const Result<nlohmann::json>& r = *answers[k];
       if (!r && r.error().code != ErrorCode::kAlreadyExists) {
         out.errors.push_back("creating pod " + name + ": " + r.error().message);
-        if (IsRefusal(r.error())) out.create_refused = out.errors.back();
-        return;
+        if (IsRefusal(r.error()) && out.create_refused.empty()) {
+          out.create_refused = out.errors.back();
+        }
+        failed = true;
+        continue;
       }
       if (!r) {
         std::string owner;
@@ -80,12 +111,22 @@ void CreatePods(const ActContext& ctx, const std::vector<std::string>& names, Ac
           case Existing::kGone:  // deleted in between: created next pass
             continue;
           case Existing::kUnknown:
-            return;
+            failed = true;
+            continue;
         }
       }
       ctx.expectations.Created(name, ctx.seen.mono_now);
+      // Only a create that went through carries this assignment; a pod
+      // found existing shows its own once cached.
+      if (r && written[k]) {
+        out.generation_mark = std::max(out.generation_mark, written[k]->generation);
+        ctx.expectations.Assigned(name, *written[k]);
+        ctx.handoffs.Started(name, pods[next + k].gained, ctx.seen.mono_now);
+      }
       ++out.created;
     }
+    // A quota or a webhook refusing every pod costs one batch, not hundreds.
+    if (failed) return;
   }
 }
 
@@ -135,6 +176,29 @@ void MarkRetiring(const ActContext& ctx, const planner::Plan& plan,
 // patches.
 void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                   const std::set<std::string>& removing, ActOutcome& out) {
+  // Who is to own each shard, for the hand-offs a pod's letting go starts:
+  // a shard lent to a starting pod (lending.h) moves when its lender lets go.
+  std::map<uint32_t, std::vector<const std::string*>> owners;
+  for (const auto* list : {&plan.assignments, &plan.create_assignments}) {
+    for (const auto& a : *list) {
+      for (uint32_t s : a.shards) owners[s].push_back(&a.pod);
+    }
+  }
+  auto let_go = [&](const planner::PodAssignment& a, const kube::informer::PodRecord& pod) {
+    const std::string* text = pod.meta.Annotation(sources::protocol::kShardsAnnotation);
+    if (const auto* written = ctx.expectations.Written(a.pod)) text = &written->shards;
+    if (!text) return;
+    auto before = sources::protocol::ParseShardRanges(*text, ctx.fleet.spec.shards);
+    if (!before) return;
+    std::map<std::string, std::vector<uint32_t>> to;
+    for (uint32_t s : *before) {
+      if (std::binary_search(a.shards.begin(), a.shards.end(), s)) continue;
+      for (const std::string* o : owners[s]) {
+        if (*o != a.pod) to[*o].push_back(s);
+      }
+    }
+    for (const auto& [owner, shards] : to) ctx.handoffs.Started(owner, shards, ctx.seen.mono_now);
+  };
   std::vector<const planner::PodAssignment*> order;
   for (const auto& a : plan.assignments) {
     if (a.changed) order.push_back(&a);
@@ -159,6 +223,7 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
                          {.field_manager = std::string(api::kFieldManager)});
     if (p) {
       ctx.handoffs.Started(a.pod, a.gained, ctx.seen.mono_now);
+      let_go(a, *pod);
       ctx.expectations.Assigned(a.pod, {pod->meta.resource_version, ranges, generation});
     } else if (p.error().code != ErrorCode::kNotFound) {
       out.errors.push_back("assigning shards to pod " + a.pod + ": " + p.error().message);
@@ -167,12 +232,20 @@ void AssignShards(const ActContext& ctx, const planner::Plan& plan,
 }
 
 void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome& out) {
+  std::vector<const planner::Deletion*> deletions;
+  std::vector<const kube::informer::PodRecord*> pods;
   for (const auto& d : plan.remove) {
     const kube::informer::PodRecord* pod = Cached(ctx, d.pod);
     if (!pod || pod->meta.deleting) continue;
     ctx.expectations.Forget(d.pod);
-    if (auto s = DeletePod(ctx.client, *pod); !s) {
-      out.errors.push_back(s.error().message);
+    deletions.push_back(&d);
+    pods.push_back(pod);
+  }
+  const std::vector<Status> done = DeletePods(ctx.client, pods);
+  for (size_t i = 0; i < deletions.size(); ++i) {
+    const planner::Deletion& d = *deletions[i];
+    if (!done[i]) {
+      out.errors.push_back(done[i].error().message);
       continue;
     }
     const bool drained = d.reason == planner::DeletionReason::kDrained;
@@ -295,7 +368,7 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
   if (!plan.create.empty()) {
     ctx.log.Info("creating pods", {{"count", plan.create.size()}, {"first", plan.create.front()}});
   }
-  CreatePods(ctx, plan.create, out);
+  CreatePods(ctx, plan.create_assignments, out);
   ReportConflicts(ctx, out.conflicts);
   std::set<std::string> removing;
   for (const auto& d : plan.remove) removing.insert(d.pod);

@@ -144,6 +144,13 @@ Json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name) {
           {"spec", std::move(spec)}};
 }
 
+void SetAssignment(Json& pod, const std::string& shard_ranges, int64_t generation) {
+  Json& annotations = pod["metadata"]["annotations"];
+  annotations[std::string(sources::protocol::kShardsAnnotation)] = shard_ranges;
+  annotations[std::string(sources::protocol::kAssignmentGenerationAnnotation)] =
+      std::to_string(generation);
+}
+
 Json AssignmentPatch(const std::string& shard_ranges, int64_t generation) {
   return {{"metadata",
            {{"annotations",

@@ -26,9 +26,12 @@ inline constexpr std::string_view kAssignmentFile = "/etc/agentfleet/annotations
 // as secretKeyRef, never as values.
 nlohmann::json AgentEnv(const api::Fleet& fleet);
 
-// A new pod: its assignment is empty (generation 0) until the pod is Ready
-// and the planner gives it shards.
+// A new pod with an empty assignment (generation 0); SetAssignment gives it
+// the shards the planner chose for it.
 nlohmann::json BuildAgentPod(const api::Fleet& fleet, const std::string& pod_name);
+
+// Writes an assignment into a pod object's annotations (before its create).
+void SetAssignment(nlohmann::json& pod, const std::string& shard_ranges, int64_t generation);
 
 // The JSON merge patch that gives a pod a new assignment.
 nlohmann::json AssignmentPatch(const std::string& shard_ranges, int64_t generation);

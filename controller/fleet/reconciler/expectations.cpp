@@ -41,6 +41,12 @@ std::vector<std::string> Expectations::PendingCreates() const {
   return out;
 }
 
+std::optional<Clock::Monotonic> Expectations::CreatedAt(const std::string& pod) const {
+  auto it = created_.find(pod);
+  if (it == created_.end()) return std::nullopt;
+  return it->second;
+}
+
 const Expectations::Assignment* Expectations::Written(const std::string& pod) const {
   auto it = written_.find(pod);
   return it == written_.end() ? nullptr : &it->second;

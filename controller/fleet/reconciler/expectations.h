@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,8 @@ class Expectations {
   const Assignment* Written(const std::string& pod) const;
   bool Marked(const std::string& pod) const { return marked_.count(pod) > 0; }
   bool Creating(const std::string& pod) const { return created_.count(pod) > 0; }
+  // When this process created `pod`, while it is pending.
+  std::optional<Clock::Monotonic> CreatedAt(const std::string& pod) const;
 
   void Created(const std::string& pod, Clock::Monotonic now) { created_[pod] = now; }
   void Assigned(const std::string& pod, Assignment written) { written_[pod] = std::move(written); }

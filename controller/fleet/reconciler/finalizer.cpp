@@ -3,6 +3,7 @@
 // records have proved unreachable for finalizer_lease_timeout.
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/act.h"
+#include "controller/fleet/reconciler/pod_deletes.h"
 #include "controller/fleet/reconciler/reconciler.h"
 
 namespace agentfleet::fleet::reconciler {
@@ -59,14 +60,18 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
   if (!state.finalizing_since) state.finalizing_since = now;
   size_t remaining = 0;
   std::vector<std::string> errors;
-  for (const auto& p : pods_.ByIndex(kFleetIndex, key)) {
+  const auto cached = pods_.ByIndex(kFleetIndex, key);
+  std::vector<const kube::informer::PodRecord*> deleting;
+  for (const auto& p : cached) {
     // Only the fleet's own pods: another owner's pod that carries the label
     // is neither deleted nor waited for.
     const kube::meta::OwnerRef* owner = p->meta.ControllerOwner();
     if (owner == nullptr || owner->uid != fleet.meta.uid) continue;
     ++remaining;
-    if (p->meta.deleting) continue;
-    if (auto s = DeletePod(client_, *p); !s) errors.push_back(s.error().message);
+    if (!p->meta.deleting) deleting.push_back(p.get());
+  }
+  for (const Status& s : DeletePods(client_, deleting)) {
+    if (!s) errors.push_back(s.error().message);
   }
   if (!errors.empty()) return MakeError(ErrorCode::kUnavailable, JoinMessages(errors));
   if (remaining > 0) {

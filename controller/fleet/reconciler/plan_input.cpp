@@ -136,9 +136,15 @@ PassInput BuildPlanInput(const api::Fleet& fleet, const Observation& seen,
     in.pods.push_back(std::move(v));
   }
   for (const auto& name : expectations.PendingCreates()) {
+    // Created by this process, not cached yet: as old as its create, with
+    // the shards it was created with.
     planner::PodView v;
     v.name = name;
     v.created_at = seen.wall_now;
+    if (auto at = expectations.CreatedAt(name)) {
+      v.created_at -= std::chrono::duration_cast<planner::Time::duration>(seen.mono_now - *at);
+    }
+    expectations.Correct(v, in.shards, seen.wall_now);
     in.pods.push_back(std::move(v));
     ++present;
   }

@@ -21,6 +21,9 @@ the reason on stderr and exit 1 when it does not):
       queue/leases for the source errors). A matcher on any other label value
       that no series has (leader_election_master_status{name="x"} when the
       Lease is "y") fails. What is accepted without a series is printed.
+  rule-spec RENDERED OUT LEASE
+      Writes the spec (groups) of the chart's rendered PrometheusRule to OUT,
+      for `promtool check rules OUT`; its leader alert must select LEASE.
   unit-tests RULES METRICS LEASE OUT [FIRING...]
       Writes a `promtool test rules` file: the rules evaluated on the scraped
       series held for an hour must fire exactly the alerts named FIRING
@@ -374,8 +377,26 @@ def unit_tests(rules_path, metrics_path, lease, out_path, *firing):
         yaml.safe_dump(doc, f, sort_keys=False, width=1000)
 
 
+# ------------------------------------------------------ the chart's rule
+def rule_spec(rendered_path, out_path, lease):
+    """The rendered PrometheusRule's spec (its groups) to OUT, for promtool;
+    the leader alert must select the release's Lease LEASE by name, and the
+    rules must be the doc's otherwise."""
+    docs = [d for d in yaml.safe_load_all(open(rendered_path)) if d]
+    if len(docs) != 1 or docs[0].get("kind") != "PrometheusRule":
+        die(f"{rendered_path}: not one PrometheusRule")
+    spec = docs[0].get("spec") or {}
+    alerts = {r.get("alert"): r for g in spec.get("groups", []) for r in g.get("rules", [])}
+    leader = alerts.get("AgentfleetNoLeader", {}).get("expr", "")
+    if f'name="{lease}"' not in leader or "=~" in leader:
+        die(f"the leader alert does not select the Lease {lease}: {leader}")
+    with open(out_path, "w") as f:
+        yaml.safe_dump(spec, f, sort_keys=False, width=1000)
+
+
 COMMANDS = {
     "rules": (rules, 2),
+    "rule-spec": (rule_spec, 3),
     "selectors": (check_selectors, 3),
     "unit-tests": (unit_tests, None),
 }

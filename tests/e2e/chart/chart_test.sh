@@ -110,6 +110,7 @@ cleanup() {
   local rc=$?
   set +e
   stop_controller
+  [[ -z ${agent_pid:-} ]] || kill -KILL "$agent_pid" 2>/dev/null
   if ((rc != 0)); then
     for f in "$work"/*.log; do
       [[ -f $f ]] || continue
@@ -254,7 +255,19 @@ pass "PodDisruptionBudget only with replicas > 1, ServiceMonitor off by default,
 alerts rules "$src/docs/operations.md" "$work/alerts.yaml" || fail "no alert rules in docs/operations.md"
 promtool check rules "$work/alerts.yaml" >"$work/promtool.out" 2>&1 ||
   fail "promtool check rules (the alerts of docs/operations.md): $(cat "$work/promtool.out")"
-pass "the suggested alerts of docs/operations.md pass promtool check rules"
+grep -v '^#' "$chart/files/alerts.yaml" | cmp -s - "$work/alerts.yaml" ||
+  fail "charts/agentfleet/files/alerts.yaml differs from the alerts of docs/operations.md"
+pass "the suggested alerts of docs/operations.md pass promtool check rules; the chart ships the same"
+
+! has_kind PrometheusRule || fail "a PrometheusRule although it is off by default"
+helm_template rel "$chart" --set metrics.prometheusRule.enabled=true \
+  --show-only templates/prometheusrule.yaml >"$work/prometheusrule.yaml" ||
+  fail "helm template with metrics.prometheusRule.enabled"
+alerts rule-spec "$work/prometheusrule.yaml" "$work/chart-alerts.yaml" rel-agentfleet ||
+  fail "the chart's PrometheusRule"
+promtool check rules "$work/chart-alerts.yaml" >"$work/promtool-chart.out" 2>&1 ||
+  fail "promtool check rules (the chart's PrometheusRule): $(cat "$work/promtool-chart.out")"
+pass "the chart's PrometheusRule passes promtool check rules, its leader alert on the release's Lease"
 
 # ---------------------------------------------------------- 2. server dry run
 for n in "${namespaces[@]}"; do
@@ -429,6 +442,46 @@ check_alerts() {
 # same verbs everywhere (can-i above checked --all-namespaces).
 run_fleet cluster "$sa_name" "$ns" "$fleet_ns" "$work/deployment.json" --namespace="$fleet_ns"
 pass "the operator as $sa: leader Lease (won, renewed, released), 2 pods x 6 shards, status written (Degraded=False), Events, finalizer; no request refused (403), no 'forbidden' in its log; the documented alerts select its series, none of its own fires, AgentfleetNoLeader fires without a leader"
+
+# check_dashboard OPERATOR_METRICS: the chart's Grafana dashboard against the
+# operator's series and those of a real pricing-agent that priced a task (the
+# agent panels' metrics exist only in the agent).
+check_dashboard() {
+  local op=$1 aport afile=$work/dash-annotations prefix=$id:dash pw
+  pw=$(cat "$work/redis-password")
+  aport=$(free_port)
+  printf 'agentfleet.io/assignment-generation="1"\nagentfleet.io/shards="0"\n' >"$afile"
+  AGENTFLEET_LEASE_STORE_PASSWORD=$pw AGENTFLEET_QUEUE_PASSWORD=$pw \
+    "$AGENTFLEET_BIN_DIR/pricing-agent" --pod-name=dash-0 --fleet="$id/dash" --shards=1 \
+    --lease-store="$redis_url" --lease-key-prefix="$prefix:" --queue-url="$redis_url" \
+    --queue-prefix="$prefix:tasks" --assignment-file="$afile" --lease-duration=3s --tick=200ms \
+    --block=100ms --metrics-bind-address="127.0.0.1:$aport" >"$work/dash-agent.log" 2>&1 &
+  agent_pid=$!
+  rcli XGROUP CREATE "$prefix:tasks:0" pricing-agents 0 MKSTREAM >/dev/null 2>&1 || true
+  rcli XADD "$prefix:tasks:0" '*' task dash-1 product dash-1 price 100 >/dev/null || fail "XADD"
+  priced() { curl -sf "http://127.0.0.1:$aport/metrics" | grep -q '^pricing_agent_task_latency_seconds_count [1-9]'; }
+  until_ok 30 "the dashboard's pricing-agent priced its task" priced
+  curl -sf "http://127.0.0.1:$aport/metrics" >"$work/dash-agent-metrics.txt" || fail "no agent /metrics"
+  kill -TERM "$agent_pid" 2>/dev/null
+  wait "$agent_pid" 2>/dev/null || true
+  agent_pid=
+  python3 "$here/dashboard_checks.py" "$chart/files/dashboard.json" "$work/dashboard-rules.yaml" \
+    "$op" "$work/dash-agent-metrics.txt" "$src" || fail "the dashboard's queries"
+  promtool check rules "$work/dashboard-rules.yaml" >"$work/dashboard-promtool.out" 2>&1 ||
+    fail "promtool cannot parse the dashboard's queries: $(cat "$work/dashboard-promtool.out")"
+  helm_template rel "$chart" --set grafana.dashboard.enabled=true \
+    --show-only templates/dashboard-configmap.yaml >"$work/dashboard-cm.yaml" ||
+    fail "helm template with grafana.dashboard.enabled"
+  python3 - "$work/dashboard-cm.yaml" "$chart/files/dashboard.json" <<'PY' || fail "the dashboard ConfigMap"
+import json, sys, yaml
+cm = yaml.safe_load(open(sys.argv[1]))
+assert cm["kind"] == "ConfigMap" and cm["metadata"]["labels"].get("grafana_dashboard") == "1", cm["metadata"]
+assert json.loads(cm["data"]["agentfleet-fleets.json"]) == json.load(open(sys.argv[2])), "not the file"
+PY
+}
+check_dashboard "$work/cluster-alert-metrics.txt"
+! has_kind ConfigMap || fail "a dashboard ConfigMap although it is off by default"
+pass "the Grafana dashboard: every query parses (promtool) and selects metrics a running operator and pricing-agent expose; shipped as a ConfigMap with the sidecar's label when enabled"
 
 # -------------------------------------------------------------- 5. scoped
 log "helm install $s_release -n $s_ns --set watchNamespace=$watch_ns"

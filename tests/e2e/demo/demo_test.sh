@@ -14,6 +14,9 @@ fail() { echo "demo test: $*" >&2; tail -n 60 "$out" >&2; exit 1; }
 ((status == 0)) || fail "make demo exited $status (state and logs in $dir/state)"
 grep -q 'double-holder violations      0' "$out" || fail "no clean violations line"
 grep -q 'result                        OK' "$out" || fail "no OK result"
+png=$(sed -n 's/^timeline: \(.*\.png\)$/\1/p' "$out")
+[[ -n $png && -s $png ]] || fail "no timeline PNG"
+[[ $(head -c 8 "$png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "$png is no PNG"
 if pgrep -f "$dir/state" >/dev/null; then fail "processes left running"; fi
 sed -n '/^summary/,$p' "$out" | head -n 8
 rm -rf "$dir"

@@ -149,6 +149,10 @@ TEST_F(SingleAgentTest, HoldsItsShardsProcessesFencedAndReleasesOnSigterm) {
   EXPECT_EQ(MetricValue(body, "pricing_agent_tasks_processed_total"), mine) << body;
   EXPECT_EQ(MetricValue(body, "pricing_agent_assignment_generation"), 1.0);
   EXPECT_EQ(MetricValue(body, "pricing_agent_fenced_rejections_total"), 0.0);
+  // Every priced task's latency, from its enqueue (the entry ID's time):
+  // the tasks were queued before the agent started, so none took no time.
+  EXPECT_EQ(MetricValue(body, "pricing_agent_task_latency_seconds_count"), mine) << body;
+  EXPECT_GT(MetricValue(body, "pricing_agent_task_latency_seconds_sum").value_or(0), 0.0) << body;
 
   agent.Signal(SIGTERM);
   auto code = agent.Wait(10s);

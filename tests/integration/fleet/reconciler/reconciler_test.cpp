@@ -874,5 +874,55 @@ TEST_F(ReconcilerTest, SecretsAreReadOnRefusalNotEveryPass) {
   EXPECT_EQ(GetFleet().dump().find(rotated), std::string::npos);
 }
 
+// A new pod is created with its shards (those a Ready pod works are lent
+// until it is Ready); one that cannot start (here: every node cordoned, so it
+// stays Pending) gives them up 3 lease durations after its creation, and
+// takes shards again once Ready.
+TEST_F(ReconcilerTest, APodThatCannotStartGivesItsShardsBackWithinTheBound) {
+  auto shards_of = [&](const std::string& pod) {
+    auto got = client_->Get(kPods, ns(), pod);
+    return got ? (*got)["metadata"]["annotations"].value("agentfleet.io/shards", "?")
+               : std::string("gone");
+  };
+  Json fleet = Fleet(1);
+  fleet["spec"]["leases"]["leaseDurationSeconds"] = 2;  // the bound: 6 s
+  ASSERT_TRUE(client_->Create(kPricingAgentFleets, ns(), fleet).ok());
+  ASSERT_TRUE(
+      Eventually([&] { return fleets_->store().Get(key()) != nullptr; }, std::chrono::seconds(10)));
+  ASSERT_TRUE(Converge([&] { return GetFleet()["status"].value("readyReplicas", -1) == 1; }))
+      << GetFleet()["status"].dump();
+  ASSERT_EQ(shards_of("pricing-0"), "0-11");
+  // pricing-0's agent, played by the test: it holds its shards, so that it
+  // is not found stuck (3 lease durations without one) while this runs.
+  std::vector<uint32_t> all(12);
+  for (uint32_t s = 0; s < 12; ++s) all[s] = s;
+  ASSERT_TRUE(
+      Leases().AcquireMany(fleet_id(), all, "pricing-0/test", std::chrono::minutes(5)).ok());
+
+  struct Uncordon {
+    ~Uncordon() { testing::RunTool("kubectl", "uncordon -l type=kwok"); }
+  } uncordon;
+  ASSERT_EQ(testing::RunTool("kubectl", "cordon -l type=kwok"), 0);
+  ASSERT_TRUE(client_
+                  ->Patch(kPricingAgentFleets, ns(), "pricing", kube::rest::PatchType::kJsonMerge,
+                          {{"spec", {{"replicas", 2}}}})
+                  .ok());
+  ASSERT_TRUE(Converge([&] { return shards_of("pricing-1") == "6-11"; }, std::chrono::seconds(20)))
+      << shards_of("pricing-1");
+  const auto created = std::chrono::steady_clock::now();
+  // Lent: pricing-0 keeps working them while pricing-1 starts.
+  EXPECT_EQ(shards_of("pricing-0"), "0-11");
+  ASSERT_TRUE(Converge([&] { return shards_of("pricing-1").empty(); }, std::chrono::seconds(30)));
+  const double after =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - created).count();
+  EXPECT_GE(after, 5.0) << "given back before the bound";
+  EXPECT_EQ(shards_of("pricing-0"), "0-11");
+
+  ASSERT_EQ(testing::RunTool("kubectl", "uncordon -l type=kwok"), 0);
+  ASSERT_TRUE(Converge([&] { return shards_of("pricing-1") == "6-11"; }, std::chrono::seconds(30)))
+      << shards_of("pricing-1");
+  EXPECT_EQ(shards_of("pricing-0"), "0-5");
+}
+
 }  // namespace
 }  // namespace agentfleet::fleet::reconciler

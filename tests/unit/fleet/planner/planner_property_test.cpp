@@ -2,7 +2,9 @@
 // histories of one fleet: scale events (manual and autoscaled), pods that
 // disappear or turn not-ready, agents that take, renew, release or lose their
 // leases, lease snapshots that fail, and time passing. After every pass:
-//   - balance: assignable pods' shard counts differ by at most one;
+//   - balance: assignable pods' shard counts differ by at most one (Ready
+//     pods, pods created this pass and pods not Ready for less than
+//     kStartLeaseDurations since their creation are assignable);
 //   - moves == S − [Σ min(c_i, q) + min(r, #{c_i > q})], recomputed here;
 //   - no shard assigned to two pods; every shard assigned when a pod can take it;
 //   - a retiring pod is deleted only when it holds no valid lease or its drain
@@ -21,6 +23,7 @@
 
 #include "controller/fleet/planner/assigner.h"
 #include "controller/fleet/planner/planner.h"
+#include "controller/fleet/planner/retirement.h"
 
 namespace agentfleet::fleet::planner {
 namespace {
@@ -159,7 +162,9 @@ struct World {
       std::erase_if(pods, [&](const PodView& p) { return p.name == d.pod; });
       crashed.erase(d.pod);
     }
-    for (const auto& name : plan.create) pods.push_back({.name = name, .created_at = now});
+    for (const auto& a : plan.create_assignments) {
+      pods.push_back({.name = a.pod, .created_at = now, .assigned = a.shards});
+    }
   }
 };
 
@@ -175,33 +180,94 @@ void CheckPlan(const World& w, const PlanInput& in, const Plan& plan) {
   }
 
   ASSERT_EQ(plan.assignments.size(), in.pods.size());
-  std::vector<int> owners(in.shards, 0);
-  std::vector<uint64_t> counts_before;  // c_i of the pods that will hold shards
-  uint64_t lo = UINT64_MAX, hi = 0, moves = 0;
-  size_t assignable = 0, live = 0;
-  for (const auto& a : plan.assignments) {
-    const PodView& p = *before.at(a.pod);
-    const bool retiring = p.retiring || newly_retired.contains(a.pod);
+  ASSERT_EQ(plan.create_assignments.size(), plan.create.size());
+  // Who may take shards: Ready pods, and pods created now or not Ready for
+  // less than kStartLeaseDurations ("starting"); no pod is outdated here.
+  enum Kind { kNone, kReady, kStarting };
+  std::map<std::string, Kind> kind;
+  std::map<std::string, std::set<uint32_t>> annotated;
+  size_t live = 0;
+  for (const auto& p : in.pods) {
+    const bool retiring = p.retiring || newly_retired.contains(p.name);
     if (!retiring) ++live;
-    ASSERT_TRUE(std::is_sorted(a.shards.begin(), a.shards.end()));
-    for (uint32_t s : a.shards) {
+    const bool starting = !p.ready && in.now - p.created_at < kStartLeaseDurations * kLeaseDuration;
+    kind[p.name] = retiring ? kNone : p.ready ? kReady : starting ? kStarting : kNone;
+    annotated[p.name] = {p.assigned.begin(), p.assigned.end()};
+  }
+  // A shard in several claims is, to the assigner, the pod's it was lent to,
+  // else the first starting pod's in the planner's order (index, then name).
+  std::vector<const PodView*> ordered;
+  for (const auto& p : in.pods) ordered.push_back(&p);
+  auto index = [](const std::string& name) { return std::stoi(name.substr(2)); };
+  std::sort(ordered.begin(), ordered.end(), [&](const PodView* a, const PodView* b) {
+    return std::pair(index(a->name), a->name) < std::pair(index(b->name), b->name);
+  });
+  std::map<uint32_t, std::string> winner;
+  for (const PodView* p : ordered) {
+    if (kind[p->name] == kNone) continue;
+    for (uint32_t s : p->assigned) {
+      auto loan = w.state.lent.find(s);
+      const bool lent_here = loan != w.state.lent.end() && loan->second == p->name;
+      if (lent_here) {
+        winner[s] = p->name;
+      } else if (kind[p->name] == kStarting && !winner.contains(s)) {
+        winner[s] = p->name;
+      }
+    }
+  }
+  std::vector<const PodAssignment*> all;
+  for (const auto& a : plan.assignments) all.push_back(&a);
+  for (size_t j = 0; j < plan.create.size(); ++j) {
+    ASSERT_EQ(plan.create_assignments[j].pod, plan.create[j]);
+    kind[plan.create[j]] = kStarting;
+    all.push_back(&plan.create_assignments[j]);
+  }
+  // A shard is in one pod's set, or in two: a starting pod's, and, lent
+  // until that pod is Ready, the set of the Ready pod whose annotation has it.
+  std::vector<std::vector<const PodAssignment*>> holders(in.shards);
+  for (const PodAssignment* a : all) {
+    ASSERT_TRUE(std::is_sorted(a->shards.begin(), a->shards.end()));
+    if (kind[a->pod] == kNone) {
+      ASSERT_TRUE(a->shards.empty()) << a->pod << " is not assignable but got shards";
+    }
+    for (uint32_t s : a->shards) {
       ASSERT_LT(s, in.shards);
-      ASSERT_EQ(++owners[s], 1) << "shard " << s << " assigned twice";
+      holders[s].push_back(a);
     }
-    if (!p.ready || retiring) {
-      ASSERT_TRUE(a.shards.empty()) << a.pod << " is not assignable but got shards";
-      continue;
+  }
+  std::map<std::string, std::set<uint32_t>> owned;  // the assigner's sets, loans aside
+  for (uint32_t s = 0; s < in.shards; ++s) {
+    ASSERT_LE(holders[s].size(), 2u) << "shard " << s << " assigned three times";
+    if (holders[s].size() == 2) {
+      const PodAssignment* a = holders[s][0];
+      const PodAssignment* b = holders[s][1];
+      if (kind[a->pod] != kReady) std::swap(a, b);
+      ASSERT_EQ(kind[a->pod], kReady) << "shard " << s << " assigned twice";
+      ASSERT_EQ(kind[b->pod], kStarting) << "shard " << s << " assigned twice";
+      ASSERT_TRUE(annotated[a->pod].contains(s)) << "shard " << s << " lent by a pod without it";
+      owned[b->pod].insert(s);
+    } else if (holders[s].size() == 1) {
+      owned[holders[s][0]->pod].insert(s);
     }
+  }
+  std::vector<uint64_t>
+      counts_before;  // c_i of the pods that take shards, as the assigner saw them
+  uint64_t lo = UINT64_MAX, hi = 0, moves = 0;
+  size_t assignable = 0;
+  for (const PodAssignment* a : all) {
+    if (kind[a->pod] == kNone) continue;
     ++assignable;
-    counts_before.push_back(p.assigned.size());
-    lo = std::min<uint64_t>(lo, a.shards.size());
-    hi = std::max<uint64_t>(hi, a.shards.size());
-    std::set<uint32_t> old(p.assigned.begin(), p.assigned.end());
-    for (uint32_t s : a.shards) moves += !old.contains(s);
+    std::set<uint32_t> claims = annotated[a->pod];
+    std::erase_if(claims, [&](uint32_t s) { return winner.contains(s) && winner[s] != a->pod; });
+    counts_before.push_back(claims.size());
+    const std::set<uint32_t>& mine = owned[a->pod];
+    lo = std::min<uint64_t>(lo, mine.size());
+    hi = std::max<uint64_t>(hi, mine.size());
+    for (uint32_t s : mine) moves += !claims.contains(s);
   }
   if (assignable > 0) {
     ASSERT_LE(hi - lo, 1u) << "unbalanced";
-    for (uint32_t s = 0; s < in.shards; ++s) ASSERT_EQ(owners[s], 1) << "shard " << s;
+    for (uint32_t s = 0; s < in.shards; ++s) ASSERT_FALSE(holders[s].empty()) << "shard " << s;
   }
   ASSERT_EQ(moves, plan.moves);
   ASSERT_EQ(moves, MinimumMoves(in.shards, counts_before)) << "not the minimum";

@@ -4,44 +4,12 @@
 
 #include <algorithm>
 
+#include "tests/unit/fleet/planner/plan_builders.h"
+
 namespace agentfleet::fleet::planner {
 namespace {
 
-Time At(int seconds) {
-  return Time{} + Seconds(1'800'000'000 + seconds);
-}
-
-std::vector<uint32_t> Range(uint32_t from, uint32_t to) {
-  std::vector<uint32_t> out;
-  for (uint32_t s = from; s < to; ++s) out.push_back(s);
-  return out;
-}
-
-PodView Pod(std::string name, bool ready, std::vector<uint32_t> assigned = {}) {
-  return {.name = std::move(name),
-          .ready = ready,
-          .created_at = At(0),
-          .assigned = std::move(assigned)};
-}
-
-std::vector<LeaseView> Held(const std::string& holder, const std::vector<uint32_t>& shards) {
-  std::vector<LeaseView> out;
-  for (uint32_t s : shards) out.push_back({s, holder, true});
-  return out;
-}
-
-PlanInput Manual(int32_t replicas, int32_t current, uint32_t shards = 10) {
-  PlanInput in;
-  in.fleet = "f";
-  in.shards = shards;
-  in.manual_replicas = replicas;
-  in.current_replicas = current;
-  in.leases.emplace();
-  in.lease_duration = Seconds(15);
-  in.drain_timeout = Seconds(120);
-  in.now = At(100);
-  return in;
-}
+using namespace testing;  // NOLINT: the builders of plan_builders.h
 
 const PodAssignment& For(const Plan& plan, std::string_view pod) {
   for (const auto& a : plan.assignments) {
@@ -65,7 +33,7 @@ TEST(Planner, NewFleetCreatesItsPods) {
   EXPECT_EQ(plan.scale.desired, 3);
   ASSERT_EQ(plan.events.size(), 1u);
   EXPECT_EQ(plan.events[0].reason, "ScaledUp");
-  EXPECT_EQ(plan.shards.assigned, 0u);
+  EXPECT_EQ(plan.shards.assigned, 10u);  // the new pods are created with them
   EXPECT_EQ(plan.shards.unowned, 10u);
   EXPECT_EQ(Cond(plan, "Ready").reason, "PodsNotReady");
   EXPECT_EQ(Cond(plan, "Progressing").reason, "CreatingPods");
@@ -218,7 +186,10 @@ TEST(Planner, StuckAgentIsReportedAndReplaced) {
   EXPECT_EQ(plan.create, (std::vector<std::string>{"f-2"}));
   ASSERT_EQ(plan.remove.size(), 1u);  // it holds nothing: no drain needed
   EXPECT_EQ(plan.remove[0].reason, DeletionReason::kDrained);
-  EXPECT_EQ(For(plan, "f-0").shards, Range(0, 10));
+  // Its shards go to its replacement, which is created with them.
+  EXPECT_EQ(For(plan, "f-0").shards, Range(0, 5));
+  ASSERT_EQ(plan.create_assignments.size(), 1u);
+  EXPECT_EQ(plan.create_assignments[0].shards, Range(5, 10));
   EXPECT_EQ(Cond(plan, "Degraded").reason, "AgentStuck");
   const bool event = std::any_of(plan.events.begin(), plan.events.end(), [](const PlanEvent& e) {
     return e.warning && e.reason == "AgentStuck" && e.pod == "f-1";

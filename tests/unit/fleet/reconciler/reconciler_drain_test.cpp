@@ -198,11 +198,13 @@ TEST_F(ReconcilerDrainTest, HandOffsAreMeasuredWhenTheNewOwnerHoldsTheLease) {
   Converge(1, 8);
   const double before = HandoffCount();
   Apply(ManualFleet(2, 8));
-  ASSERT_TRUE(PassUntil([&] {
-    MakeAllReady();
-    AgentsAct();
-    return Shards("pricing-1") == "4-7";
-  }));
+  Pass();  // pricing-1 is created with 4-7, which pricing-0 works until it is Ready
+  ASSERT_EQ(Shards("pricing-1"), "4-7");
+  ASSERT_EQ(Shards("pricing-0"), "0-7");
+  MakeAllReady();
+  AgentsAct();  // pricing-1 is refused: pricing-0 holds them
+  Pass();       // pricing-1 Ready: pricing-0 is told to let go, the hand-off starts
+  ASSERT_EQ(Shards("pricing-0"), "0-3");
   EXPECT_EQ(HandoffCount(), before);  // assigned, not yet held
   AgentsAct();                        // pricing-0 lets 4-7 go
   AgentsAct();                        // pricing-1 takes them
@@ -271,7 +273,8 @@ TEST_F(ReconcilerDrainTest, ATerminatingPodIsReplacedAtOnce) {
   ASSERT_TRUE(client_.Delete(kube::rest::resources::kPods, kNs, "pricing-1").ok());
   Pass();
   EXPECT_EQ(Pods().count("pricing-2"), 1u);
-  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(Shards("pricing-2"), "4-7");  // the replacement is created with its shards
+  EXPECT_EQ(Shards("pricing-0"), "0-3");
   EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 1u);  // only the test's own delete
 }
 

@@ -5,7 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
+#include "tests/support/in_flight.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
 
 namespace agentfleet::fleet::reconciler::testing {
@@ -57,6 +60,18 @@ TEST_F(ReconcilerFinalizerTest, PodsGoFirstThenTheLeaseRecordsThenTheFinalizer) 
   EXPECT_TRUE(sources_.leases().Published(kLeaseFleet).empty());
   EXPECT_TRUE(FleetGone());
   EXPECT_TRUE(HasEvent("LeasesDeleted"));
+}
+
+// The deletes go out many at once: the client's rate, not the round trip,
+// sets the pace of a large fleet's deletion.
+TEST_F(ReconcilerFinalizerTest, PodsAreDeletedManyAtOnce) {
+  ConvergeThenDelete(8, /*hold_pods=*/false);
+  agentfleet::testing::InFlightProbe deletes;
+  client_.AddFault(deletes.Rule(Verb::kDelete, "pods", std::chrono::milliseconds(20)));
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 8u);
+  EXPECT_GT(deletes.most(), 1);
+  EXPECT_TRUE(Pods().empty());
 }
 
 // A pod that carries the fleet's label but is another owner's is not the

@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <set>
+#include <thread>
 
 #include "controller/sources/protocol/annotations.h"
+#include "tests/support/in_flight.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"
 
 namespace agentfleet::fleet::reconciler::testing {
@@ -37,18 +41,77 @@ class ReconcilerTest : public ReconcilerFixture {
   }
 };
 
-TEST_F(ReconcilerTest, CreatesTheWantedPodsAndAssignsEveryShardOnceReady) {
+TEST_F(ReconcilerTest, CreatesTheWantedPodsWithTheirShardsInOneWriteEach) {
   Apply(ManualFleet(3, 12));
   auto r = Pass();
   EXPECT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
   EXPECT_EQ(Pods().size(), 3u);
-  EXPECT_EQ(Shards("pricing-0"), "");  // not Ready: no shards yet
+  // Not Ready yet, but created with their shards: their agents start on them.
+  EXPECT_EQ(Shards("pricing-0"), "0-3");
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
+  EXPECT_EQ(Shards("pricing-2"), "8-11");
+  std::set<std::string> generations;
+  for (const auto& [name, pod] : Pods()) {
+    generations.insert(
+        pod["metadata"]["annotations"].value("agentfleet.io/assignment-generation", ""));
+  }
+  EXPECT_EQ(generations, (std::set<std::string>{"1", "2", "3"}));
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 3u);
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);
+  MakeAllReady();
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);  // Ready changes nothing
+  EXPECT_EQ(Fleet()["status"]["assignmentGeneration"], 3);
+  EXPECT_EQ(Fleet()["metadata"]["finalizers"][0], "agentfleet.io/lease-cleanup");
+}
+
+TEST_F(ReconcilerTest, AScaleUpCreatesTheNewPodWithItsShareAndTheOldOwnerLetsGoOnceItIsReady) {
+  Apply(ManualFleet(1, 8));
+  Pass();
+  MakeAllReady();
+  AgentsAct();
+  Pass();
+  ASSERT_EQ(Shards("pricing-0"), "0-7");
+  Apply(ManualFleet(2, 8));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
+  // Lent: pricing-0 works 4-7 until pricing-1 is Ready, and only then lets go.
+  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 0u);
   MakeAllReady();
   Pass();
   EXPECT_EQ(Shards("pricing-0"), "0-3");
   EXPECT_EQ(Shards("pricing-1"), "4-7");
-  EXPECT_EQ(Shards("pricing-2"), "8-11");
-  EXPECT_EQ(Fleet()["metadata"]["finalizers"][0], "agentfleet.io/lease-cleanup");
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 2u);
+  EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), 1u);  // the old owner only
+}
+
+// A pod created with shards that never turns Ready (unschedulable, its image
+// never pulled) gives them to Ready pods kStartLeaseDurations (3 lease
+// durations, 45 s here) after its creation, and takes shards again once Ready.
+TEST_F(ReconcilerTest, APodThatNeverStartsGivesItsShardsBackWithinTheBound) {
+  Apply(ManualFleet(1, 8));
+  Pass();
+  MakeAllReady();
+  AgentsAct();
+  Pass();
+  Apply(ManualFleet(2, 8));
+  Pass();
+  ASSERT_EQ(Shards("pricing-1"), "4-7");
+  clock_.Advance(std::chrono::seconds(44));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
+  clock_.Advance(std::chrono::seconds(2));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "");
+  EXPECT_EQ(Shards("pricing-0"), "0-7");
+  EXPECT_EQ(Pods().size(), 2u);  // not replaced: the ReplicaSet way
+  MakeReady("pricing-1");
+  clock_.Advance(std::chrono::seconds(1));
+  Pass();
+  EXPECT_EQ(Shards("pricing-1"), "4-7");
 }
 
 // Every pod carries its template's revision; the status says how many pods
@@ -112,7 +175,7 @@ TEST_F(ReconcilerTest, AssignmentGenerationsOnlyGoUp) {
   ASSERT_TRUE(PassUntil([&] {
     MakeAllReady();
     AgentsAct();
-    return Shards("pricing-2") != "" && Shards("pricing-1") != "0-7";
+    return Shards("pricing-2") != "" && Shards("pricing-1") != "4-7";
   }));
   EXPECT_GT(Generation("pricing-1"), applied) << "a generation the agent would ignore";
   const int64_t mark = Fleet()["status"].value("assignmentGeneration", int64_t{-1});
@@ -169,15 +232,21 @@ TEST_F(ReconcilerTest, ACreateTheCacheNeverShowsIsRetriedAfterTheExpectationTime
 }
 
 TEST_F(ReconcilerTest, AStaleCacheNeverRepeatsAnAssignment) {
-  Apply(ManualFleet(2, 8));
+  Apply(ManualFleet(1, 8));
   Pass();
   MakeAllReady();
   Pass();
+  Apply(ManualFleet(2, 8));
+  Pass();
+  MakeAllReady();
+  Pass();  // pricing-1 Ready: pricing-0 lets go of what it lent
   const size_t patches = client_.CountCalls(Verb::kPatch, "pods");
-  ASSERT_EQ(patches, 2u);
+  ASSERT_EQ(patches, 1u);
   SyncFleets();
-  reconciler_->Reconcile(kKey, log_);  // the cache still shows no shards
+  // The cache does not show the old owner's smaller share.
+  reconciler_->Reconcile(kKey, log_);
   EXPECT_EQ(client_.CountCalls(Verb::kPatch, "pods"), patches);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 2u);
 }
 
 TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
@@ -193,19 +262,31 @@ TEST_F(ReconcilerTest, SlowStartStopsAtTheFirstRefusedCreate) {
   EXPECT_NE(r.error()->message.find("creating pod pricing-0: exceeded quota"), std::string::npos);
   EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 1u);
 
-  // A quota that admits 3 pods: batches 1, 2, then a batch of 4 stopping at
-  // its first refusal.
+  // A quota that admits 3 pods: batches 1, 2, then a batch of 4, sent at
+  // once as the ReplicaSet controller's are, after which no batch goes out.
   client_.ClearFaults();
   client_.ClearCalls();
-  auto admitted = std::make_shared<int>(0);
+  auto admitted = std::make_shared<std::atomic<int>>(0);
   client_.AddFault([admitted](const agentfleet::testing::Call& c) -> std::optional<Error> {
     if (c.verb != Verb::kCreate || c.resource != "pods") return std::nullopt;
     if (++*admitted <= 3) return std::nullopt;
     return Error(ErrorCode::kForbidden, "exceeded quota: pods", 403, "Forbidden");
   });
   Pass();
-  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 4u);
+  EXPECT_EQ(client_.CountCalls(Verb::kCreate, "pods"), 7u);
   EXPECT_EQ(Pods().size(), 3u);
+}
+
+// A batch's creates go out at once: the client's QPS, not the round trip,
+// paces a large scale-up (batches 1, 2, 4: at most 4 in flight here).
+TEST_F(ReconcilerTest, TheCreatesOfABatchGoOutAtOnce) {
+  Apply(ManualFleet(7, 14));
+  agentfleet::testing::InFlightProbe creates;
+  client_.AddFault(creates.Rule(Verb::kCreate, "pods", std::chrono::milliseconds(20)));
+  Pass();
+  EXPECT_EQ(Pods().size(), 7u);
+  EXPECT_GT(creates.most(), 1);
+  EXPECT_LE(creates.most(), 4);
 }
 
 // A create the API server refuses for good (Pod Security, quota, an invalid
