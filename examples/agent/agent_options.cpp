@@ -112,6 +112,12 @@ void AssignmentFlags(AgentOptions& o, FlagSet& set) {
             .help = "Watch this agent's own Pod through the API (kubeconfig from --kubeconfig, "
                     "then $KUBECONFIG, then in-cluster) for the assignment annotations."},
            &o.assignment_from_api);
+  set.Bool({.name = "assignment-from-store",
+            .help = "Also read the assignment the operator publishes in the lease store, every "
+                    "--tick, and apply whichever source has the higher generation (a hand-off "
+                    "then waits on no kubelet refresh). false: the file or the API only.",
+            .env = "AGENTFLEET_ASSIGNMENT_FROM_STORE"},
+           &o.assignment_from_store);
   set.String({.name = "kubeconfig", .help = "Path to a kubeconfig for --assignment-from-api."},
              &o.kubeconfig);
   set.Duration({.name = "poll-interval",

@@ -39,7 +39,10 @@ struct AgentOptions {
 
   std::string assignment_file;       // --assignment-file (downward-API annotations file)
   bool assignment_from_api = false;  // --assignment-from-api (watch the own Pod)
-  std::string kubeconfig;            // empty: $KUBECONFIG, then in-cluster
+  // --assignment-from-store: also read the assignment the operator publishes
+  // in the lease store, every --tick (the fast path).
+  bool assignment_from_store = true;
+  std::string kubeconfig;                          // empty: $KUBECONFIG, then in-cluster
   std::chrono::milliseconds poll_interval{1'000};  // assignment file re-read period
   std::chrono::milliseconds tick{1'000};           // acquire retry period
 

@@ -10,6 +10,7 @@ namespace agentfleet::agent {
 
 void AssignmentBox::Put(Assignment a) {
   std::lock_guard lock(mu_);
+  if (latest_ && latest_->present && (!a.present || a.generation <= latest_->generation)) return;
   latest_ = std::move(a);
 }
 

@@ -19,9 +19,12 @@
 
 namespace agentfleet::agent {
 
-// The latest well-formed assignment read. Thread-safe.
+// The newest well-formed assignment read from any source. Thread-safe.
 class AssignmentBox {
  public:
+  // Kept only if newer than the one held (a higher generation, or none
+  // present yet): the file, the Pod and the lease store may each lag behind
+  // the others, and a lagging one must not hide what another said.
   void Put(Assignment a);
   std::optional<Assignment> Latest() const;
 

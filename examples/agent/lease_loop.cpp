@@ -6,7 +6,7 @@ namespace agentfleet::agent {
 
 LeaseLoop::LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store,
                      std::unique_ptr<results::ResultStore> fences, ShardTable& table,
-                     const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log)
+                     AssignmentBox& box, AgentMetrics& metrics, obs::Logger log)
     : config_(std::move(config)),
       store_(std::move(store)),
       fences_(std::move(fences)),
@@ -17,6 +17,35 @@ LeaseLoop::LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::Lea
 
 SteadyTime LeaseLoop::ValidUntil(SteadyTime sent) const {
   return sent + config_.lease_duration - config_.lease_duration / 10;
+}
+
+void LeaseLoop::ReadPublished(SteadyTime now) {
+  if (config_.pod.empty() || now < next_read_) return;
+  next_read_ = now + config_.tick;
+  auto report = [this](std::string problem, bool malformed) {
+    if (problem == read_problem_) return;
+    read_problem_ = std::move(problem);
+    if (malformed) metrics_.assignment_errors.Inc();
+    log_.Warn(malformed ? "malformed published assignment; keeping the current one"
+                        : "reading the published assignment failed; the pod's annotations still "
+                          "deliver it",
+              {{"error", read_problem_}});
+  };
+  auto record = store_->ReadAssignment(config_.fleet, config_.pod);
+  if (!record.ok()) {
+    report(record.error().message, record.error().code == ErrorCode::kInternal);
+    return;
+  }
+  if (!*record) return;  // not published (yet, or an operator without it)
+  auto shards = sources::protocol::ParseShardRanges((*record)->shards, config_.shard_count);
+  if (!shards.ok()) {
+    report("published generation " + std::to_string((*record)->generation) + ": " +
+               shards.error().message,
+           true);
+    return;
+  }
+  read_problem_.clear();
+  box_.Put({.present = true, .generation = (*record)->generation, .shards = std::move(*shards)});
 }
 
 void LeaseLoop::ApplyAssignment() {
@@ -33,6 +62,7 @@ void LeaseLoop::ApplyAssignment() {
 }
 
 void LeaseLoop::Step(SteadyTime now) {
+  ReadPublished(now);
   ApplyAssignment();
 
   for (const auto& lost : table_.RemoveExpired(now)) {

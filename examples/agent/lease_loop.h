@@ -9,6 +9,10 @@
 // A newly acquired lease raises its shard's fence in the result store before
 // the shard is worked on: a predecessor whose lease the store expired early
 // (its clock stepped forward) is fenced off at once.
+// Every tick it also reads the assignment the operator published for its pod
+// in the lease store (docs/protocol.md §3), so that a hand-off does not wait
+// for the kubelet to refresh the downward-API file: the box keeps whichever
+// of the two sources has the higher generation.
 
 #include <atomic>
 #include <chrono>
@@ -29,6 +33,9 @@ struct LeaseLoopConfig {
   std::string holder;
   std::chrono::milliseconds lease_duration{15'000};
   std::chrono::milliseconds tick{1'000};
+  // The pod whose published assignment is read every tick; empty: none is.
+  std::string pod;
+  uint32_t shard_count = 0;  // S, to parse the published shards strictly
 };
 
 class LeaseLoop {
@@ -37,8 +44,8 @@ class LeaseLoop {
   // each acquired shard's fence to the new token before the shard is worked
   // on; null only in tests of the loop alone.
   LeaseLoop(LeaseLoopConfig config, std::unique_ptr<sources::lease::LeaseStore> store,
-            std::unique_ptr<results::ResultStore> fences, ShardTable& table,
-            const AssignmentBox& box, AgentMetrics& metrics, obs::Logger log);
+            std::unique_ptr<results::ResultStore> fences, ShardTable& table, AssignmentBox& box,
+            AgentMetrics& metrics, obs::Logger log);
 
   // One pass; called every few tens of milliseconds.
   void Step(SteadyTime now);
@@ -56,6 +63,7 @@ class LeaseLoop {
   }
 
  private:
+  void ReadPublished(SteadyTime now);
   void ApplyAssignment();
   void Renew(SteadyTime now);
   void Acquire(const std::vector<uint32_t>& shards);
@@ -65,7 +73,7 @@ class LeaseLoop {
   std::unique_ptr<sources::lease::LeaseStore> store_;
   std::unique_ptr<results::ResultStore> fences_;
   ShardTable& table_;
-  const AssignmentBox& box_;
+  AssignmentBox& box_;
   AgentMetrics& metrics_;
   obs::Logger log_;
 
@@ -75,6 +83,8 @@ class LeaseLoop {
   bool desired_changed_ = false;
   SteadyTime next_renew_{};
   SteadyTime next_acquire_{};
+  SteadyTime next_read_{};
+  std::string read_problem_;  // the last one logged, so that each is logged once
   std::atomic<int64_t> last_step_ns_{0};
 };
 

@@ -125,9 +125,13 @@ int Run(const agent::AgentOptions& o) {
         std::move(*client), o.namespace_name, o.pod_name, o.shards, box, metrics, log);
   }
 
-  agent::LeaseLoop loop(
-      {.fleet = o.fleet, .holder = holder, .lease_duration = o.lease_duration, .tick = o.tick},
-      std::move(*leases), std::move(*fences), table, box, metrics, log);
+  agent::LeaseLoop loop({.fleet = o.fleet,
+                         .holder = holder,
+                         .lease_duration = o.lease_duration,
+                         .tick = o.tick,
+                         .pod = o.assignment_from_store ? o.pod_name : std::string(),
+                         .shard_count = o.shards},
+                        std::move(*leases), std::move(*fences), table, box, metrics, log);
 
   obs::HealthChecks checks;
   const auto stall_limit = std::max(std::chrono::milliseconds(10'000), 2 * o.lease_duration);

@@ -53,6 +53,21 @@ class SharedLeaseStore final : public lease::LeaseStore {
     return store_->Snapshot(fleet);
   }
   Status DeleteFleet(std::string_view fleet) override { return store_->DeleteFleet(fleet); }
+  Result<std::vector<bool>> PublishAssignments(
+      std::string_view fleet, const std::vector<lease::PublishedAssignment>& a) override {
+    return store_->PublishAssignments(fleet, a);
+  }
+  Status RemoveAssignments(std::string_view fleet,
+                           const std::vector<lease::PodGeneration>& pods) override {
+    return store_->RemoveAssignments(fleet, pods);
+  }
+  Result<std::vector<lease::PublishedAssignment>> ListAssignments(std::string_view fleet) override {
+    return store_->ListAssignments(fleet);
+  }
+  Result<std::optional<lease::PublishedAssignment>> ReadAssignment(std::string_view fleet,
+                                                                   std::string_view pod) override {
+    return store_->ReadAssignment(fleet, pod);
+  }
 
  private:
   std::shared_ptr<FakeLeaseStore> store_;
@@ -179,7 +194,87 @@ Status FakeLeaseStore::DeleteFleet(std::string_view fleet) {
   ++deletes_;
   if (delete_error_) return *delete_error_;
   if (auto it = fleets_.find(fleet); it != fleets_.end()) fleets_.erase(it);
+  if (auto it = published_.find(fleet); it != published_.end()) published_.erase(it);
   return Ok{};
+}
+
+Result<std::vector<bool>> FakeLeaseStore::PublishAssignments(
+    std::string_view fleet, const std::vector<lease::PublishedAssignment>& assignments) {
+  if (auto s = lease::ValidateAssignments(assignments); !s.ok()) return s.error();
+  std::lock_guard lock(mu_);
+  ++assignment_writes_;
+  if (assignment_error_) return *assignment_error_;
+  auto& records = published_[std::string(fleet)];
+  std::vector<bool> out;
+  for (const auto& a : assignments) {
+    auto it = records.find(a.pod);
+    const bool write = it == records.end() || it->second.generation < a.generation;
+    if (write) records[a.pod] = a;
+    out.push_back(write);
+  }
+  return out;
+}
+
+Status FakeLeaseStore::RemoveAssignments(std::string_view fleet,
+                                         const std::vector<lease::PodGeneration>& pods) {
+  if (auto s = lease::ValidatePodGenerations(pods); !s.ok()) return s;
+  std::lock_guard lock(mu_);
+  ++assignment_writes_;
+  if (assignment_error_) return *assignment_error_;
+  auto records = published_.find(fleet);
+  if (records == published_.end()) return Ok{};
+  for (const auto& p : pods) {
+    auto it = records->second.find(p.pod);
+    if (it != records->second.end() && it->second.generation <= p.generation) {
+      records->second.erase(it);
+    }
+  }
+  return Ok{};
+}
+
+Result<std::vector<lease::PublishedAssignment>> FakeLeaseStore::ListAssignments(
+    std::string_view fleet) {
+  std::lock_guard lock(mu_);
+  ++assignment_lists_;
+  if (assignment_error_) return *assignment_error_;
+  std::vector<lease::PublishedAssignment> out;
+  if (auto it = published_.find(fleet); it != published_.end()) {
+    for (const auto& [pod, record] : it->second) out.push_back(record);
+  }
+  return out;
+}
+
+Result<std::optional<lease::PublishedAssignment>> FakeLeaseStore::ReadAssignment(
+    std::string_view fleet, std::string_view pod) {
+  std::lock_guard lock(mu_);
+  if (assignment_error_) return *assignment_error_;
+  auto it = published_.find(fleet);
+  if (it == published_.end()) return std::optional<lease::PublishedAssignment>{};
+  auto record = it->second.find(std::string(pod));
+  if (record == it->second.end()) return std::optional<lease::PublishedAssignment>{};
+  return std::optional<lease::PublishedAssignment>{record->second};
+}
+
+std::map<std::string, lease::PublishedAssignment> FakeLeaseStore::Published(
+    std::string_view fleet) const {
+  std::lock_guard lock(mu_);
+  auto it = published_.find(fleet);
+  return it == published_.end() ? std::map<std::string, lease::PublishedAssignment>{} : it->second;
+}
+
+int FakeLeaseStore::assignment_writes() const {
+  std::lock_guard lock(mu_);
+  return assignment_writes_;
+}
+
+int FakeLeaseStore::assignment_lists() const {
+  std::lock_guard lock(mu_);
+  return assignment_lists_;
+}
+
+void FakeLeaseStore::FailAssignments(std::optional<Error> error) {
+  std::lock_guard lock(mu_);
+  assignment_error_ = std::move(error);
 }
 
 void FakeLeaseStore::Hold(std::string_view fleet, const std::vector<uint32_t>& shards,

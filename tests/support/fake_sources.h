@@ -37,7 +37,23 @@ class FakeLeaseStore final : public sources::lease::LeaseStore {
       std::string_view fleet, const std::vector<sources::lease::ShardToken>& leases) override;
   Result<sources::lease::LeaseSnapshot> Snapshot(std::string_view fleet) override;
   Status DeleteFleet(std::string_view fleet) override;
+  Result<std::vector<bool>> PublishAssignments(
+      std::string_view fleet,
+      const std::vector<sources::lease::PublishedAssignment>& assignments) override;
+  Status RemoveAssignments(std::string_view fleet,
+                           const std::vector<sources::lease::PodGeneration>& pods) override;
+  Result<std::vector<sources::lease::PublishedAssignment>> ListAssignments(
+      std::string_view fleet) override;
+  Result<std::optional<sources::lease::PublishedAssignment>> ReadAssignment(
+      std::string_view fleet, std::string_view pod) override;
   int revokes() const;  // RevokeMany calls
+  // Published assignments: pod -> record.
+  std::map<std::string, sources::lease::PublishedAssignment> Published(
+      std::string_view fleet) const;
+  // Publish and remove calls (the writes), and ListAssignments calls.
+  int assignment_writes() const;
+  int assignment_lists() const;
+  void FailAssignments(std::optional<Error> error);  // every assignment call
 
   // Test conveniences: take or drop shards as `holder` without tokens.
   void Hold(std::string_view fleet, const std::vector<uint32_t>& shards, std::string_view holder,
@@ -57,8 +73,10 @@ class FakeLeaseStore final : public sources::lease::LeaseStore {
   const Clock& clock_;
   mutable std::mutex mu_;
   std::map<std::string, std::map<uint32_t, sources::lease::LeaseRecord>, std::less<>> fleets_;
-  std::optional<Error> snapshot_error_, delete_error_;
-  int snapshots_ = 0, deletes_ = 0, revokes_ = 0;
+  std::map<std::string, std::map<std::string, sources::lease::PublishedAssignment>, std::less<>>
+      published_;
+  std::optional<Error> snapshot_error_, delete_error_, assignment_error_;
+  int snapshots_ = 0, deletes_ = 0, revokes_ = 0, assignment_writes_ = 0, assignment_lists_ = 0;
 };
 
 // What the fake queue source reads, shared by every source the factory made.

@@ -27,14 +27,24 @@ FlagSet Flags(KubeletOptions& o) {
       &o.agent);
   set.Int({.name = "poll-ms", .help = "How often the pods are listed, in milliseconds."},
           &o.poll_ms, 10);
+  set.Duration({.name = "annotations-sync-period",
+                .help = "How often each agent's downward-API annotations file is refreshed, as "
+                        "a kubelet's sync period.",
+                .env = "AGENTFLEET_KUBELET_SYNC_PERIOD"},
+               &o.annotations_sync_period, std::chrono::milliseconds(1));
+  set.Bool({.name = "assignment-from-api",
+            .help = "Run the agents with --assignment-from-api (they watch their Pod) instead of "
+                    "an annotations file."},
+           &o.assignment_from_api);
   set.Rest(&o.agent_args, "AGENT-FLAGS");
   return set;
 }
 
 }  // namespace
 
-KubeletParseResult ParseKubeletOptions(std::span<const std::string_view> args) {
-  return ParseFlags(Flags, args);
+KubeletParseResult ParseKubeletOptions(std::span<const std::string_view> args,
+                                       const std::map<std::string, std::string>& env) {
+  return ParseFlags(Flags, args, env);
 }
 
 std::string KubeletUsage(std::string_view program) {

@@ -3,9 +3,13 @@
 // selector, with the environment the pod's first container declares, and
 // stops it (SIGTERM, then SIGKILL after the pod's grace period) when the pod
 // is deleted, stops being Ready or is replaced. An agent that exits while its
-// pod should run is restarted, as restartPolicy Always would. Used by the
-// end-to-end tests and by `make demo`; wiring only, the rules are in
-// pod_agents.cpp, the flags in kubelet_options.cpp.
+// pod should run is restarted, as restartPolicy Always would. Each agent reads
+// its assignment from a downward-API annotations file that agent-kubelet
+// writes before starting it and refreshes once every --annotations-sync-period
+// (a minute, as a kubelet), so that tests run the agents the way production
+// does, kubelet lag included; --assignment-from-api has them watch their Pod
+// instead. Used by the end-to-end tests and by `make demo`; wiring only, the
+// rules are in pod_agents.cpp, the flags in kubelet_options.cpp.
 
 #include <fcntl.h>
 #include <signal.h>
@@ -24,6 +28,7 @@
 
 #include "controller/base/base64.h"
 #include "controller/base/stop_signals.h"
+#include "controller/kube/config/rest_config.h"
 #include "controller/kube/rest/client.h"
 #include "controller/kube/rest/resource.h"
 #include "controller/obs/log.h"
@@ -45,7 +50,24 @@ struct Agent {
   std::string uid;
   bool stopping = false;
   Clock::time_point kill_at{};
+  std::string annotations_file;  // empty: the agent watches its Pod
+  std::string annotations;       // as last written
+  Clock::time_point next_sync{};
 };
+
+std::string AnnotationsPath(const KubeletOptions& o, const std::string& pod) {
+  return o.log_dir + "/" + pod + ".annotations";
+}
+
+// As the kubelet's atomic writer: a reader sees the old file or the new one.
+bool WriteAtomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) return false;
+  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = close(fd) == 0 && ok;
+  return ok && rename(tmp.c_str(), path.c_str()) == 0;
+}
 
 std::string SelfDir() {
   char buf[4096];
@@ -65,7 +87,12 @@ pid_t Spawn(const KubeletOptions& o, const tools::agent_kubelet::AgentSpec& spec
   }
   for (const auto& [k, v] : spec.env) env_strings.push_back(k + "=" + v);
   if (!o.kubeconfig.empty()) env_strings.push_back("KUBECONFIG=" + o.kubeconfig);
-  std::vector<std::string> args{o.agent, "--assignment-from-api"};
+  std::vector<std::string> args{o.agent};
+  if (o.assignment_from_api) {
+    args.push_back("--assignment-from-api");
+  } else {
+    args.push_back("--assignment-file=" + AnnotationsPath(o, spec.pod));
+  }
   args.insert(args.end(), o.agent_args.begin(), o.agent_args.end());
   const std::string log = o.log_dir + "/" + spec.pod + ".log";
 
@@ -148,6 +175,15 @@ int Run(const KubeletOptions& o) {
           stop(pod, a, grace.count(pod) ? grace[pod] : std::chrono::seconds(30));
         }
         if (a.stopping && Clock::now() >= a.kill_at) kill(a.pid, SIGKILL);
+        // The kubelet's periodic sync of the pod refreshes its volumes.
+        if (!a.stopping && !a.annotations_file.empty() && it != runnable.end() &&
+            Clock::now() >= a.next_sync) {
+          a.next_sync += o.annotations_sync_period;
+          std::string now = tools::agent_kubelet::DownwardApiAnnotations(*it->second);
+          if (now != a.annotations && WriteAtomically(a.annotations_file, now)) {
+            a.annotations = std::move(now);
+          }
+        }
       }
       for (const auto& [pod, json] : runnable) {
         if (agents.count(pod) > 0) continue;
@@ -179,8 +215,20 @@ int Run(const KubeletOptions& o) {
           continue;
         }
         reported.erase(pod);
-        pid_t pid = Spawn(o, *spec);
-        agents[pod] = {.pid = pid, .uid = spec->uid};
+        Agent a{.uid = spec->uid};
+        if (!o.assignment_from_api) {
+          // The volume is written before the container starts.
+          a.annotations_file = AnnotationsPath(o, pod);
+          a.annotations = tools::agent_kubelet::DownwardApiAnnotations(*json);
+          if (!WriteAtomically(a.annotations_file, a.annotations)) {
+            log.Warn("cannot write the annotations file", {{"pod", pod}});
+            continue;
+          }
+          a.next_sync = Clock::now() + o.annotations_sync_period;
+        }
+        a.pid = Spawn(o, *spec);
+        agents[pod] = a;
+        const pid_t pid = a.pid;
         log.Info("started agent", {{"pod", pod}, {"pid", pid}});
       }
     }
@@ -207,7 +255,7 @@ int Run(const KubeletOptions& o) {
 
 int main(int argc, char** argv) {
   std::vector<std::string_view> args(argv + 1, argv + argc);
-  auto parsed = tools::agent_kubelet::ParseKubeletOptions(args);
+  auto parsed = tools::agent_kubelet::ParseKubeletOptions(args, kube::config::ProcessEnvironment());
   if (auto code =
           ExitCodeForFlags(parsed, {.name = "agent-kubelet", .invoked_as = argv[0]},
                            tools::agent_kubelet::KubeletUsage(argv[0]), std::cout, std::cerr)) {

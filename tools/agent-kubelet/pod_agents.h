@@ -31,8 +31,13 @@ bool ShouldRun(const nlohmann::json& pod);
 
 // The agent for `pod`. The assignment file is a path inside the container,
 // meaningless on this host, so AGENTFLEET_ASSIGNMENT_FILE is left out (the
-// agent is run with --assignment-from-api instead). An env entry this
-// function cannot resolve is an error naming the variable.
+// agent is given --assignment-file of a host path, or --assignment-from-api).
+// An env entry this function cannot resolve is an error naming the variable.
 Result<AgentSpec> AgentSpecFor(const nlohmann::json& pod, const SecretReader& secrets);
+
+// The pod's metadata.annotations as the kubelet renders a downward-API
+// volume file: one key="value" line per annotation, sorted by key, each value
+// quoted as Go's strconv.Quote quotes it.
+std::string DownwardApiAnnotations(const nlohmann::json& pod);
 
 }  // namespace agentfleet::tools::agent_kubelet

@@ -10,6 +10,7 @@
 #include "controller/fleet/reconciler/concurrently.h"
 #include "controller/fleet/reconciler/plan_input.h"
 #include "controller/fleet/reconciler/pod_deletes.h"
+#include "controller/fleet/reconciler/publish_assignments.h"
 #include "controller/kube/meta/object_meta.h"
 #include "controller/kube/meta/time.h"
 #include "controller/sources/protocol/annotations.h"
@@ -373,6 +374,7 @@ ActOutcome Act(const ActContext& ctx, const planner::Plan& plan,
   for (const auto& d : plan.remove) removing.insert(d.pod);
   MarkRetiring(ctx, plan, newly_ended, removing, out);
   AssignShards(ctx, plan, removing, out);
+  PublishAssignments(ctx, removing);  // the fast path; the annotations already deliver
   RevokeStrangers(ctx, plan, out);
   RecordEvents(ctx, plan, newly_ended);
   if (ctx.generation_mark) *ctx.generation_mark = out.generation_mark;

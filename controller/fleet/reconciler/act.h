@@ -14,6 +14,7 @@
 #include "controller/fleet/api/types.h"
 #include "controller/fleet/planner/planner.h"
 #include "controller/fleet/reconciler/expectations.h"
+#include "controller/fleet/reconciler/fleet_metrics.h"
 #include "controller/fleet/reconciler/handoffs.h"
 #include "controller/fleet/reconciler/observe.h"
 #include "controller/kube/events/recorder.h"
@@ -42,6 +43,7 @@ struct ActContext {
   int64_t* generation_mark = nullptr;
   // ReconcilerOptions::lease_write_gate.
   std::function<Status()> lease_write_gate{};
+  FleetMetrics* metrics = nullptr;  // optional
 };
 
 // A pod the plan creates whose name another owner took first.

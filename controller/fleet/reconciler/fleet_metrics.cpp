@@ -34,7 +34,12 @@ FleetMetrics::FleetMetrics(obs::Registry& r)
       handoff_(r.RegisterHistogram(
           "agentfleet_handoff_seconds",
           "Time from a shard's reassignment until its new owner holds the lease.",
-          {"namespace", "fleet"}, {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300})) {}
+          {"namespace", "fleet"}, {0.1, 0.25, 0.5, 1, 2, 2.5, 5, 10, 20, 30, 60, 120, 300})),
+      publish_errors_(r.RegisterCounter(
+          "agentfleet_assignment_publish_errors_total",
+          "Passes whose published assignments (the agents' fast path in the lease store) could "
+          "not be updated; the pods' annotations still deliver them.",
+          {"namespace", "fleet"})) {}
 
 void FleetMetrics::ObservePlan(const std::string& ns, const std::string& fleet,
                                const planner::Plan& plan, std::optional<int64_t> queue_depth) {
@@ -65,6 +70,10 @@ void FleetMetrics::SourceError(const std::string& ns, const std::string& fleet,
 
 void FleetMetrics::Handoff(const std::string& ns, const std::string& fleet, double seconds) {
   handoff_.WithLabels({ns, fleet}).Observe(seconds);
+}
+
+void FleetMetrics::AssignmentPublishError(const std::string& ns, const std::string& fleet) {
+  publish_errors_.WithLabels({ns, fleet}).Inc();
 }
 
 void FleetMetrics::Forget(const std::string& ns, const std::string& fleet) {

@@ -18,6 +18,7 @@ class FleetMetrics {
                    std::optional<int64_t> queue_depth);
   void SourceError(const std::string& ns, const std::string& fleet, const std::string& source);
   void Handoff(const std::string& ns, const std::string& fleet, double seconds);
+  void AssignmentPublishError(const std::string& ns, const std::string& fleet);
   // Drops the gauges of a deleted fleet, so that no stale value is scraped.
   void Forget(const std::string& ns, const std::string& fleet);
 
@@ -33,6 +34,7 @@ class FleetMetrics {
   obs::CounterVec& scale_decisions_;
   obs::CounterVec& source_errors_;
   obs::HistogramVec& handoff_;
+  obs::CounterVec& publish_errors_;
 };
 
 }  // namespace agentfleet::fleet::reconciler

@@ -83,7 +83,7 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
 
   ActOutcome done = Act(
       {client_, events_, log, fleet, seen, state.expectations, state.handoffs, state.name_conflicts,
-       state.sources.leases(), &state.generation_mark, options_.lease_write_gate},
+       state.sources.leases(), &state.generation_mark, options_.lease_write_gate, options_.metrics},
       plan, in.newly_ended);
   Measure(fleet, seen, plan, state);
   api::FleetStatus next = NextStatus(fleet, seen, plan, done);

@@ -27,6 +27,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,22 @@ struct ShardToken {
   int64_t token = 0;
 };
 
+// A pod's assignment as the operator published it beside the lease table: a
+// copy of the pod's annotations that its agent reads on its lease round trips
+// instead of waiting for the kubelet to refresh the downward-API file. The
+// annotations stay the declarative record; this is the fast path.
+struct PublishedAssignment {
+  std::string pod;
+  int64_t generation = 0;  // agentfleet.io/assignment-generation, 1 to 2^53 - 1
+  std::string shards;      // agentfleet.io/shards, compact ranges; empty = none
+  bool operator==(const PublishedAssignment&) const = default;
+};
+
+struct PodGeneration {
+  std::string pod;
+  int64_t generation = 0;
+};
+
 class LeaseStore {
  public:
   virtual ~LeaseStore() = default;
@@ -90,8 +107,26 @@ class LeaseStore {
                                                  const std::vector<ShardToken>& leases) = 0;
   // One round trip, one consistent instant, whatever the number of shards.
   virtual Result<LeaseSnapshot> Snapshot(std::string_view fleet) = 0;
-  // Removes every record of the fleet.
+  // Removes every record of the fleet: leases and published assignments.
   virtual Status DeleteFleet(std::string_view fleet) = 0;
+
+  // Published assignments (docs/protocol.md §3, "Published assignments").
+  // Writes each record unless the pod's stored one has a generation at least
+  // as high (the annotation rule: a generation never goes back), in one round
+  // trip; per record, whether it was written.
+  virtual Result<std::vector<bool>> PublishAssignments(
+      std::string_view fleet, const std::vector<PublishedAssignment>& assignments) = 0;
+  // Removes each pod's record if its generation is at most the one given, so
+  // that a record published since (a new pod of the same name) stays.
+  virtual Status RemoveAssignments(std::string_view fleet,
+                                   const std::vector<PodGeneration>& pods) = 0;
+  // Every published record of the fleet, by pod name. A record the store
+  // cannot parse is listed with generation 0, so that any publish replaces it.
+  virtual Result<std::vector<PublishedAssignment>> ListAssignments(std::string_view fleet) = 0;
+  // The pod's record; nullopt when there is none. An unparsable record is
+  // kInternal naming the pod.
+  virtual Result<std::optional<PublishedAssignment>> ReadAssignment(std::string_view fleet,
+                                                                    std::string_view pod) = 0;
 
   // Single-shard forms of the batch operations.
   Result<Lease> Acquire(std::string_view fleet, uint32_t shard, std::string_view holder,
@@ -107,5 +142,15 @@ Status ValidateFleet(std::string_view fleet);
 Status ValidateHolder(std::string_view holder);
 Status ValidateTtl(Millis ttl);
 Status ValidateDistinct(std::vector<uint32_t> shards);
+// A published record: a pod name like a holder's, a generation from 1 to
+// 2^53 - 1 (Lua and JavaScript numbers hold it), shards of digits, ',' and
+// '-' only (the agent parses them strictly against its shard count), no pod
+// twice in one batch.
+Status ValidateAssignments(const std::vector<PublishedAssignment>& assignments);
+Status ValidatePodGenerations(const std::vector<PodGeneration>& pods);
+Status ValidatePod(std::string_view pod);
+// "<generation> <shards>", the stored value in Redis; nullopt if malformed.
+std::string EncodeAssignment(int64_t generation, std::string_view shards);
+std::optional<std::pair<int64_t, std::string>> DecodeAssignment(std::string_view value);
 
 }  // namespace agentfleet::sources::lease

@@ -70,6 +70,37 @@ constexpr const char* kSnapshotSql =
         "l.expires_at") " FROM (SELECT 1) AS one"
                         " LEFT JOIN shard_leases l ON l.fleet = $1 ORDER BY l.shard";
 
+// $1 fleet, $2 pods (ascending: one lock order), $3 generations, $4 shards.
+// One row per requested pod, in request order: written or not.
+constexpr const char* kPublishSql =
+    "WITH req AS (SELECT r.pod, r.generation, r.shards, r.ord"
+    "             FROM unnest($2::text[], $3::bigint[], $4::text[])"
+    "             WITH ORDINALITY AS r(pod, generation, shards, ord)), "
+    "up AS ("
+    " INSERT INTO shard_assignments AS a (fleet, pod, generation, shards)"
+    " SELECT $1, pod, generation, shards FROM req ORDER BY pod"
+    " ON CONFLICT (fleet, pod) DO UPDATE"
+    "  SET generation = EXCLUDED.generation, shards = EXCLUDED.shards"
+    "  WHERE a.generation < EXCLUDED.generation"
+    " RETURNING a.pod) "
+    "SELECT req.pod, up.pod IS NOT NULL FROM req LEFT JOIN up ON up.pod = req.pod ORDER BY req.ord";
+
+// $1 fleet, $2 pods, $3 generations: a record published since stays.
+constexpr const char* kRemoveAssignmentsSql =
+    "DELETE FROM shard_assignments a USING unnest($2::text[], $3::bigint[]) AS r(pod, generation)"
+    " WHERE a.fleet = $1 AND a.pod = r.pod AND a.generation <= r.generation";
+
+constexpr const char* kListAssignmentsSql =
+    "SELECT pod, generation, shards FROM shard_assignments WHERE fleet = $1 ORDER BY pod";
+
+constexpr const char* kReadAssignmentSql =
+    "SELECT generation, shards FROM shard_assignments WHERE fleet = $1 AND pod = $2";
+
+// One statement, so a fleet is never half deleted.
+constexpr const char* kDeleteFleetSql =
+    "WITH a AS (DELETE FROM shard_assignments WHERE fleet = $1) "
+    "DELETE FROM shard_leases WHERE fleet = $1";
+
 #undef AGENTFLEET_OUTCOME_SELECT
 #undef AGENTFLEET_MS
 
@@ -254,9 +285,83 @@ Result<LeaseSnapshot> PgLeaseStore::Snapshot(std::string_view fleet) {
 Status PgLeaseStore::DeleteFleet(std::string_view fleet) {
   if (auto s = ValidateFleet(fleet); !s.ok()) return s;
   std::lock_guard lock(mu_);
-  auto r = db_->Exec("DELETE FROM shard_leases WHERE fleet = $1", {std::string(fleet)});
+  auto r = db_->Exec(kDeleteFleetSql, {std::string(fleet)});
   if (!r.ok()) return r.error();
   return Ok{};
+}
+
+Result<PgRows> PgLeaseStore::Exec(std::string_view sql, const PgParams& params) {
+  std::lock_guard lock(mu_);
+  return db_->Exec(sql, params);
+}
+
+Result<std::vector<bool>> PgLeaseStore::PublishAssignments(
+    std::string_view fleet, const std::vector<PublishedAssignment>& assignments) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  if (auto s = ValidateAssignments(assignments); !s.ok()) return s.error();
+  if (assignments.empty()) return std::vector<bool>{};
+  std::vector<std::string> pods, shards;
+  std::vector<int64_t> generations;
+  for (const auto& a : assignments) {
+    pods.push_back(a.pod);
+    generations.push_back(a.generation);
+    shards.push_back(a.shards);
+  }
+  auto rows = Exec(kPublishSql, {std::string(fleet), PgTextArray(pods), PgIntArray(generations),
+                                 PgTextArray(shards)});
+  if (!rows.ok()) return rows.error();
+  if (rows->rows.size() != assignments.size()) return Unexpected("publish assignments");
+  std::vector<bool> out;
+  for (size_t i = 0; i < assignments.size(); ++i) {
+    const auto& r = rows->rows[i];
+    if (r.size() != 2 || !r[0] || !r[1] || *r[0] != assignments[i].pod) {
+      return Unexpected("publish assignments");
+    }
+    out.push_back(*r[1] == "t");
+  }
+  return out;
+}
+
+Status PgLeaseStore::RemoveAssignments(std::string_view fleet,
+                                       const std::vector<PodGeneration>& pods) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s;
+  if (auto s = ValidatePodGenerations(pods); !s.ok()) return s;
+  if (pods.empty()) return Ok{};
+  std::vector<std::string> names;
+  std::vector<int64_t> generations;
+  for (const auto& p : pods) {
+    names.push_back(p.pod);
+    generations.push_back(p.generation);
+  }
+  auto rows = Exec(kRemoveAssignmentsSql,
+                   {std::string(fleet), PgTextArray(names), PgIntArray(generations)});
+  if (!rows.ok()) return rows.error();
+  return Ok{};
+}
+
+Result<std::vector<PublishedAssignment>> PgLeaseStore::ListAssignments(std::string_view fleet) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  auto rows = Exec(kListAssignmentsSql, {std::string(fleet)});
+  if (!rows.ok()) return rows.error();
+  std::vector<PublishedAssignment> out;
+  for (const auto& r : rows->rows) {
+    if (r.size() != 3 || !r[0] || !r[1] || !r[2]) return Unexpected("list assignments");
+    out.push_back({*r[0], std::stoll(*r[1]), *r[2]});
+  }
+  return out;
+}
+
+Result<std::optional<PublishedAssignment>> PgLeaseStore::ReadAssignment(std::string_view fleet,
+                                                                        std::string_view pod) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  if (auto s = ValidatePod(pod); !s.ok()) return s.error();
+  auto rows = Exec(kReadAssignmentSql, {std::string(fleet), std::string(pod)});
+  if (!rows.ok()) return rows.error();
+  if (rows->rows.empty()) return std::optional<PublishedAssignment>{};
+  const auto& r = rows->rows[0];
+  if (r.size() != 2 || !r[0] || !r[1]) return Unexpected("read assignment");
+  return std::optional<PublishedAssignment>{
+      PublishedAssignment{std::string(pod), std::stoll(*r[0]), *r[1]}};
 }
 
 }  // namespace agentfleet::sources::lease

@@ -6,6 +6,8 @@
 // UPDATE ... WHERE) whose conditions are checked against the latest committed
 // row under its row lock, with the server's now(); a batch takes one round
 // trip and locks rows in shard order, so concurrent batches do not deadlock.
+// Published assignments live in shard_assignments, one row per (fleet, pod),
+// written by an INSERT ... ON CONFLICT DO UPDATE ... WHERE generation < new.
 
 #include <memory>
 #include <mutex>
@@ -36,10 +38,17 @@ class PgLeaseStore final : public LeaseStore {
                                          const std::vector<ShardToken>& leases) override;
   Result<LeaseSnapshot> Snapshot(std::string_view fleet) override;
   Status DeleteFleet(std::string_view fleet) override;
+  Result<std::vector<bool>> PublishAssignments(
+      std::string_view fleet, const std::vector<PublishedAssignment>& assignments) override;
+  Status RemoveAssignments(std::string_view fleet, const std::vector<PodGeneration>& pods) override;
+  Result<std::vector<PublishedAssignment>> ListAssignments(std::string_view fleet) override;
+  Result<std::optional<PublishedAssignment>> ReadAssignment(std::string_view fleet,
+                                                            std::string_view pod) override;
 
  private:
   Result<std::vector<Outcome>> Mutate(std::string_view sql, const PgParams& params,
                                       const std::vector<uint32_t>& shards);
+  Result<PgRows> Exec(std::string_view sql, const PgParams& params);
 
   std::mutex mu_;
   std::unique_ptr<PgConnection> db_;

@@ -30,7 +30,15 @@ constexpr std::string_view kLeaseDdl =
     "  holder text NOT NULL DEFAULT '',\n"
     "  token bigint NOT NULL,\n"
     "  expires_at timestamptz NOT NULL,\n"
-    "  PRIMARY KEY (fleet, shard));\n";
+    "  PRIMARY KEY (fleet, shard));\n"
+    // Version 2. A table of its own, not columns of shard_leases: its rows
+    // are per pod, and a version-1 agent's statements keep working.
+    "CREATE TABLE IF NOT EXISTS shard_assignments (\n"
+    "  fleet text NOT NULL,\n"
+    "  pod text NOT NULL,\n"
+    "  generation bigint NOT NULL CHECK (generation > 0),\n"
+    "  shards text NOT NULL,\n"
+    "  PRIMARY KEY (fleet, pod));\n";
 
 }  // namespace
 

@@ -91,4 +91,45 @@ inline constexpr const char* kRevoke = AGENTFLEET_LEASE_LUA_PRELUDE
 
 #undef AGENTFLEET_LEASE_LUA_PRELUDE
 
+// Published assignments: KEYS[1] = the fleet's assignment hash, field = pod,
+// value = "<generation> <shards>". A value whose generation does not parse
+// counts as absent: it is replaced or removed, never trusted.
+#define AGENTFLEET_ASSIGNMENT_LUA_PRELUDE           \
+  "local function generation(pod)\n"                \
+  "  local v = redis.call('HGET', KEYS[1], pod)\n"  \
+  "  if not v then return nil end\n"                \
+  "  return tonumber(string.match(v, '^(%d+) '))\n" \
+  "end\n"                                           \
+  "local out = {}\n"
+
+// ARGV: (pod, generation, shards)... Returns 1 per record written, 0 per
+// record skipped because the stored generation is at least as high.
+inline constexpr const char* kPublishAssignments = AGENTFLEET_ASSIGNMENT_LUA_PRELUDE
+    "for i = 1, #ARGV, 3 do\n"
+    "  local g = generation(ARGV[i])\n"
+    "  if g and g >= tonumber(ARGV[i + 1]) then\n"
+    "    out[#out + 1] = 0\n"
+    "  else\n"
+    "    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. ' ' .. ARGV[i + 2])\n"
+    "    out[#out + 1] = 1\n"
+    "  end\n"
+    "end\n"
+    "return out\n";
+
+// ARGV: (pod, generation)... Removes a record whose generation is at most the
+// one given. Returns the number removed.
+inline constexpr const char* kRemoveAssignments = AGENTFLEET_ASSIGNMENT_LUA_PRELUDE
+    "local n = 0\n"
+    "for i = 1, #ARGV, 2 do\n"
+    "  local v = redis.call('HGET', KEYS[1], ARGV[i])\n"
+    "  local g = generation(ARGV[i])\n"
+    "  if v and (not g or g <= tonumber(ARGV[i + 1])) then\n"
+    "    redis.call('HDEL', KEYS[1], ARGV[i])\n"
+    "    n = n + 1\n"
+    "  end\n"
+    "end\n"
+    "return n\n";
+
+#undef AGENTFLEET_ASSIGNMENT_LUA_PRELUDE
+
 }  // namespace agentfleet::sources::lease::scripts

@@ -25,6 +25,14 @@ const redis::Script& RevokeScript() {
   static const redis::Script s(scripts::kRevoke);
   return s;
 }
+const redis::Script& PublishScript() {
+  static const redis::Script s(scripts::kPublishAssignments);
+  return s;
+}
+const redis::Script& RemoveAssignmentsScript() {
+  static const redis::Script s(scripts::kRemoveAssignments);
+  return s;
+}
 
 Error Unexpected(std::string_view what) {
   return MakeError(ErrorCode::kInternal,
@@ -116,6 +124,17 @@ RedisLeaseStore::RedisLeaseStore(std::unique_ptr<redis::Client> client, std::str
 
 std::string RedisLeaseStore::Key(std::string_view fleet) const {
   return prefix_ + "lease:{" + std::string(fleet) + "}";
+}
+
+std::string RedisLeaseStore::AssignmentKey(std::string_view fleet) const {
+  return prefix_ + "assignment:{" + std::string(fleet) + "}";
+}
+
+Result<redis::Reply> RedisLeaseStore::RunOnAssignments(const redis::Script& script,
+                                                       std::string_view fleet,
+                                                       std::vector<std::string> args) {
+  std::lock_guard lock(mu_);
+  return client_->Eval(script, {AssignmentKey(fleet)}, args);
 }
 
 Result<redis::Reply> RedisLeaseStore::Run(const redis::Script& script, std::string_view fleet,
@@ -233,9 +252,91 @@ Result<LeaseSnapshot> RedisLeaseStore::Snapshot(std::string_view fleet) {
 Status RedisLeaseStore::DeleteFleet(std::string_view fleet) {
   if (auto s = ValidateFleet(fleet); !s.ok()) return s;
   std::lock_guard lock(mu_);
-  auto r = client_->Command({"DEL", Key(fleet)});
+  auto r = client_->Command({"DEL", Key(fleet), AssignmentKey(fleet)});
   if (!r.ok()) return r.error();
   return Ok{};
+}
+
+Result<std::vector<bool>> RedisLeaseStore::PublishAssignments(
+    std::string_view fleet, const std::vector<PublishedAssignment>& assignments) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  if (auto s = ValidateAssignments(assignments); !s.ok()) return s.error();
+  if (assignments.empty()) return std::vector<bool>{};
+  std::vector<std::string> args;
+  for (const auto& a : assignments) {
+    args.push_back(a.pod);
+    args.push_back(std::to_string(a.generation));
+    args.push_back(a.shards);
+  }
+  auto reply = RunOnAssignments(PublishScript(), fleet, std::move(args));
+  if (!reply.ok()) return reply.error();
+  if (!reply->IsArray() || reply->elements.size() != assignments.size()) {
+    return Unexpected("publish assignments");
+  }
+  std::vector<bool> out;
+  for (const auto& e : reply->elements) {
+    auto written = e.AsInteger();
+    if (!written.ok()) return Unexpected("publish assignments");
+    out.push_back(*written == 1);
+  }
+  return out;
+}
+
+Status RedisLeaseStore::RemoveAssignments(std::string_view fleet,
+                                          const std::vector<PodGeneration>& pods) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s;
+  if (auto s = ValidatePodGenerations(pods); !s.ok()) return s;
+  if (pods.empty()) return Ok{};
+  std::vector<std::string> args;
+  for (const auto& p : pods) {
+    args.push_back(p.pod);
+    args.push_back(std::to_string(p.generation));
+  }
+  auto reply = RunOnAssignments(RemoveAssignmentsScript(), fleet, std::move(args));
+  if (!reply.ok()) return reply.error();
+  return Ok{};
+}
+
+Result<std::vector<PublishedAssignment>> RedisLeaseStore::ListAssignments(std::string_view fleet) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  Result<redis::Reply> reply = redis::Reply{};
+  {
+    std::lock_guard lock(mu_);
+    reply = client_->Command({"HGETALL", AssignmentKey(fleet)});
+  }
+  if (!reply.ok()) return reply.error();
+  if (!reply->IsArray()) return Unexpected("list assignments");
+  std::vector<PublishedAssignment> out;
+  const auto& kv = reply->elements;
+  for (size_t i = 0; i + 1 < kv.size(); i += 2) {
+    auto decoded = DecodeAssignment(kv[i + 1].str);
+    out.push_back(decoded ? PublishedAssignment{kv[i].str, decoded->first, decoded->second}
+                          : PublishedAssignment{kv[i].str, 0, ""});
+  }
+  std::sort(out.begin(), out.end(), [](const PublishedAssignment& a, const PublishedAssignment& b) {
+    return a.pod < b.pod;
+  });
+  return out;
+}
+
+Result<std::optional<PublishedAssignment>> RedisLeaseStore::ReadAssignment(std::string_view fleet,
+                                                                           std::string_view pod) {
+  if (auto s = ValidateFleet(fleet); !s.ok()) return s.error();
+  if (auto s = ValidatePod(pod); !s.ok()) return s.error();
+  Result<redis::Reply> reply = redis::Reply{};
+  {
+    std::lock_guard lock(mu_);
+    reply = client_->Command({"HGET", AssignmentKey(fleet), std::string(pod)});
+  }
+  if (!reply.ok()) return reply.error();
+  if (reply->IsNil()) return std::optional<PublishedAssignment>{};
+  auto decoded = DecodeAssignment(reply->str);
+  if (!decoded) {
+    return MakeError(ErrorCode::kInternal, "redis lease store: the published assignment of pod " +
+                                               std::string(pod) + " is malformed");
+  }
+  return std::optional<PublishedAssignment>{
+      PublishedAssignment{std::string(pod), decoded->first, decoded->second}};
 }
 
 }  // namespace agentfleet::sources::lease

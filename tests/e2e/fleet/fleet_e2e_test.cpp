@@ -1,13 +1,14 @@
 // The product end to end: agentfleet-controller as shipped, against the local
 // control plane and a real Redis, with a real pricing-agent process for every
-// Ready pod (agent-kubelet runs them, each reading its assignment through the
-// API). One fleet goes through its life: created → 1 pod holding every shard;
-// a backlog → scaled up, shards balanced and held; drained → scaled down,
-// retiring pods deleted only once they let go; a pod deleted by hand →
-// replaced; manual mode and `kubectl scale`; deleted → pods collected, lease
-// records gone. All along a sampler reads the lease table (~100/s) and checks
-// that no shard ever has two valid holders, tokens only grow, and no pod the
-// operator deleted still held a lease.
+// Ready pod (agent-kubelet runs them, each reading its assignment as in
+// production: a downward-API file refreshed once a minute, and the copy the
+// operator publishes in the lease store). One fleet goes through its life:
+// created → 1 pod holding every shard; a backlog → scaled up, shards balanced
+// and held; drained → scaled down, retiring pods deleted only once they let
+// go; a pod deleted by hand → replaced; manual mode and `kubectl scale`;
+// deleted → pods collected, lease records gone. All along a sampler reads the
+// lease table (~100/s) and checks that no shard ever has two valid holders,
+// tokens only grow, and no pod the operator deleted still held a lease.
 #include "tests/e2e/fleet/fleet_harness.h"
 
 namespace agentfleet {

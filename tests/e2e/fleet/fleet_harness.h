@@ -336,15 +336,31 @@ class FleetE2E : public ::testing::Test {
     controller_.pid = testing::StartProcess(binary, args, controller_.log);
   }
 
-  void StartKubelet() {
+  // The agents read their assignment as in production: a downward-API file
+  // that agent-kubelet refreshes once a kubelet sync period (60 s; its
+  // AGENTFLEET_KUBELET_SYNC_PERIOD overrides), and the copy the operator
+  // publishes in the lease store. `agent_flags` go to every agent, last.
+  void StartKubelet(const std::vector<std::string>& agent_flags = {}) {
     kubelet_.log = dir_ + "/kubelet.log";
-    kubelet_.pid = testing::StartProcess(
-        AGENTFLEET_BIN_DIR "/agent-kubelet",
-        {"--kubeconfig", std::getenv("KUBECONFIG"), "--namespace", ns(), "--selector",
-         "agentfleet.io/fleet=pricing", "--log-dir", dir_ + "/agents", "--poll-ms", "100", "--",
-         "--tick=200ms", "--block=100ms", "--claim-min-idle=1s", "--task-time=20ms",
-         "--batch-size=16", "--metrics-bind-address=0"},
-        kubelet_.log);
+    std::vector<std::string> args = {"--kubeconfig",
+                                     std::getenv("KUBECONFIG"),
+                                     "--namespace",
+                                     ns(),
+                                     "--selector",
+                                     "agentfleet.io/fleet=pricing",
+                                     "--log-dir",
+                                     dir_ + "/agents",
+                                     "--poll-ms",
+                                     "100",
+                                     "--",
+                                     "--tick=200ms",
+                                     "--block=100ms",
+                                     "--claim-min-idle=1s",
+                                     "--task-time=20ms",
+                                     "--batch-size=16",
+                                     "--metrics-bind-address=0"};
+    args.insert(args.end(), agent_flags.begin(), agent_flags.end());
+    kubelet_.pid = testing::StartProcess(AGENTFLEET_BIN_DIR "/agent-kubelet", args, kubelet_.log);
   }
 
   struct PodState {

@@ -37,6 +37,7 @@ TEST(AgentOptions, RequiredAndDefaults) {
   EXPECT_EQ(o.queue_group, "pricing-agents");
   EXPECT_EQ(o.assignment_file, "/etc/podinfo/annotations");
   EXPECT_FALSE(o.assignment_from_api);
+  EXPECT_TRUE(o.assignment_from_store) << "the published copy is read by default";
   EXPECT_EQ(o.poll_interval, 1s);
   EXPECT_EQ(o.metrics_bind_address, ":8080");
   EXPECT_EQ(o.lease_key_prefix, "agentfleet:");
@@ -88,6 +89,13 @@ TEST(AgentOptions, EnvironmentFillsAndFlagsWin) {
   EXPECT_EQ(r.options.lease_store_sslmode, "") << "empty: the URL's own, else verify-full";
   env["AGENTFLEET_LEASE_STORE_SSLMODE"] = "disable";
   EXPECT_EQ(Parse({"--assignment-from-api"}, env).options.lease_store_sslmode, "disable");
+}
+
+TEST(AgentOptions, TheStoreCopyCanBeTurnedOff) {
+  EXPECT_FALSE(Parse(With({"--assignment-from-store=false"})).options.assignment_from_store);
+  EXPECT_FALSE(Parse(kRequired, {{"AGENTFLEET_ASSIGNMENT_FROM_STORE", "false"}})
+                   .options.assignment_from_store);
+  EXPECT_TRUE(Parse(With({"--assignment-from-store"})).options.assignment_from_store);
 }
 
 TEST(AgentOptions, Durations) {

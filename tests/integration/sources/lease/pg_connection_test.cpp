@@ -9,6 +9,7 @@
 #include "controller/sources/lease/pg_lease_store.h"
 #include "controller/sources/lease/pg_schema.h"
 #include "tests/integration/sources/lease/postgres_fixture.h"
+#include "tests/integration/sources/lease/store_harness.h"
 #include "tests/integration/sources/redis/silent_server.h"
 
 namespace agentfleet::sources::lease::testing {
@@ -51,6 +52,40 @@ TEST(PgSchema, MigrationIsIdempotentAndConcurrent) {
   std::vector<std::string> names;
   for (const auto& r : cols->rows) names.push_back(*r[0]);
   EXPECT_EQ(names, (std::vector<std::string>{"fleet", "shard", "holder", "token", "expires_at"}));
+}
+
+// A database at version 1 (leases only) gains the published assignments in
+// place; its leases are untouched. In a schema of its own, so that the shared
+// tables are not touched.
+TEST(PgSchema, VersionOneGainsPublishedAssignments) {
+  std::string schema = UniqueName("leases_v1");
+  for (char& c : schema) c = c == '-' ? '_' : c;
+  auto db = MustConnect();
+  ASSERT_TRUE(db->ExecScript("CREATE SCHEMA " + schema + ";\nSET search_path TO " + schema +
+                             ";\n"
+                             "CREATE TABLE agentfleet_schema (component text PRIMARY KEY,\n"
+                             "  version integer NOT NULL,\n"
+                             "  applied_at timestamptz NOT NULL DEFAULT now());\n"
+                             "INSERT INTO agentfleet_schema VALUES ('shard_leases', 1);\n"
+                             "CREATE TABLE shard_leases (fleet text NOT NULL,\n"
+                             "  shard integer NOT NULL CHECK (shard >= 0),\n"
+                             "  holder text NOT NULL DEFAULT '', token bigint NOT NULL,\n"
+                             "  expires_at timestamptz NOT NULL, PRIMARY KEY (fleet, shard));\n"
+                             "INSERT INTO shard_leases VALUES ('f', 3, 'a/1', 5, now());\n")
+                  .ok());
+  for (int i = 0; i < 2; ++i) ASSERT_TRUE(MigrateLeaseSchema(*db).ok()) << "run " << i;
+  EXPECT_EQ(*SchemaVersion(*db, "shard_leases"), 2);
+  EXPECT_EQ(kLeaseSchemaVersion, 2);
+  PgLeaseStore store(std::move(db));  // keeps the connection and its search_path
+  auto snap = store.Snapshot("f");
+  ASSERT_TRUE(snap.ok()) << snap.error().ToString();
+  ASSERT_EQ(snap->records.size(), 1u);
+  EXPECT_EQ(snap->records[0].token, 5);
+  auto published = store.PublishAssignments("f", {{"pod-a", 1, "3"}});
+  ASSERT_TRUE(published.ok()) << published.error().ToString();
+  auto read = store.ReadAssignment("f", "pod-a");
+  ASSERT_TRUE(read.ok()) << read.error().ToString();
+  EXPECT_EQ(*read, (PublishedAssignment{"pod-a", 1, "3"}));
 }
 
 TEST(PgConnection, FailedMigrationStatementLeavesConnectionUsable) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "controller/sources/lease/redis_lease_store.h"
+#include "controller/sources/redis/client.h"
 #include "tests/integration/sources/lease/conformance.h"
 #include "tests/integration/sources/lease/fixture_config.h"
 
@@ -56,6 +57,27 @@ INSTANTIATE_TEST_SUITE_P(Redis, LeaseConformance,
                              "redis",
                              [] { return std::unique_ptr<StoreHarness>(new RedisHarness); }}),
                          [](const auto& info) { return info.param.name; });
+
+// A value that is no "<generation> <shards>" (written by hand, or by another
+// program) is never trusted: listed at generation 0 so that the operator's
+// next publish replaces it, refused to the agent with the pod's name.
+TEST(RedisPublishedAssignments, MalformedValueIsReplacedNotTrusted) {
+  const StoreConfig config = RedisFixtureConfig();
+  auto raw = Must(redis::Client::Connect(config.redis));
+  RedisLeaseStore store(Must(redis::Client::Connect(config.redis)), config.key_prefix);
+  const std::string fleet = UniqueName("fleet");
+  ASSERT_TRUE(raw->Command({"HSET", store.AssignmentKey(fleet), "pod-a", "x 0-3"}).ok());
+  EXPECT_EQ(Must(store.ListAssignments(fleet)),
+            (std::vector<PublishedAssignment>{{"pod-a", 0, ""}}));
+  auto read = store.ReadAssignment(fleet, "pod-a");
+  ASSERT_FALSE(read.ok());
+  EXPECT_EQ(read.error().code, ErrorCode::kInternal);
+  EXPECT_NE(read.error().message.find("pod pod-a is malformed"), std::string::npos);
+  EXPECT_EQ(Must(store.PublishAssignments(fleet, {{"pod-a", 1, "2"}})), (std::vector<bool>{true}));
+  EXPECT_EQ(Must(store.ReadAssignment(fleet, "pod-a")), (PublishedAssignment{"pod-a", 1, "2"}));
+  ASSERT_TRUE(store.DeleteFleet(fleet).ok());
+  EXPECT_EQ(Must(raw->Command({"EXISTS", store.AssignmentKey(fleet)})).integer, 0);
+}
 
 }  // namespace
 }  // namespace agentfleet::sources::lease::testing

@@ -53,9 +53,11 @@ TEST_F(ReconcilerFinalizerTest, PodsGoFirstThenTheLeaseRecordsThenTheFinalizer) 
   Pass();
   EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 2u);  // not deleted twice
   for (const auto& [name, p] : Pods()) client_.Remove(kPods, kNs, name);
+  EXPECT_FALSE(sources_.leases().Published(kLeaseFleet).empty());
   Pass();
   EXPECT_EQ(sources_.leases().deletes(), 1);
   EXPECT_TRUE(sources_.leases().Holders(kLeaseFleet).empty());
+  EXPECT_TRUE(sources_.leases().Published(kLeaseFleet).empty());
   EXPECT_TRUE(FleetGone());
   EXPECT_TRUE(HasEvent("LeasesDeleted"));
 }

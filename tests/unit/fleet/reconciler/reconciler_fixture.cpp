@@ -38,7 +38,8 @@ void ReconcilerFixture::Restart() {
                         .metrics = &metrics_,
                         .ca_dir = ca_dir_,
                         .operator_identity = identity_,
-                        .credential_transport = transport_});
+                        .credential_transport = transport_,
+                        .lease_write_gate = lease_gate_});
 }
 
 ReconcilerFixture::~ReconcilerFixture() {

@@ -90,6 +90,7 @@ class ReconcilerFixture : public ::testing::Test {
   // The installation's policies, as the operator's flags set them; Restart() applies a change.
   CredentialTransport transport_ = CredentialTransport::kWarn;
   OperatorIdentity identity_;
+  std::function<Status()> lease_gate_{};  // ReconcilerOptions::lease_write_gate
 };
 
 }  // namespace agentfleet::fleet::reconciler::testing

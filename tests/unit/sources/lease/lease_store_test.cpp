@@ -67,6 +67,20 @@ class CannedStore final : public LeaseStore {
   }
   Result<LeaseSnapshot> Snapshot(std::string_view) override { return LeaseSnapshot{}; }
   Status DeleteFleet(std::string_view) override { return Ok{}; }
+  Result<std::vector<bool>> PublishAssignments(std::string_view,
+                                               const std::vector<PublishedAssignment>&) override {
+    return std::vector<bool>{};
+  }
+  Status RemoveAssignments(std::string_view, const std::vector<PodGeneration>&) override {
+    return Ok{};
+  }
+  Result<std::vector<PublishedAssignment>> ListAssignments(std::string_view) override {
+    return std::vector<PublishedAssignment>{};
+  }
+  Result<std::optional<PublishedAssignment>> ReadAssignment(std::string_view,
+                                                            std::string_view) override {
+    return std::optional<PublishedAssignment>{};
+  }
 };
 
 TEST(LeaseStore, SingleFormsUnwrapBatchResults) {

@@ -36,6 +36,23 @@ TEST(KubeletOptions, EqualsSyntaxAndDefaults) {
   EXPECT_TRUE(r.options.agent_args.empty());
 }
 
+// Agents read an annotations file refreshed once a kubelet sync period, as
+// in production; the period comes from a flag or the environment.
+TEST(KubeletOptions, AgentsReadAFileRefreshedAsAKubeletDoes) {
+  auto r = Parse({"--namespace=ns", "--selector=a=b", "--log-dir=/d"});
+  ASSERT_EQ(r.kind, FlagParseKind::kRun) << r.error;
+  EXPECT_FALSE(r.options.assignment_from_api);
+  EXPECT_EQ(r.options.annotations_sync_period, std::chrono::seconds(60));
+  std::vector<std::string_view> args{"--namespace=ns", "--selector=a=b", "--log-dir=/d"};
+  auto env = ParseKubeletOptions(args, {{"AGENTFLEET_KUBELET_SYNC_PERIOD", "5s"}});
+  EXPECT_EQ(env.options.annotations_sync_period, std::chrono::seconds(5));
+  r = Parse({"--namespace=ns", "--selector=a=b", "--log-dir=/d", "--assignment-from-api",
+             "--annotations-sync-period=250ms"});
+  ASSERT_EQ(r.kind, FlagParseKind::kRun) << r.error;
+  EXPECT_TRUE(r.options.assignment_from_api);
+  EXPECT_EQ(r.options.annotations_sync_period, std::chrono::milliseconds(250));
+}
+
 TEST(KubeletOptions, BadCommandLinesAreClearErrors) {
   struct Case {
     std::vector<std::string_view> args;

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "examples/agent/assignment.h"
+
 namespace agentfleet::tools::agent_kubelet {
 namespace {
 
@@ -75,6 +77,30 @@ TEST(PodAgentsTest, UnresolvableEntriesAreErrorsNamingTheVariable) {
   p = Pod();
   p["spec"]["containers"] = Json::array();
   EXPECT_FALSE(AgentSpecFor(p, Secrets()).ok());
+}
+
+// The file a kubelet writes for a downward-API volume of metadata.annotations,
+// which the agent's own parser must read back.
+TEST(PodAgentsTest, TheAnnotationsFileIsTheKubeletsAndTheAgentReadsIt) {
+  Json p = Pod();
+  p["metadata"]["annotations"] = {{"agentfleet.io/shards", "0-3,7"},
+                                  {"agentfleet.io/assignment-generation", "12"},
+                                  {"note", "say \"hi\"\tback\\\n\x01"}};
+  const std::string file = DownwardApiAnnotations(p);
+  EXPECT_EQ(file,
+            "agentfleet.io/assignment-generation=\"12\"\n"
+            "agentfleet.io/shards=\"0-3,7\"\n"
+            "note=\"say \\\"hi\\\"\\tback\\\\\\n\\x01\"");
+  auto parsed = agent::ParseAssignmentFile(file, 8);
+  ASSERT_TRUE(parsed.ok()) << parsed.error().ToString();
+  EXPECT_EQ(parsed->generation, 12);
+  EXPECT_EQ(parsed->shards, (std::vector<uint32_t>{0, 1, 2, 3, 7}));
+  auto all = agent::ParseAnnotationsFile(file);
+  ASSERT_TRUE(all.ok()) << all.error().ToString();
+  EXPECT_EQ(all->at("note"), "say \"hi\"\tback\\\n\x01");
+
+  p["metadata"].erase("annotations");
+  EXPECT_EQ(DownwardApiAnnotations(p), "");
 }
 
 }  // namespace
