@@ -64,6 +64,33 @@ void LeaderElector::Failed(const Error& error) const {
 bool LeaderElector::TryAcquireOrRenew(Clock::Monotonic start, Clock::Monotonic deadline) {
   // The REST client counts on the steady clock; ours may be a test's.
   rest::ScopedDeadline bound(std::chrono::steady_clock::now() + (deadline - clock_.Now()));
+  // While it holds the Lease a renewal is one request, as client-go's: the
+  // update of the record it wrote last, whose resourceVersion makes any
+  // other writer's change since a Conflict. Only then is the record read.
+  std::optional<rest::Json> held;
+  {
+    std::lock_guard lock(mu_);
+    held.swap(held_);
+  }
+  if (held && held->contains("spec") && (*held)["spec"].is_object()) {
+    rest::Json lease = std::move(*held);
+    lease["spec"] =
+        Spec(config_.identity, lease["spec"].value("leaseTransitions", 0), acquire_time_);
+    auto updated = client_.Update(rest::resources::kLeases, config_.namespace_name, lease);
+    if (updated) {
+      std::lock_guard lock(mu_);
+      observed_holder_ = config_.identity;
+      observed_renew_ = (*updated)["spec"].value("renewTime", "");
+      observed_at_ = clock_.Now();
+      held_ = std::move(*updated);
+      Won(start);
+      return true;
+    }
+    if (updated.error().code != ErrorCode::kConflict) {
+      Failed(updated.error());
+      return false;
+    }
+  }
   auto got = client_.Get(rest::resources::kLeases, config_.namespace_name, config_.name);
   // Another holder's renewal counts from when its record reached us, never
   // from before we asked: a slow GET must not make a live lease look old.
@@ -79,8 +106,8 @@ bool LeaderElector::TryAcquireOrRenew(Clock::Monotonic start, Clock::Monotonic d
         {"kind", "Lease"},
         {"metadata", {{"name", config_.name}, {"namespace", config_.namespace_name}}},
         {"spec", Spec(config_.identity, 0, acquire)}};
-    if (auto created = client_.Create(rest::resources::kLeases, config_.namespace_name, lease);
-        !created) {
+    auto created = client_.Create(rest::resources::kLeases, config_.namespace_name, lease);
+    if (!created) {
       Failed(created.error());
       return false;
     }
@@ -88,6 +115,7 @@ bool LeaderElector::TryAcquireOrRenew(Clock::Monotonic start, Clock::Monotonic d
     observed_holder_ = config_.identity;
     observed_at_ = clock_.Now();
     acquire_time_ = acquire;
+    held_ = std::move(*created);
     Won(start);
     return true;
   }
@@ -129,6 +157,7 @@ bool LeaderElector::TryAcquireOrRenew(Clock::Monotonic start, Clock::Monotonic d
   observed_renew_ = (*updated)["spec"].value("renewTime", "");
   observed_at_ = clock_.Now();
   acquire_time_ = acquire;
+  held_ = std::move(*updated);
   Won(start);
   return true;
 }

@@ -77,6 +77,8 @@ class LeaderElector {
   LeaderElectionConfig config_;
   const Clock& clock_;
   std::atomic<bool> leading_{false};
+  // The Lease as this process last wrote it, while it holds it; guarded by mu_.
+  std::optional<rest::Json> held_;
   std::atomic<bool> stop_{false};
   mutable std::mutex mu_;
   std::condition_variable cv_;

@@ -94,9 +94,10 @@ TEST(LeaderElector, AHangingRenewGivesUpByTheRenewDeadline) {
   ASSERT_TRUE(campaign.Started(5s));
   std::this_thread::sleep_for(300ms);  // a few renewals
   ASSERT_TRUE(gate.Admit().ok());
-  // From now on the API server takes 10 s to answer a GET (the client's own
-  // timeout would allow 30 s, and retries).
+  // From now on the API server takes 10 s to answer a renewal's update or
+  // read (the client's own timeout would allow 30 s, and retries).
   const auto hang = SteadyClock::now();
+  client.SetLatency(Verb::kUpdate, 10s);
   client.SetLatency(Verb::kGet, 10s);
   auto stopped = campaign.Stopped(5s);
   ASSERT_TRUE(stopped) << "still leading 5 s into a hang, with a 600 ms renew deadline";
@@ -159,6 +160,20 @@ TEST(LeaderElector, ALeaseTakenByAnotherHolderEndsTheTermAtOnce) {
   ASSERT_TRUE(stopped) << "kept leading (and writing) until the renew deadline";
   EXPECT_FALSE(gate.Admit().ok());
   EXPECT_EQ(campaign.Result(1s), false);
+}
+
+// Holding the Lease, a renewal is the update of the record it wrote last:
+// one request, not a read and an update (0.5 requests/s at the default 2 s).
+TEST(LeaderElector, ARenewalIsOneUpdateWithoutARead) {
+  FakeClient client;
+  LeadershipGate gate;
+  Campaign campaign(client, Config(gate), RealClock::Instance());
+  ASSERT_TRUE(campaign.Started(5s));
+  const size_t gets = client.CountCalls(Verb::kGet, "leases");
+  std::this_thread::sleep_for(1s);  // about 10 renewals at the 100 ms retry period
+  EXPECT_GE(client.CountCalls(Verb::kUpdate, "leases"), 5u);
+  EXPECT_EQ(client.CountCalls(Verb::kGet, "leases"), gets);
+  EXPECT_TRUE(campaign.elector().IsLeader());
 }
 
 TEST(LeaderElector, StopClosesTheGateBeforeTheLeaseIsReleased) {
