@@ -17,4 +17,9 @@ namespace agentfleet::agent {
 // missing quote, an unknown or short escape, a raw newline, or trailing bytes.
 Result<std::string> GoUnquote(std::string_view literal);
 
+// strconv.Quote for what annotations hold: printable ASCII as is, the usual
+// escapes, other control bytes as \xHH; UTF-8 beyond ASCII is copied
+// (strconv.Quote keeps printable runes too). GoUnquote reads it back.
+std::string GoQuote(std::string_view s);
+
 }  // namespace agentfleet::agent

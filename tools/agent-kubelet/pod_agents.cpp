@@ -1,5 +1,7 @@
 #include "tools/agent-kubelet/pod_agents.h"
 
+#include "examples/agent/go_quote.h"
+
 namespace agentfleet::tools::agent_kubelet {
 namespace {
 
@@ -15,55 +17,6 @@ std::string Text(const Json& j, const char* key) {
   return v.is_string() ? v.get<std::string>() : std::string();
 }
 
-// strconv.Quote for what annotations hold: printable ASCII as is, the
-// usual escapes, other control bytes as \xHH; UTF-8 beyond ASCII is copied
-// (strconv.Quote keeps printable runes too).
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\v':
-        out += "\\v";
-        break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          static const char* kHex = "0123456789abcdef";
-          out += "\\x";
-          out += kHex[u >> 4];
-          out += kHex[u & 0xf];
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::string DownwardApiAnnotations(const Json& pod) {
@@ -74,7 +27,7 @@ std::string DownwardApiAnnotations(const Json& pod) {
   for (const auto& [key, value] : annotations.items()) {
     if (!value.is_string()) continue;
     if (!out.empty()) out += '\n';
-    out += key + "=" + GoQuote(value.get<std::string>());
+    out += key + "=" + agent::GoQuote(value.get<std::string>());
   }
   return out;
 }

@@ -31,5 +31,14 @@ TEST(GoUnquote, RejectsMalformedLiterals) {
   }
 }
 
+TEST(GoQuote, GoUnquoteReadsItBack) {
+  for (std::string s :
+       {std::string(), std::string("0-15,32"), std::string("a\"b\\c"),
+        std::string("\a\b\f\n\r\t\v"), std::string("\x01\x7f", 2), std::string("pr\xc3\xa9x")}) {
+    EXPECT_EQ(*GoUnquote(GoQuote(s)), s) << GoQuote(s);
+  }
+  EXPECT_EQ(GoQuote("a\"b\n"), R"("a\"b\n")");
+}
+
 }  // namespace
 }  // namespace agentfleet::agent

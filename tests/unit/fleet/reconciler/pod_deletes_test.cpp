@@ -2,9 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <thread>
-
 #include "tests/support/fake_client.h"
 #include "tests/support/in_flight.h"
 

@@ -17,19 +17,6 @@ using sources::lease::PublishedAssignment;
 
 class PublishAssignmentsTest : public ReconcilerFixture {
  protected:
-  void Converge(int replicas, int shards) {
-    Apply(ManualFleet(replicas, shards));
-    ASSERT_TRUE(PassUntil([&] {
-      MakeAllReady();
-      AgentsAct();
-      return Condition("Ready").value("status", "") == "True";
-    }));
-  }
-  void Scale(int replicas) {
-    Json f = Fleet();
-    f["spec"]["replicas"] = replicas;
-    client_.Put(kPricingAgentFleets, f);
-  }
   // What the API server's pods carry, as the store should publish it.
   std::map<std::string, PublishedAssignment> Annotated() const {
     std::map<std::string, PublishedAssignment> out;

@@ -15,23 +15,6 @@ namespace {
 
 class ReconcilerDrainTest : public ReconcilerFixture {
  protected:
-  // A fleet of `replicas` Ready agents holding all of their shards.
-  void Converge(int replicas, int shards, int drain_timeout = 300) {
-    Json f = ManualFleet(replicas, shards);
-    f["spec"]["retirement"]["drainTimeoutSeconds"] = drain_timeout;
-    Apply(f);
-    ASSERT_TRUE(PassUntil([&] {
-      MakeAllReady();
-      AgentsAct();
-      return Condition("Ready").value("status", "") == "True";
-    }));
-  }
-  // spec.replicas changed, the rest of the spec kept.
-  void Scale(int replicas) {
-    Json f = Fleet();
-    f["spec"]["replicas"] = replicas;
-    client_.Put(kube::rest::resources::kPricingAgentFleets, f);
-  }
   double HandoffCount() {
     std::string error;
     auto e = obs::testing::Parse(registry_.Render(), error);

@@ -5,8 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <atomic>
-#include <thread>
 
 #include "tests/support/in_flight.h"
 #include "tests/unit/fleet/reconciler/reconciler_fixture.h"

@@ -108,6 +108,23 @@ kube::controller::ReconcileResult ReconcilerFixture::Pass() {
   return reconciler_->Reconcile(kKey, log_);
 }
 
+void ReconcilerFixture::Converge(int replicas, int shards, std::optional<int> drain_timeout) {
+  Json f = ManualFleet(replicas, shards);
+  if (drain_timeout) f["spec"]["retirement"]["drainTimeoutSeconds"] = *drain_timeout;
+  Apply(f);
+  ASSERT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Condition("Ready").value("status", "") == "True";
+  }));
+}
+
+void ReconcilerFixture::Scale(int replicas) {
+  Json f = Fleet();
+  f["spec"]["replicas"] = replicas;
+  client_.Put(kPricingAgentFleets, f);
+}
+
 bool ReconcilerFixture::PassUntil(const std::function<bool()>& done, int max) {
   for (int i = 0; i < max; ++i) {
     Pass();

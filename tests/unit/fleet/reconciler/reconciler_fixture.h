@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,11 @@ class ReconcilerFixture : public ::testing::Test {
   kube::controller::ReconcileResult Pass();
   // Passes until `done` holds after a pass (at most `max` passes).
   bool PassUntil(const std::function<bool()>& done, int max = 20);
+  // A fleet of `replicas` Ready agents holding all of their shards (with
+  // spec.retirement.drainTimeoutSeconds when given).
+  void Converge(int replicas, int shards, std::optional<int> drain_timeout = std::nullopt);
+  // spec.replicas changed, the rest of the spec kept.
+  void Scale(int replicas);
 
   // Pods as the API server holds them, by name.
   std::map<std::string, Json> Pods() const;

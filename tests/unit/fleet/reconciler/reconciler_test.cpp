@@ -30,15 +30,6 @@ class ReconcilerTest : public ReconcilerFixture {
         value;
     client_.Put(kube::rest::resources::kPods, p);
   }
-  // A fleet of `replicas` Ready agents holding their shards.
-  void Converge(int replicas, int shards) {
-    Apply(ManualFleet(replicas, shards));
-    ASSERT_TRUE(PassUntil([&] {
-      MakeAllReady();
-      AgentsAct();
-      return Condition("Ready").value("status", "") == "True";
-    }));
-  }
 };
 
 TEST_F(ReconcilerTest, CreatesTheWantedPodsWithTheirShardsInOneWriteEach) {
