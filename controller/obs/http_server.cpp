@@ -1,5 +1,6 @@
 #include "controller/obs/http_server.h"
 
+#include <algorithm>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -9,6 +10,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
@@ -28,6 +30,7 @@ namespace {
 class Session;
 constexpr std::size_t kHeaderLimit = 8 * 1024;
 constexpr std::size_t kBodyLimit = 64 * 1024;
+constexpr std::chrono::milliseconds kStopIdleInterval{100};
 }  // namespace
 
 struct HttpServer::State {
@@ -272,13 +275,24 @@ void HttpServer::Stop() {
     st.acceptor.close(ignored);
     st.accept_retry.cancel();
   });
-  for (auto& s : live) {
-    net::post(s->GetExecutor(), [s] { s->StopIfIdle(); });
-  }
-  live.clear();
-  {
+  // Asked again every kStopIdleInterval until the grace ends: one ask can find
+  // a connection between its answer and its next read (not idle yet), and a
+  // connection that missed it would otherwise hold Stop for the whole grace.
+  const auto deadline = std::chrono::steady_clock::now() + st.options.shutdown_grace;
+  for (;;) {
+    for (auto& s : live) {
+      net::post(s->GetExecutor(), [s] { s->StopIfIdle(); });
+    }
+    live.clear();
     std::unique_lock lock(st.mu);
-    st.sessions_done.wait_for(lock, st.options.shutdown_grace, [&] { return st.sessions.empty(); });
+    auto until = std::min(deadline, std::chrono::steady_clock::now() + kStopIdleInterval);
+    if (st.sessions_done.wait_until(lock, until, [&] { return st.sessions.empty(); }) ||
+        std::chrono::steady_clock::now() >= deadline) {
+      break;
+    }
+    for (auto& [id, weak] : st.sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
   }
   st.ioc.stop();
   for (auto& t : st.threads) t.join();
