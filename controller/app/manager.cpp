@@ -145,7 +145,13 @@ class ManagerImpl final : public Manager {
              },
          .on_delete = [this](const FleetPtr& f) { controller_->Enqueue(f->meta.Key()); }});
     auto enqueue_pod = [this](const PodPtr& p) {
-      if (auto key = fleet::reconciler::FleetKeyOfPod(*p)) controller_->Enqueue(*key);
+      auto key = fleet::reconciler::FleetKeyOfPod(*p);
+      if (!key) return;
+      if (options_.pod_event_batch_period > std::chrono::milliseconds::zero()) {
+        controller_->EnqueueAfter(*key, options_.pod_event_batch_period);
+      } else {
+        controller_->Enqueue(*key);
+      }
     };
     pods_->AddHandlers({.on_add = enqueue_pod,
                         .on_update =

@@ -71,6 +71,13 @@ FlagSet Flags(Options& o) {
                         "before it is read again. A source that refuses the credentials, or "
                         "fails to open, has them read again before its next attempt."},
                &o.secret_refresh_interval, std::chrono::milliseconds(1000));
+  set.Duration({.name = "pod-event-batch-period",
+                .help = "How long after a pod event its fleet's pass starts; the events of the "
+                        "fleet's pods meanwhile join that pass. 0: a pass per event at once. "
+                        "During a large scale-up each pod changes several times a second, and "
+                        "a pass over thousands of pods per change costs the CPU the API "
+                        "server needs."},
+               &o.pod_event_batch_period, std::chrono::milliseconds(0));
   set.Int({.name = "max-concurrent-reconciles",
            .help = "Fleets reconciled at once (one pass per fleet at a time): a source that is "
                    "slow to answer holds one of these for its timeout."},

@@ -33,6 +33,9 @@ struct Options {
   int64_t finalizer_lease_timeout = 60;                        // seconds
   int max_concurrent_reconciles = 4;                           // passes of different fleets at once
   std::chrono::milliseconds secret_refresh_interval{300'000};  // see secret_cache.h
+  // A pod event starts its fleet's pass this much later, and the events that
+  // arrive meanwhile join it (as the Job controller batches pod updates).
+  std::chrono::milliseconds pod_event_batch_period{200};
 };
 
 using ParseResult = ParsedFlags<Options>;

@@ -236,7 +236,7 @@ void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome&
   std::vector<const kube::informer::PodRecord*> pods;
   for (const auto& d : plan.remove) {
     const kube::informer::PodRecord* pod = Cached(ctx, d.pod);
-    if (!pod || pod->meta.deleting) continue;
+    if (!pod || pod->meta.deleting || ctx.expectations.DeletePending(pod->meta.uid)) continue;
     ctx.expectations.Forget(d.pod);
     deletions.push_back(&d);
     pods.push_back(pod);
@@ -248,6 +248,7 @@ void DeleteDrained(const ActContext& ctx, const planner::Plan& plan, ActOutcome&
       out.errors.push_back(done[i].error().message);
       continue;
     }
+    ctx.expectations.Deleted(pods[i]->meta.uid, ctx.seen.mono_now);
     const bool drained = d.reason == planner::DeletionReason::kDrained;
     ctx.log.Info("pod deleted", {{"pod", d.pod},
                                  {"reason", drained ? "Drained" : "DrainTimeout"},

@@ -19,6 +19,19 @@ void Expectations::Observe(const CachedPods& cached, Clock::Monotonic now) {
   for (auto it = created_.begin(); it != created_.end();) {
     it = now - it->second > create_timeout_ ? created_.erase(it) : std::next(it);
   }
+  if (deleted_.empty()) return;
+  std::set<std::string> live;
+  for (const auto& [name, pod] : cached) {
+    if (!pod->meta.deleting) live.insert(pod->meta.uid);
+  }
+  SettleDeletes(live, now);
+}
+
+void Expectations::SettleDeletes(const std::set<std::string>& live, Clock::Monotonic now) {
+  for (auto it = deleted_.begin(); it != deleted_.end();) {
+    const bool settled = live.count(it->first) == 0 || now - it->second >= create_timeout_;
+    it = settled ? deleted_.erase(it) : std::next(it);
+  }
 }
 
 void Expectations::Correct(planner::PodView& view, uint32_t shards, planner::Time now) const {

@@ -7,13 +7,16 @@
 // A create is settled when the pod appears in the cache (or is forgotten after
 // a timeout: the create was lost and the next pass may create it again). A
 // patch is settled when the cached pod's resourceVersion moves past the one the
-// patch replaced: from then on the cache shows it, or something newer.
+// patch replaced: from then on the cache shows it, or something newer. A
+// delete is settled when the cache shows the pod deleting or gone (or after
+// the timeout: the delete was lost).
 
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,8 +33,11 @@ class Expectations {
   explicit Expectations(std::chrono::seconds create_timeout = std::chrono::seconds(300))
       : create_timeout_(create_timeout) {}
 
-  // Settles what the cache now shows and drops creates older than the timeout.
+  // Settles what the cache now shows and drops creates and deletes older than
+  // the timeout.
   void Observe(const CachedPods& cached, Clock::Monotonic now);
+  // Settles deletes only: `live` are the uids of the cached pods not deleting.
+  void SettleDeletes(const std::set<std::string>& live, Clock::Monotonic now);
 
   // A cached pod's view with this process's unsettled patches applied: the
   // shards last written, the retiring mark (since `now` when the cache shows
@@ -61,12 +67,17 @@ class Expectations {
   }
   // The pod was deleted: nothing written to it matters any more.
   void Forget(const std::string& pod);
+  // A delete this process sent, by the pod's uid; while it is unsettled no
+  // pass sends it again.
+  void Deleted(const std::string& uid, Clock::Monotonic now) { deleted_[uid] = now; }
+  bool DeletePending(const std::string& uid) const { return deleted_.count(uid) > 0; }
 
  private:
   std::chrono::seconds create_timeout_;
   std::map<std::string, Clock::Monotonic> created_;
   std::map<std::string, Assignment> written_;
-  std::map<std::string, std::string> marked_;  // pod -> cached version the mark replaced
+  std::map<std::string, std::string> marked_;        // pod -> cached version the mark replaced
+  std::map<std::string, Clock::Monotonic> deleted_;  // pod uid -> when its delete was sent
 };
 
 }  // namespace agentfleet::fleet::reconciler

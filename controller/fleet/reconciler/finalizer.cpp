@@ -1,6 +1,9 @@
 // The fleet's deletion: the agentfleet.io/lease-cleanup finalizer holds the
 // fleet until its pods are gone and its lease records deleted, or until the
 // records have proved unreachable for finalizer_lease_timeout.
+#include <set>
+#include <vector>
+
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/act.h"
 #include "controller/fleet/reconciler/pod_deletes.h"
@@ -62,16 +65,29 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
   std::vector<std::string> errors;
   const auto cached = pods_.ByIndex(kFleetIndex, key);
   std::vector<const kube::informer::PodRecord*> deleting;
+  std::set<std::string> live;
   for (const auto& p : cached) {
     // Only the fleet's own pods: another owner's pod that carries the label
     // is neither deleted nor waited for.
     const kube::meta::OwnerRef* owner = p->meta.ControllerOwner();
     if (owner == nullptr || owner->uid != fleet.meta.uid) continue;
     ++remaining;
-    if (!p->meta.deleting) deleting.push_back(p.get());
+    if (!p->meta.deleting) live.insert(p->meta.uid);
   }
-  for (const Status& s : DeletePods(client_, deleting)) {
-    if (!s) errors.push_back(s.error().message);
+  // A pass started before the cache shows this process's deletes leaves them.
+  state.expectations.SettleDeletes(live, now);
+  for (const auto& p : cached) {
+    if (live.count(p->meta.uid) > 0 && !state.expectations.DeletePending(p->meta.uid)) {
+      deleting.push_back(p.get());
+    }
+  }
+  const std::vector<Status> done = DeletePods(client_, deleting);
+  for (size_t i = 0; i < deleting.size(); ++i) {
+    if (done[i]) {
+      state.expectations.Deleted(deleting[i]->meta.uid, now);
+    } else {
+      errors.push_back(done[i].error().message);
+    }
   }
   if (!errors.empty()) return MakeError(ErrorCode::kUnavailable, JoinMessages(errors));
   if (remaining > 0) {

@@ -91,8 +91,17 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   if (DegradedTurned(fleet.status, next, "FailedCreate")) {
     events_.Warning(FleetRef(fleet.meta), "FailedCreate", "Reconcile", done.create_refused);
   }
-  if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status, next); !s) {
-    done.errors.push_back(s.error().message);
+  std::optional<std::chrono::nanoseconds> held;  // figures written later
+  if (next != fleet.status && state.status_written_at && OnlyFiguresDiffer(fleet.status, next)) {
+    const auto since = seen.mono_now - *state.status_written_at;
+    if (since < kFiguresInterval) held = kFiguresInterval - since;
+  }
+  if (!held && next != fleet.status) {
+    if (auto s = WriteStatus(client_, log, fleet.meta, fleet.status, next); !s) {
+      done.errors.push_back(s.error().message);
+    } else {
+      state.status_written_at = seen.mono_now;
+    }
   }
   const api::Seconds poll =
       fleet.spec.autoscaling ? fleet.spec.autoscaling->poll_interval : api::Seconds(5);
@@ -103,7 +112,8 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
     return ReconcileResult::Fail(MakeError(ErrorCode::kUnavailable, JoinMessages(done.errors)),
                                  poll);
   }
-  return ReconcileResult::RequeueAfter(poll);
+  return ReconcileResult::RequeueAfter(held ? std::min<std::chrono::nanoseconds>(*held, poll)
+                                            : std::chrono::nanoseconds(poll));
 }
 
 void Reconciler::RefreshSources(const api::Fleet& fleet, const FleetRecord& record,

@@ -97,6 +97,7 @@ class Reconciler {
     int64_t generation_mark = 0;                          // see ActContext::generation_mark
     std::optional<Clock::Monotonic> lease_cleanup_since;  // the first attempt
     bool lease_cleanup_reported = false;                  // LeaseCleanupFailing sent
+    std::optional<Clock::Monotonic> status_written_at;    // see kFiguresInterval
   };
 
   kube::controller::ReconcileResult ReconcileFleet(const std::string& key,

@@ -48,6 +48,21 @@ api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
   return s;
 }
 
+bool OnlyFiguresDiffer(const api::FleetStatus& current, const api::FleetStatus& next) {
+  if (next.conditions.size() != current.conditions.size()) return false;
+  api::FleetStatus figures_kept = next;
+  figures_kept.replicas = current.replicas;
+  figures_kept.ready_replicas = current.ready_replicas;
+  figures_kept.updated_replicas = current.updated_replicas;
+  figures_kept.queue_depth = current.queue_depth;
+  figures_kept.assignment_generation = current.assignment_generation;
+  figures_kept.shards = current.shards;
+  for (size_t i = 0; i < next.conditions.size(); ++i) {
+    figures_kept.conditions[i].message = current.conditions[i].message;
+  }
+  return figures_kept == current;
+}
+
 Status WriteStatus(kube::rest::Client& client, const obs::Logger& log,
                    const kube::meta::ObjectMeta& fleet, const api::FleetStatus& current,
                    const api::FleetStatus& next) {

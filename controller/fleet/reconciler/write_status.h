@@ -4,6 +4,7 @@
 // subresource only when it differs from the stored one, so that a converged
 // fleet costs no write (and its own write never wakes the fleet again).
 
+#include <chrono>
 #include <string>
 
 #include "controller/base/result.h"
@@ -21,6 +22,16 @@ namespace agentfleet::fleet::reconciler {
 // (PodNameConflict).
 api::FleetStatus NextStatus(const api::Fleet& fleet, const Observation& seen,
                             const planner::Plan& plan, const ActOutcome& done);
+
+// The status's figures (pod and shard counts, the queue's depth, the
+// assignment generation, condition messages) move on almost every pass of a
+// scale-up; a change of figures alone is written at most once per
+// kFiguresInterval, so that a large scale-up spends its writes on pods.
+inline constexpr std::chrono::seconds kFiguresInterval{1};
+
+// Whether `next` differs from `current` in figures only: no condition turned
+// (type, status, reason), no generation observed, no scale decided.
+bool OnlyFiguresDiffer(const api::FleetStatus& current, const api::FleetStatus& next);
 
 // Writes `next` when it differs from `current`; logs the conditions that
 // changed.

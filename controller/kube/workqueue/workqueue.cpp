@@ -64,7 +64,6 @@ void WorkQueue::Add(const std::string& key) {
 void WorkQueue::AddAfter(const std::string& key, std::chrono::nanoseconds delay) {
   std::lock_guard lock(mu_);
   if (shutting_down_) return;
-  if (metrics_) metrics_->retries.Inc();
   auto now = clock_.Now();
   PromoteLocked(now);
   if (delay <= std::chrono::nanoseconds::zero()) {
@@ -82,11 +81,15 @@ void WorkQueue::AddAfter(const std::string& key, std::chrono::nanoseconds delay)
   ready_cv_.notify_all();
 }
 
+// Only these are retries (as client-go counts them): a delayed add is often
+// a batch or a poll, not a failure.
 void WorkQueue::AddRateLimited(const std::string& key) {
+  if (metrics_) metrics_->retries.Inc();
   AddAfter(key, limiter_->When(key));
 }
 
 void WorkQueue::AddRateLimited(const std::string& key, std::chrono::nanoseconds at_most) {
+  if (metrics_) metrics_->retries.Inc();
   AddAfter(key, std::min(limiter_->When(key), at_most));
 }
 

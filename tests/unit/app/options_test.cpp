@@ -52,6 +52,14 @@ TEST(Options, SecretRefreshInterval) {
             milliseconds(60'000));
 }
 
+TEST(Options, PodEventBatchPeriod) {
+  using std::chrono::milliseconds;
+  EXPECT_EQ(Parse({}).options.pod_event_batch_period, milliseconds(200));
+  EXPECT_EQ(Parse({"--pod-event-batch-period=0s"}).options.pod_event_batch_period, milliseconds(0));
+  EXPECT_EQ(Parse({"--pod-event-batch-period=1s"}).options.pod_event_batch_period,
+            milliseconds(1000));
+}
+
 TEST(Options, LeaderElectionTimings) {
   using std::chrono::milliseconds;
   auto d = Parse({});

@@ -14,6 +14,9 @@ Each run, one after the other on the same cluster:
   (Ready or not: the pods are created with their shards); then the fleet's
   DELETE until the fleet is gone (its finalizer deletes the pods) and until
   every pod is gone.
+Each phase also reports the CPU seconds (utime+stime) each control-plane
+process and the controller spent in it: on a 2-core machine they share the
+cores, so a controller that burns CPU slows the API server it waits on.
 Pod writes per pod come from the API server: apiserver_request_total (any
 client; nothing else creates or patches these pods during a phase) and the
 audit log (the controller's user agent, the fleet's namespace). No agents run:
@@ -43,6 +46,36 @@ import reconciler_bench as rb  # noqa: E402
 RS_NAME = "bench-replicaset"
 RS_LABEL = "agentfleet-bench/replicaset"
 POD_WRITES = ("POST pods", "PATCH pods", "PUT pods", "DELETE pods")
+COMPONENTS = ("etcd", "kube-apiserver", "kube-scheduler", "kube-controller-manager", "kwok")
+
+
+def cpu_by_process(proc=None):
+    """CPU seconds so far of the control plane's processes (by the cluster's
+    pid files) and of the controller `proc`, by name."""
+    out = {}
+    pids = os.path.join(os.environ["AGENTFLEET_CLUSTER_DIR"], "pids")
+    for name in COMPONENTS:
+        try:
+            with open(os.path.join(pids, name)) as f:
+                out[name] = rb.cpu_seconds(int(f.read().strip()))
+        except (OSError, ValueError):
+            pass
+    if proc is not None and proc.poll() is None:
+        out["controller"] = rb.cpu_seconds(proc.pid)
+    return out
+
+
+def pass_seconds(samples):
+    return rb.total(samples, "controller_runtime_reconcile_time_seconds_sum",
+                    controller="pricingagentfleet")
+
+
+def cpu_spent(before, after):
+    return {k: after[k] - before[k] for k in after if k in before}
+
+
+def fmt_cpu(spent):
+    return ", ".join(f"{k} {v:.1f}" for k, v in spent.items()) + f"; all {sum(spent.values()):.1f}"
 
 
 class Timeline(rb.ConvergenceWatch):
@@ -109,11 +142,15 @@ class ScaleBench(rb.Bench):
         ns = self.make_namespace()
         watch = self.start_watch(ns, RS_LABEL)
         base = api_server.request_counts(self.kube)
+        cpu0 = cpu_by_process()
         t0 = time.time()
         self.kube.request("POST", f"/apis/apps/v1/namespaces/{ns}/replicasets", self.replicaset())
         watch.wait("ReplicaSet scale-up", lambda: watch.t_ready is not None, 120 + self.pods / 10)
-        res = {"seconds": watch.t_ready - t0, "created": watch.t_created - t0}
-        res["writes"] = pod_writes(base, api_server.request_counts(self.kube))
+        res = {"seconds": watch.t_ready - t0, "created": watch.t_created - t0,
+               "cpu": cpu_spent(cpu0, cpu_by_process())}
+        after = api_server.request_counts(self.kube)
+        res["writes"] = pod_writes(base, after)
+        res["requests"] = rb.delta(base, after)
         t1 = time.time()
         self.kube.request("DELETE", f"/apis/apps/v1/namespaces/{ns}/replicasets/{RS_NAME}",
                           {"propagationPolicy": "Foreground"})
@@ -134,16 +171,21 @@ class ScaleBench(rb.Bench):
         audit = api_server.AuditTail()
         mine = self.scrape()
         fleets = f"/apis/agentfleet.io/v1alpha1/namespaces/{ns}/pricingagentfleets"
+        cpu0 = cpu_by_process(self.proc)
         t0 = time.time()
         self.kube.request("POST", fleets, self.fleet(ns))
         watch.wait("fleet scale-up", lambda: watch.t_converged is not None,
                    120 + 4 * self.pods / self.qps, self.proc, self.log_tail)
+        cpu = cpu_spent(cpu0, cpu_by_process(self.proc))
         after = api_server.request_counts(self.kube)
         res = {"seconds": watch.t_converged - t0, "ready": watch.t_ready - t0,
+               "requests": rb.delta(base, after),
                "created": watch.t_created - t0, "first": watch.t_first_carrying - t0,
                "half": watch.t_half_carrying - t0, "writes": pod_writes(base, after),
                "audited": api_server.operator_writes(audit.writes([ns])),
-               "latency_ms": rb.latency_ms(mine, self.scrape())}
+               "latency_ms": rb.latency_ms(mine, self.scrape()), "cpu": cpu,
+               "passes": self.passes_now() - self.passes_now(mine),
+               "pass_seconds": pass_seconds(self.scrape()) - pass_seconds(mine)}
         audit = api_server.AuditTail()
         mine = self.scrape()
         t1 = time.time()
@@ -178,18 +220,23 @@ class ScaleBench(rb.Bench):
             for what in order + list(range(1, len(self.settings))):
                 if what == "rs":
                     run["rs"] = res = self.run_replicaset()
-                    rb.log(f"run {r + 1} ReplicaSet: Ready {res['seconds']:.1f} s, pod writes "
-                           f"{rb.fmt_reqs(res['writes'])}; deleted in {res['deleted']:.1f} s")
+                    rb.log(f"run {r + 1} ReplicaSet: Ready {res['seconds']:.1f} s (all created "
+                           f"{res['created']:.1f} s), pod writes {rb.fmt_reqs(res['writes'])}; CPU s "
+                           f"{fmt_cpu(res['cpu'])}; deleted in {res['deleted']:.1f} s; all requests "
+                           f"(API server) {rb.fmt_reqs(res['requests'])}")
                 else:
                     run[what] = res = self.run_fleet(self.settings[what])
                     rb.log(f"run {r + 1} fleet {rb.label(self.settings[what])}: converged {res['seconds']:.1f} s "
                            f"(first pod with shards {res['first']:.2f} s, half {res['half']:.1f} s, "
-                           f"all Ready {res['ready']:.1f} s), pod writes {rb.fmt_reqs(res['writes'])} "
+                           f"all created {res['created']:.1f} s, all Ready {res['ready']:.1f} s), "
+                           f"CPU s {fmt_cpu(res['cpu'])}; {res['passes']:.0f} passes, "
+                           f"{res['pass_seconds']:.1f} s in passes; pod writes {rb.fmt_reqs(res['writes'])} "
                            f"(audit, the controller's: {rb.fmt_reqs(res['audited'])}), mean latency ms "
                            f"{rb.fmt_ms(res['latency_ms'])}; fleet gone "
                            f"{res['deleted']:.1f} s, pods gone {res['pods_deleted']:.1f} s, "
                            f"{rb.fmt_reqs(res['delete_writes'])}, mean latency ms "
-                           f"{rb.fmt_ms(res['delete_latency_ms'])}")
+                           f"{rb.fmt_ms(res['delete_latency_ms'])}; all requests during the scale-up "
+                           f"(API server) {rb.fmt_reqs(res['requests'])}")
             runs.append(run)
         self.report(runs)
         self.ok = True

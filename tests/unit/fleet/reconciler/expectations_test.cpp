@@ -62,6 +62,31 @@ TEST(ExpectationsTest, ARetiringMarkHoldsUntilTheCachedVersionMoves) {
   EXPECT_FALSE(e.Marked("f-1"));
 }
 
+TEST(ExpectationsTest, ADeleteIsPendingUntilTheCacheShowsItOrItTimesOut) {
+  Expectations e(seconds(300));
+  auto live = [](const std::string& name, const std::string& uid, bool deleting) {
+    auto p = std::make_shared<kube::informer::PodRecord>();
+    p->meta.name = name;
+    p->meta.uid = uid;
+    p->meta.deleting = deleting;
+    return std::shared_ptr<const kube::informer::PodRecord>(p);
+  };
+  e.Deleted("u0", At(0));
+  e.Deleted("u1", At(0));
+  e.Deleted("u2", At(0));
+  e.Observe({{"f-0", live("f-0", "u0", false)},
+             {"f-1", live("f-1", "u1", true)},
+             {"f-2", live("f-2", "u9", false)}},
+            At(10));
+  EXPECT_TRUE(e.DeletePending("u0"));   // the cache still shows it
+  EXPECT_FALSE(e.DeletePending("u1"));  // deleting
+  EXPECT_FALSE(e.DeletePending("u2"));  // gone, or recreated under a new uid
+  e.SettleDeletes({"u0"}, At(299));
+  EXPECT_TRUE(e.DeletePending("u0"));
+  e.SettleDeletes({"u0"}, At(300));
+  EXPECT_FALSE(e.DeletePending("u0"));  // lost: it may be sent again
+}
+
 TEST(ExpectationsTest, ForgetDropsEverythingAboutAPod) {
   Expectations e;
   e.Created("f-2", At(0));

@@ -261,6 +261,22 @@ TEST_F(ReconcilerDrainTest, ATerminatingPodIsReplacedAtOnce) {
   EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 1u);  // only the test's own delete
 }
 
+// A scale-down's delete is sent once while the cache has not shown it.
+TEST_F(ReconcilerDrainTest, APassBeforeTheCacheShowsADeleteDoesNotSendItAgain) {
+  Converge(3, 12, /*drain_timeout=*/0);
+  Scale(1);
+  ASSERT_TRUE(PassUntil([&] {
+    AgentsAct();
+    return client_.CountCalls(Verb::kDelete, "pods") == 2u;
+  }));
+  SyncFleets();  // the pod cache still shows both deleted pods
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    reconciler_->Reconcile(kKey, log_);
+  }
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 2u);
+}
+
 TEST_F(ReconcilerDrainTest, DeletesCarryTheUidSoARecreatedPodIsSpared) {
   Converge(2, 8, /*drain_timeout=*/0);
   Scale(1);

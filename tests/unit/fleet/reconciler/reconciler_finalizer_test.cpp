@@ -72,6 +72,24 @@ TEST_F(ReconcilerFinalizerTest, PodsAreDeletedManyAtOnce) {
   EXPECT_TRUE(Pods().empty());
 }
 
+// The pod cache lags the deletes: passes that run before it shows them (pod
+// events of other pods start them) do not send them again. A delete the API
+// server never applied is sent again once the expectation times out.
+TEST_F(ReconcilerFinalizerTest, PassesBeforeTheCacheShowsTheDeletesDoNotSendThemAgain) {
+  ConvergeThenDelete(4, /*hold_pods=*/true);
+  Pass();
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 4u);
+  SyncFleets();  // the pod cache still shows the four pods as they were
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    reconciler_->Reconcile(kKey, log_);
+  }
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 4u);
+  clock_.Advance(std::chrono::seconds(300));
+  reconciler_->Reconcile(kKey, log_);
+  EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 8u);
+}
+
 // A pod that carries the fleet's label but is another owner's is not the
 // fleet's to delete, and does not hold the finalizer.
 TEST_F(ReconcilerFinalizerTest, ALabelledPodOfAnotherOwnerIsNeitherDeletedNorWaitedFor) {

@@ -394,6 +394,44 @@ TEST_F(ReconcilerTest, StatusIsWrittenOnlyWhenItChanges) {
   EXPECT_EQ(Fleet()["status"]["readyReplicas"], 1);
 }
 
+// While pods come up one after another, figures alone (replicas,
+// readyReplicas, shard counts, condition messages) are written at most once a
+// second: during a large scale-up each pass would otherwise spend a write of
+// the client's budget, and the API server's CPU, on a number. A condition that
+// turns is written at once.
+TEST_F(ReconcilerTest, FiguresAloneAreWrittenAtMostOnceASecond) {
+  Apply(ManualFleet(4, 8));
+  Pass();
+  clock_.Advance(std::chrono::seconds(2));
+  Pass();
+  ASSERT_EQ(Pods().size(), 4u);
+  auto status_writes = [&] {
+    return client_.CountCalls(Verb::kPatch, "pricingagentfleets", "status");
+  };
+  const size_t before = status_writes();
+  const auto pods = Pods();
+  auto it = pods.begin();
+  ReconcileResult r = ReconcileResult::Done();
+  for (int i = 0; i < 3; ++i, ++it) {
+    MakeReady(it->first);
+    r = Pass();
+  }
+  EXPECT_LT(status_writes(), before + 3);
+  EXPECT_LT(Fleet()["status"].value("readyReplicas", 0), 3);  // held back
+  ASSERT_EQ(r.kind(), ReconcileResult::Kind::kRequeueAfter);
+  EXPECT_LE(r.requeue_after(), std::chrono::seconds(1));  // and written soon
+  clock_.Advance(r.requeue_after());
+  Pass();
+  EXPECT_EQ(Fleet()["status"].value("readyReplicas", 0), 3);
+  // The Ready condition turning True goes out in the pass that sees it.
+  EXPECT_TRUE(PassUntil([&] {
+    MakeAllReady();
+    AgentsAct();
+    return Condition("Ready").value("status", "") == "True";
+  }));
+  EXPECT_EQ(Fleet()["status"].value("readyReplicas", 0), 4);
+}
+
 TEST_F(ReconcilerTest, AFailedStatusWriteIsRetried) {
   Apply(ManualFleet(1, 4));
   client_.AddFault(

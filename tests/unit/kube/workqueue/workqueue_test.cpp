@@ -255,7 +255,8 @@ TEST(WorkQueue, MetricsAsControllerRuntimeNamesThem) {
   EXPECT_DOUBLE_EQ(gauge("workqueue_unfinished_work_seconds"), 0);
 
   q.AddRateLimited("c");
-  q.AddAfter("d", seconds(1));
+  q.AddRateLimited("e", seconds(1));
+  q.AddAfter("d", seconds(1));  // a delayed add (a poll, a batch) is no retry
   auto& retries =
       registry.RegisterCounter("workqueue_retries_total", "", {"name"}).WithLabels({"fleet"});
   EXPECT_EQ(retries.Value(), 2);
