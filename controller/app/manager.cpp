@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "controller/app/version.h"
+#include "controller/base/memory_trim.h"
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/reconciler/fleet_metrics.h"
 #include "controller/fleet/reconciler/fleet_record.h"
@@ -131,7 +132,9 @@ class ManagerImpl final : public Manager {
             .metrics = &registry_,
             .log = log_},
         [this](const kube::controller::ReconcileRequest& req) {
-          return reconciler_->Reconcile(req.key, req.log);
+          auto result = reconciler_->Reconcile(req.key, req.log);
+          trimmer_.MaybeTrim();
+          return result;
         });
     using FleetPtr = std::shared_ptr<const fleet::reconciler::FleetRecord>;
     using PodPtr = std::shared_ptr<const kube::informer::PodRecord>;
@@ -384,6 +387,8 @@ class ManagerImpl final : public Manager {
   std::unique_ptr<fleet::reconciler::FleetMetrics> fleet_metrics_;
   std::unique_ptr<obs::ProcessMetrics> process_metrics_;
   std::unique_ptr<fleet::reconciler::Reconciler> reconciler_;
+  // What a pass over many pods freed goes back to the system every 10 s.
+  MemoryTrimmer trimmer_{RealClock::Instance(), std::chrono::seconds(10)};
   std::unique_ptr<kube::controller::Controller> controller_;
   std::jthread starter_;
   std::vector<std::unique_ptr<obs::HttpServer>> servers_;
