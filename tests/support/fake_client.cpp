@@ -479,6 +479,7 @@ Result<Json> FakeClient::Create(const kube::rest::Resource& r, const std::string
   if (options.dry_run) return object;
   objects_[key] = object;
   Notify(r, "ADDED", object);
+  if (pad_create_answers_ > 0) object["padding"] = std::string(pad_create_answers_, 'x');
   return object;
 }
 

@@ -95,6 +95,10 @@ class FakeClient final : public kube::rest::Client {
   // call under a kube::rest::ScopedDeadline that comes first fails there with
   // kTimeout, as the real client's does.
   void SetLatency(Verb verb, std::chrono::milliseconds latency);
+  // Created objects are answered with a string of `bytes` more (field
+  // "padding"), not stored: a large answer, as a real pod with its
+  // managedFields is, to show what a caller keeps of its answers.
+  void PadCreateAnswers(size_t bytes) { pad_create_answers_ = bytes; }
 
   // The calls served or failed so far, in order.
   std::vector<Call> Calls() const;
@@ -139,6 +143,7 @@ class FakeClient final : public kube::rest::Client {
   std::vector<Call> calls_;
   std::vector<std::shared_ptr<FaultRule>> faults_;  // shared: a rule may keep state
   std::map<Verb, std::chrono::milliseconds> latency_;
+  size_t pad_create_answers_ = 0;
   std::vector<std::shared_ptr<Watcher>> watchers_;
 };
 

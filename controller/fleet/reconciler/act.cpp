@@ -71,27 +71,30 @@ void CreatePods(const ActContext& ctx, const std::vector<planner::PodAssignment>
   const std::string& ns = ctx.fleet.meta.namespace_name;
   for (size_t next = 0, batch = 1; next < pods.size(); next += batch, batch *= 2) {
     batch = std::min(batch, pods.size() - next);
-    // Bodies and generations first, in order: the counter only goes up. A
-    // refused create's generation was never written and is not counted.
-    std::vector<nlohmann::json> bodies(batch);
+    // Generations first, in order: the counter only goes up. A refused
+    // create's generation was never written and is not counted.
     std::vector<std::optional<Expectations::Assignment>> written(batch);
     int64_t generation = out.generation_mark;
     for (size_t k = 0; k < batch; ++k) {
       const planner::PodAssignment& a = pods[next + k];
-      bodies[k] = BuildAgentPod(ctx.fleet, a.pod);
       if (a.shards.empty()) continue;
       written[k] = {"", sources::protocol::FormatShardRanges(a.shards), ++generation};
-      SetAssignment(bodies[k], written[k]->shards, written[k]->generation);
     }
-    std::vector<std::optional<Result<nlohmann::json>>> answers(batch);
+    // Each body is built as it is sent and the created pod the server answers
+    // with is dropped at once: a batch of 4,096 holding both for every pod
+    // took the operator to 338 MiB (bench_fleet_reconciler_10k).
+    std::vector<Status> answers(batch, Status(Ok{}));
     Concurrently(batch, kWriteWidth, [&](size_t k) {
-      answers[k] = ctx.client.Create(kube::rest::resources::kPods, ns, bodies[k],
-                                     {.field_manager = std::string(api::kFieldManager)});
+      nlohmann::json body = BuildAgentPod(ctx.fleet, pods[next + k].pod);
+      if (written[k]) SetAssignment(body, written[k]->shards, written[k]->generation);
+      auto created = ctx.client.Create(kube::rest::resources::kPods, ns, body,
+                                       {.field_manager = std::string(api::kFieldManager)});
+      if (!created) answers[k] = created.error();
     });
     bool failed = false;
     for (size_t k = 0; k < batch; ++k) {
       const std::string& name = pods[next + k].pod;
-      const Result<nlohmann::json>& r = *answers[k];
+      const Status& r = answers[k];
       if (!r && r.error().code != ErrorCode::kAlreadyExists) {
         out.errors.push_back("creating pod " + name + ": " + r.error().message);
         if (IsRefusal(r.error()) && out.create_refused.empty()) {

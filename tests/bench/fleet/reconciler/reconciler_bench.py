@@ -21,6 +21,7 @@ Knobs (defaults in brackets):
   AGENTFLEET_BENCH_QPS  ["default 50:100"]  QPS:BURST settings; "default" passes no flag
   AGENTFLEET_BENCH_RUNS [3]     convergence runs per setting
   AGENTFLEET_BENCH_STEADY_WINDOWS [3]  AGENTFLEET_BENCH_STEADY_PASSES [8]
+  AGENTFLEET_BENCH_CONTROLLER_ARGS [""]  more flags for the controller, to compare settings
 With the defaults the whole run takes about 10 minutes on 2 shared cores.
 The steady state is measured on the fleet of the last convergence run.
 The controller runs without leader election, so that the Lease renewals do not
@@ -461,7 +462,8 @@ class Bench:
         port = s.getsockname()[1]
         s.close()
         args = [self.binary, "--kubeconfig", self.kubeconfig, *(["--namespace", ns] if ns else []),
-                "--metrics-bind-address", f"127.0.0.1:{port}", "--health-probe-bind-address", "0", *extra]
+                "--metrics-bind-address", f"127.0.0.1:{port}", "--health-probe-bind-address", "0", *extra,
+                *os.environ.get("AGENTFLEET_BENCH_CONTROLLER_ARGS", "").split()]
         if setting:
             args += ["--kube-api-qps", f"{setting[0]:g}", "--kube-api-burst", str(setting[1])]
         self.qps = setting[0] if setting else 20.0

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <set>
 #include <thread>
 
@@ -278,6 +279,37 @@ TEST_F(ReconcilerTest, TheCreatesOfABatchGoOutAtOnce) {
   EXPECT_EQ(Pods().size(), 7u);
   EXPECT_GT(creates.most(), 1);
   EXPECT_LE(creates.most(), 4);
+}
+
+// A large batch holds at most the creates in flight: each body is built as it
+// is sent and the server's answer (a whole pod, managedFields and all) is
+// dropped at once. Holding both for a batch of 4,096 took the operator to
+// 338 MiB at 10,000 pods. Measured by the peak resident memory, which
+// AddressSanitizer's quarantine of freed blocks would blur.
+TEST_F(ReconcilerTest, ABatchOfCreatesHoldsOnlyTheCreatesInFlight) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "freed blocks stay resident in AddressSanitizer's quarantine";
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+  GTEST_SKIP() << "freed blocks stay resident in AddressSanitizer's quarantine";
+#endif
+#endif
+  auto peak_kib = [] {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmHWM:", 0) == 0) return std::stol(line.substr(6));
+    }
+    return 0L;
+  };
+  Apply(ManualFleet(1024, 1024));
+  client_.PadCreateAnswers(256 * 1024);           // 512 answers: 128 MiB if kept
+  std::ofstream("/proc/self/clear_refs") << "5";  // the peak starts from now
+  const long before = peak_kib();
+  if (before == 0) GTEST_SKIP() << "no VmHWM in /proc/self/status";
+  Pass();
+  EXPECT_EQ(Pods().size(), 1024u);
+  EXPECT_LT(peak_kib() - before, 64 * 1024)
+      << "peak resident memory grew by " << (peak_kib() - before) / 1024 << " MiB";
 }
 
 // A create the API server refuses for good (Pod Security, quota, an invalid
