@@ -32,7 +32,8 @@ bool MemoryTrimmer::MaybeTrim() {
     if (last_ && now - *last_ < interval_) return false;
     last_ = now;
   }
-  return TrimFreeMemory();
+  TrimFreeMemory();
+  return true;
 }
 
 }  // namespace agentfleet

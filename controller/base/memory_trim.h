@@ -1,10 +1,10 @@
 #pragma once
 
-// glibc's allocator keeps freed memory in its arenas (one per thread that
-// allocated while another held the main one) and gives back only what lies
-// at the top of a heap. A pass over 10,000 pods, or a batch of creates on 64
-// threads, allocates and frees tens of MiB, so without a trim the operator's
-// resident memory stays at its highest point (docs/benchmarks.md, issue 13).
+// glibc's allocator keeps freed memory in its arenas (main.cpp allows two)
+// and gives back only what lies at the top of a heap. A pass over 10,000
+// pods, or a batch of creates on 64 threads, allocates and frees tens of MiB,
+// so without a trim the operator's resident memory stays at its highest point
+// (docs/benchmarks.md, issue 13).
 
 #include <chrono>
 #include <mutex>
@@ -23,7 +23,8 @@ class MemoryTrimmer {
  public:
   MemoryTrimmer(const Clock& clock, std::chrono::nanoseconds interval)
       : clock_(clock), interval_(interval) {}
-  // True when this call trimmed.
+  // True when this call was due; it then asked the C library to trim, which
+  // does nothing under a sanitizer's allocator (see TrimFreeMemory).
   bool MaybeTrim();
 
  private:
