@@ -72,15 +72,15 @@ ReconcileResult Reconciler::Finalize(const std::string& key, const FleetRecord& 
     const kube::meta::OwnerRef* owner = p->meta.ControllerOwner();
     if (owner == nullptr || owner->uid != fleet.meta.uid) continue;
     ++remaining;
-    if (!p->meta.deleting) live.insert(p->meta.uid);
+    if (p->meta.deleting) continue;
+    live.insert(p->meta.uid);
+    deleting.push_back(p.get());
   }
   // A pass started before the cache shows this process's deletes leaves them.
   state.expectations.SettleDeletes(live, now);
-  for (const auto& p : cached) {
-    if (live.count(p->meta.uid) > 0 && !state.expectations.DeletePending(p->meta.uid)) {
-      deleting.push_back(p.get());
-    }
-  }
+  std::erase_if(deleting, [&](const kube::informer::PodRecord* p) {
+    return state.expectations.DeletePending(p->meta.uid);
+  });
   const std::vector<Status> done = DeletePods(client_, deleting);
   for (size_t i = 0; i < deleting.size(); ++i) {
     if (done[i]) {

@@ -178,14 +178,15 @@ class ScaleBench(rb.Bench):
                    120 + 4 * self.pods / self.qps, self.proc, self.log_tail)
         cpu = cpu_spent(cpu0, cpu_by_process(self.proc))
         after = api_server.request_counts(self.kube)
+        end = self.scrape()
         res = {"seconds": watch.t_converged - t0, "ready": watch.t_ready - t0,
                "requests": rb.delta(base, after),
                "created": watch.t_created - t0, "first": watch.t_first_carrying - t0,
                "half": watch.t_half_carrying - t0, "writes": pod_writes(base, after),
                "audited": api_server.operator_writes(audit.writes([ns])),
-               "latency_ms": rb.latency_ms(mine, self.scrape()), "cpu": cpu,
-               "passes": self.passes_now() - self.passes_now(mine),
-               "pass_seconds": pass_seconds(self.scrape()) - pass_seconds(mine)}
+               "latency_ms": rb.latency_ms(mine, end), "cpu": cpu,
+               "passes": self.passes_now(end) - self.passes_now(mine),
+               "pass_seconds": pass_seconds(end) - pass_seconds(mine)}
         audit = api_server.AuditTail()
         mine = self.scrape()
         t1 = time.time()
