@@ -65,7 +65,7 @@ step "helm install: the CRD, the ServiceAccount and its RBAC (scoped to $ns)"
 kubectl create namespace "$ns" >/dev/null
 helm install agentfleet "$root/charts/agentfleet" --namespace "$system" --create-namespace \
   --set replicaCount=0 --set watchNamespace="$ns" --wait >/dev/null
-kubectl wait --for=condition=Established crd/pricingagentfleets.agentfleet.io --timeout=60s
+"$root/scripts/wait-crd.sh" pricingagentfleets.agentfleet.io
 
 step "agentfleet-controller, locally, as system:serviceaccount:$system:agentfleet"
 sa=$(kubectl -n "$system" get serviceaccounts -o jsonpath='{.items[?(@.metadata.name!="default")].metadata.name}')

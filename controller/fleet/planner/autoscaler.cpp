@@ -181,7 +181,7 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
   // on the pass that resumes; manual mode does not read the depth.
   if (!in.policy || in.queue_depth) {
     state.consecutive_failures = 0;
-  } else {
+  } else if (in.queue_read) {
     ++state.consecutive_failures;
   }
 

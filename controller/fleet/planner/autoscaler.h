@@ -72,6 +72,9 @@ struct AutoscaleInput {
   // on a first pass, the number of non-retiring pods).
   int32_t current_replicas = 0;
   std::optional<int64_t> queue_depth;  // absent: the read failed
+  // Whether this pass read (or tried to open) the queue. A pass within a
+  // failing source's backoff did not, and does not count as a failed read.
+  bool queue_read = true;
   // agentfleet.io/paused, in either mode: the count stays `current_replicas`
   // and nothing is recorded. Only the count freezes: the planner still
   // replaces lost pods and rebalances shards.

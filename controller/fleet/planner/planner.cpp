@@ -102,6 +102,7 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   ai.manual_replicas = in.manual_replicas;
   ai.current_replicas = in.current_replicas;
   ai.queue_depth = in.queue_depth;
+  ai.queue_read = in.queue_read;
   ai.paused = in.paused;
   ai.shards = in.shards;
   ai.now = in.now;

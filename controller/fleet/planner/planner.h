@@ -34,6 +34,7 @@ struct PlanInput {
   int32_t current_replicas = 0;                  // see AutoscaleInput::current_replicas
   bool paused = false;                           // agentfleet.io/paused
   std::optional<int64_t> queue_depth;            // absent: the read failed
+  bool queue_read = true;                        // see AutoscaleInput::queue_read
   std::optional<SourceFault> queue_fault;        // why queue_depth is absent, when known
   std::vector<PodView> pods;                     // the fleet's pods, any order
   std::optional<std::vector<LeaseView>> leases;  // absent: the snapshot failed

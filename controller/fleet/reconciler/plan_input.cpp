@@ -111,6 +111,7 @@ PassInput BuildPlanInput(const api::Fleet& fleet, const Observation& seen,
   planner::PlanInput& in = out.plan;
   in = PlanInputFromFleet(fleet);
   in.queue_depth = seen.depth;
+  in.queue_read = seen.queue_tried;
   in.queue_fault = seen.queue_fault;
   if (seen.leases) in.leases = ToLeaseViews(*seen.leases);
   in.lease_fault = seen.lease_fault;

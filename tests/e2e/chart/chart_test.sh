@@ -304,7 +304,7 @@ installed+=("$release/$ns")
 grep -q "every namespace" "$work/install.out" || fail "NOTES.txt was not shown: $(cat "$work/install.out")"
 [[ $(kubectl get crd "$crd_name" -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}') == "$release" ]] ||
   fail "the CRD is not part of release $release"
-kubectl wait --for condition=Established "crd/$crd_name" --timeout=60s >/dev/null || fail "the CRD is not Established"
+"$src/scripts/wait-crd.sh" "$crd_name" || fail "the CRD is not Established"
 
 sa_name=$release-agentfleet
 sa=system:serviceaccount:$ns:$sa_name

@@ -101,7 +101,7 @@ done
 # --- 1: the server accepts and stores every file --------------------------------
 kubectl apply --server-side --force-conflicts --field-manager=agentfleet-e2e-examples \
   -f "$src/crds/agentfleet.io_pricingagentfleets.yaml" >/dev/null
-kubectl wait --for=condition=Established --timeout=60s crd/pricingagentfleets.agentfleet.io >/dev/null
+"$src/scripts/wait-crd.sh" pricingagentfleets.agentfleet.io
 for _ in $(seq 100); do kubectl get pricingagentfleets -n default >/dev/null 2>&1 && break; sleep 0.3; done
 kubectl create namespace "$ns_plain" >/dev/null
 kubectl create namespace "$ns_run" >/dev/null

@@ -519,14 +519,27 @@ def live_one(api, ns, base, name, dead_port, secrets, out):
     def wait(pred, seconds):
         return fleet_wait(api, ns, name, pred, seconds)
 
+    def put_spec(spec):
+        # The operator writes the fleet's status between a GET and a PUT: the
+        # PUT is then refused with 409 Conflict, and a user (kubectl edit, a
+        # GitOps controller) reads again and retries, as here.
+        for _ in range(10):
+            code, f = api.call("GET", api.fleets(ns) + "/" + name)
+            if code != 200:
+                return code, f
+            f["spec"] = spec
+            code, body = api.call("PUT", api.fleets(ns) + "/" + name, f)
+            if code != 409:
+                return code, body
+        return code, body
+
     checked = 0
 
     for what, mutant, hint in targeted(base, dead_port):
         before = {u for u, p in pods().items() if "deletionTimestamp" not in p["metadata"]}
         code, f = api.call("GET", api.fleets(ns) + "/" + name)
         good_spec = f["spec"]
-        f["spec"] = mutant["spec"]
-        code, body = api.call("PUT", api.fleets(ns) + "/" + name, f)
+        code, body = put_spec(mutant["spec"])
         if code != 200:
             out.append(f"{name} [{what}]: update refused: {body.get('message', '')[:200]}")
             continue
@@ -545,11 +558,13 @@ def live_one(api, ns, base, name, dead_port, secrets, out):
             out.append(f"{name} [{what}] as an update: {len(gone)} of its {len(before)} pods deleted "
                        f"because of a bad spec or source")
         checked += 1
-        code, f = api.call("GET", api.fleets(ns) + "/" + name)
-        f["spec"] = good_spec
-        code, body = api.call("PUT", api.fleets(ns) + "/" + name, f)
-        gen = body.get("metadata", {}).get("generation")
-        if code != 200 or not wait(lambda f: f["status"].get("observedGeneration") == gen and usable(f), 60):
+        code, body = put_spec(good_spec)
+        if code != 200:
+            out.append(f"{name} [{what}]: the revert was refused: HTTP {code}: "
+                       f"{body.get('message', '')[:200]}")
+            return
+        gen = body["metadata"]["generation"]
+        if not wait(lambda f: f["status"].get("observedGeneration") == gen and usable(f), 60):
             out.append(f"{name} [{what}]: reverted, but not usable again within 60 s")
             return
     print(f"live {name} ({base['metadata']['name']}): {checked} breaking updates, each reported, "

@@ -66,7 +66,7 @@ trap 'exit 130' INT TERM
 
 kubectl apply --server-side --force-conflicts --field-manager=agentfleet-e2e-mutation \
   -f "$src/crds/agentfleet.io_pricingagentfleets.yaml" >/dev/null
-kubectl wait --for=condition=Established --timeout=60s crd/pricingagentfleets.agentfleet.io >/dev/null
+"$src/scripts/wait-crd.sh" pricingagentfleets.agentfleet.io
 kubectl create namespace "$ns" >/dev/null
 # A mutant may ask for 65536 agents: the namespace's quota says no, and the
 # fleet must say so (FailedCreate), not the cluster fill up.

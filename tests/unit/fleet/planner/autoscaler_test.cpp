@@ -37,10 +37,11 @@ struct Fleet {
     policy.target_queue_depth_per_agent = kTarget;
   }
 
-  ScaleDecision Pass(int seconds, std::optional<int64_t> depth) {
+  ScaleDecision Pass(int seconds, std::optional<int64_t> depth, bool read = true) {
     AutoscaleOutcome out = Autoscale({.policy = policy,
                                       .current_replicas = current,
                                       .queue_depth = depth,
+                                      .queue_read = read,
                                       .paused = paused,
                                       .shards = shards,
                                       .now = At(seconds)},
@@ -316,6 +317,15 @@ TEST(AutoscalerFallback, HoldsUntilTheThresholdThenUsesFallbackReplicas) {
   // The source recovers: the failure count resets.
   f.PassWanting(45, 6);
   EXPECT_EQ(f.state.consecutive_failures, 0);
+}
+
+TEST(AutoscalerFallback, OnlyFailedReadsCount) {
+  Fleet f(2, 1, 20);
+  f.policy.fallback = FallbackPolicy{.failure_threshold = 2, .replicas = 6};
+  f.Pass(0, std::nullopt);
+  for (int i = 0; i < 5; ++i) f.Pass(1, std::nullopt, /*read=*/false);  // within the backoff
+  EXPECT_EQ(f.state.consecutive_failures, 1);
+  EXPECT_EQ(f.Pass(2, std::nullopt).reason, ScaleReason::kFallback);
 }
 
 TEST(AutoscalerFallback, NeverScalesDownBecauseAReadFailed) {

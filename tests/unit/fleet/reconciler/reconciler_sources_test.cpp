@@ -84,6 +84,24 @@ TEST_F(ReconcilerSourcesTest, FallbackRaisesASmallFleet) {
   EXPECT_EQ(Degraded(), "QueueDepthUnavailable");
 }
 
+// failureThreshold counts failed reads, not passes: pod and status events
+// bring many passes within one backoff, none of them reading the queue.
+TEST_F(ReconcilerSourcesTest, PassesThatDoNotReadTheQueueDoNotCountTowardsTheFallback) {
+  Apply(AutoscaledFleet());  // fallback: 3 failures -> 4 replicas
+  sources_.queue().SetDepth(50);
+  Pass();
+  ASSERT_EQ(Fleet()["status"]["desiredReplicas"], 1);
+  sources_.queue().Fail(MakeError(ErrorCode::kUnavailable, "down"));
+  for (int i = 0; i < 10; ++i) Pass();  // one read, nine passes within its backoff
+  EXPECT_EQ(Fleet()["status"]["desiredReplicas"], 1);
+  clock_.Advance(std::chrono::seconds(1));
+  Pass();  // the second read
+  EXPECT_EQ(Fleet()["status"]["desiredReplicas"], 1);
+  clock_.Advance(std::chrono::seconds(2));
+  Pass();  // the third
+  EXPECT_EQ(Fleet()["status"]["desiredReplicas"], 4);
+}
+
 TEST_F(ReconcilerSourcesTest, WithoutTheLeaseTableNothingIsDeletedBeforeTheDrainTimeout) {
   Json f = ManualFleet(2, 8);
   Apply(f);
