@@ -1,5 +1,6 @@
 #include "controller/fleet/reconciler/secret_cache.h"
 
+#include <functional>
 #include <utility>
 
 namespace agentfleet::fleet::reconciler {
@@ -43,6 +44,11 @@ void SecretCache::Forget(const std::string& ns, const std::string& name) {
 size_t SecretCache::size() const {
   std::lock_guard lock(mu_);
   return entries_.size();
+}
+
+std::unique_lock<std::mutex> SecretCache::Reading(const std::string& ns, const std::string& name) {
+  const size_t h = std::hash<std::string>{}(ns + "/" + name);
+  return std::unique_lock<std::mutex>(reading_[h % kReadLocks]);
 }
 
 }  // namespace agentfleet::fleet::reconciler

@@ -9,6 +9,7 @@
 // watch, and FleetSources asks for a fresh read whenever a source refused
 // or failed to open with what the cache holds.
 
+#include <array>
 #include <chrono>
 #include <map>
 #include <mutex>
@@ -37,13 +38,19 @@ class SecretCache {
   // A failed read (missing, forbidden): the old value is not used again.
   void Forget(const std::string& ns, const std::string& name);
   size_t size() const;
+  // Held while a Secret is read, so that fleets of a namespace missing it at
+  // once on several workers make one GET: the others wait, then find it
+  // Fresh. Keys share kReadLocks locks; a read holds only its own.
+  std::unique_lock<std::mutex> Reading(const std::string& ns, const std::string& name);
 
  private:
   struct Entry {
     nlohmann::json secret;
     Clock::Monotonic read_at;
   };
+  static constexpr size_t kReadLocks = 64;
   const std::chrono::seconds refresh_interval_;
+  std::array<std::mutex, kReadLocks> reading_;
   mutable std::mutex mu_;  // fleets' passes run on several workers
   std::map<std::string, Entry> entries_;
 };

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <variant>
 
 #include "controller/base/base64.h"
@@ -202,7 +203,11 @@ Result<std::string> ApiSecrets::Get(const std::string& name, const std::string& 
 }
 
 Result<nlohmann::json> ApiSecrets::Read(const std::string& name) {
+  std::unique_lock<std::mutex> reading;
   if (cache_ && !reread_) {
+    if (auto cached = cache_->Fresh(ns_, name, now_)) return std::move(*cached);
+    reading = cache_->Reading(ns_, name);
+    // Another worker's read may have finished while this one waited.
     if (auto cached = cache_->Fresh(ns_, name, now_)) return std::move(*cached);
   }
   auto got = client_.Get(kube::rest::resources::kSecrets, ns_, name);
