@@ -27,6 +27,7 @@ deps:
 
 tools: deps
 	@tests/cluster/build-tools.sh >/dev/null
+	@tests/cluster/build-tools.sh metrics-server >/dev/null
 
 tools-path:
 	@tests/cluster/build-tools.sh --path

@@ -4,6 +4,10 @@
 # second run (or CI on the same machine) reuses them. Prints the bin directory.
 #   build-tools.sh          build what is missing, print the bin directory
 #   build-tools.sh --path   print the bin directory only (no build)
+#   build-tools.sh metrics-server [--path]
+#                           the same for metrics-server, which only some tests
+#                           start: its own cache key, so that pinning another
+#                           version does not rebuild the control plane
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=versions.env
@@ -13,6 +17,12 @@ command -v go >/dev/null || { echo "build-tools: go is not installed" >&2; exit 
 gover=$(go env GOVERSION)
 cache_root=${AGENTFLEET_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/agentfleet}
 key="k8s-${KUBERNETES_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}_${gover}"
+tool=control-plane
+if [[ "${1:-}" == metrics-server ]]; then
+  tool=metrics-server
+  key="metrics-server-${METRICS_SERVER_VERSION}_${gover}"
+  shift
+fi
 bin="$cache_root/tools/$key/bin"
 
 if [[ "${1:-}" == "--path" ]]; then echo "$bin"; exit 0; fi
@@ -56,6 +66,13 @@ install() {
   rm -rf "$tmp"
   log "built $name in $((SECONDS - start))s"
 }
+
+if [[ $tool == metrics-server ]]; then
+  install metrics-server "sigs.k8s.io/metrics-server/cmd/metrics-server@$METRICS_SERVER_VERSION" \
+    "-X k8s.io/client-go/pkg/version.gitVersion=$METRICS_SERVER_VERSION -X k8s.io/component-base/version.gitVersion=$METRICS_SERVER_VERSION"
+  echo "$bin"
+  exit 0
+fi
 
 build etcd "$here/go/etcd" go.etcd.io/etcd/server/v3 ""
 build etcdctl "$here/go/etcd" go.etcd.io/etcd/etcdctl/v3 ""

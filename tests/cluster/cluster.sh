@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A real local Kubernetes control plane as plain processes:
-# etcd, kube-apiserver (TLS, RBAC, service-account tokens), kube-controller-manager,
-# kube-scheduler and kwok with fake nodes. All on 127.0.0.1, free ports.
+# etcd, kube-apiserver (TLS, RBAC, service-account tokens, the aggregation
+# layer), kube-controller-manager, kube-scheduler and kwok with fake nodes that
+# serve the kubelet's resource metrics. All on 127.0.0.1, free ports.
 #   cluster.sh up   DIR [--nodes N]   start a cluster whose state lives in DIR
 #   cluster.sh down DIR               stop every process it started (by pid), remove DIR
 #   cluster.sh env  DIR               print KUBECONFIG=... for eval
@@ -9,13 +10,24 @@
 #                                     with the same flags (tests of crash recovery)
 #   cluster.sh compact DIR            compact etcd at its current revision, so
 #                                     watches from older versions get 410 Gone
+#   cluster.sh metrics-server-up DIR  start metrics-server (built on demand) and
+#                                     serve metrics.k8s.io through an APIService
+#   cluster.sh metrics-server-down DIR  remove the APIService, stop metrics-server
+# kwok gives each container the cpu and memory its pod's annotations
+# kwok.x-k8s.io/usage-cpu and kwok.x-k8s.io/usage-memory say (1m and 1Mi
+# without them); metrics-server reports a pod two or three scrapes (10 s each)
+# after kwok first sees it.
 # The API server's audit log (writes only, with their user agents) is
 # DIR/audit/audit.log, rotated at 200 MB into DIR/audit/audit-*.log.
 # Several clusters can run at once, each in its own DIR.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-usage() { echo "usage: $0 up|down|env|compact DIR [--nodes N] | restart DIR COMPONENT" >&2; exit 2; }
+usage() {
+  echo "usage: $0 up|down|env|compact|metrics-server-up|metrics-server-down DIR [--nodes N]" \
+    "| restart DIR COMPONENT" >&2
+  exit 2
+}
 (($# >= 2)) || usage
 cmd=$1
 dir=$(mkdir -p "$2" && cd "$2" && pwd)
@@ -43,7 +55,7 @@ running() { [[ -e /proc/$1 ]] && [[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/nu
 
 stop_all() {
   local pids=() pid name
-  for name in kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+  for name in metrics-server kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
     [[ -f $dir/pids/$name ]] || continue
     pid=$(cat "$dir/pids/$name")
     running "$pid" && pids+=("$pid")
@@ -57,7 +69,103 @@ stop_all() {
   rm -f "$dir"/pids/*
 }
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+run() { # run NAME ARGS...: start in the background, remember the pid and the command
+  local name=$1; shift
+  mkdir -p "$dir/cmd"
+  printf '%s\0' "$@" >"$dir/cmd/$name"
+  "$@" >"$dir/logs/$name.log" 2>&1 &
+  echo $! >"$dir/pids/$name"
+}
+
+wait_for() { # wait_for WHAT TIMEOUT COMMAND...: WHAT names a component or a condition
+  local what=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then log "timed out waiting for $what"; return 1; fi
+    if [[ -f $dir/pids/$what ]] && ! kill -0 "$(cat "$dir/pids/$what")" 2>/dev/null; then
+      log "$what exited; the end of $dir/logs/$what.log:"
+      tail -n 5 "$dir/logs/$what.log" >&2
+      return 1
+    fi
+    sleep 0.2
+  done
+}
+
+# metrics-server as an aggregated API: kube-apiserver proxies metrics.k8s.io to
+# it (as front-proxy-client) through an ExternalName Service, which needs no
+# kube-proxy; it scrapes kwok's /metrics/nodes/NAME/metrics/resource over TLS.
+metrics_server_up() {
+  [[ -f $dir/kwok-port ]] || { log "no cluster serving kubelet metrics in $dir"; exit 1; }
+  local bin ms_bin port
+  bin=$("$here/build-tools.sh" --path)
+  ms_bin=$("$here/build-tools.sh" metrics-server)
+  local kubectl=("$bin/kubectl" --kubeconfig "$dir/kubeconfig")
+  port=$(free_port)
+  # As admin: it lists nodes and pods and reads kube-system's
+  # extension-apiserver-authentication; the requests it serves are still
+  # authorized for their own user (delegated to kube-apiserver).
+  run metrics-server "$ms_bin/metrics-server" \
+    --kubeconfig "$dir/kubeconfig" --authentication-kubeconfig "$dir/kubeconfig" \
+    --authorization-kubeconfig "$dir/kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port "$port" \
+    --tls-cert-file "$dir/pki/metrics-server.crt" --tls-private-key-file "$dir/pki/metrics-server.key" \
+    --kubelet-port "$(cat "$dir/kwok-port")" --kubelet-preferred-address-types InternalIP \
+    --kubelet-certificate-authority "$dir/pki/ca.crt" \
+    --metric-resolution 10s --kubelet-request-timeout 5s
+  wait_for metrics-server 60 curl -sf --cacert "$dir/pki/ca.crt" "https://127.0.0.1:$port/livez"
+  "${kubectl[@]}" apply -f - >/dev/null <<MS
+apiVersion: v1
+kind: Service
+metadata: {name: metrics-server, namespace: kube-system}
+spec:
+  type: ExternalName
+  externalName: 127.0.0.1
+  ports: [{name: https, port: $port, protocol: TCP}]
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: {name: v1beta1.metrics.k8s.io}
+spec:
+  group: metrics.k8s.io
+  version: v1beta1
+  groupPriorityMinimum: 100
+  versionPriority: 100
+  caBundle: $(base64 -w0 "$dir/pki/ca.crt")
+  service: {name: metrics-server, namespace: kube-system, port: $port}
+MS
+  local path='{.status.conditions[?(@.type=="Available")].status}'
+  wait_for "the APIService v1beta1.metrics.k8s.io" 120 bash -c \
+    "[[ \$('$bin/kubectl' --kubeconfig '$dir/kubeconfig' get apiservice v1beta1.metrics.k8s.io -o jsonpath='$path') == True ]]"
+  log "metrics-server up on 127.0.0.1:$port, serving metrics.k8s.io/v1beta1"
+}
+
+# The APIService goes first: an aggregated API that does not answer stalls
+# every namespace's deletion (the namespace controller cannot list its kinds).
+metrics_server_down() {
+  local bin
+  bin=$("$here/build-tools.sh" --path)
+  "$bin/kubectl" --kubeconfig "$dir/kubeconfig" delete apiservice v1beta1.metrics.k8s.io \
+    --ignore-not-found >/dev/null 2>&1 || true
+  "$bin/kubectl" --kubeconfig "$dir/kubeconfig" delete service metrics-server -n kube-system \
+    --ignore-not-found >/dev/null 2>&1 || true
+  if [[ -f $dir/pids/metrics-server ]]; then
+    kill -9 "$(cat "$dir/pids/metrics-server")" 2>/dev/null || true
+    rm -f "$dir/pids/metrics-server"
+  fi
+  log "metrics-server stopped"
+}
+
 case $cmd in
+  metrics-server-up)
+    metrics_server_up
+    exit 0
+    ;;
+  metrics-server-down)
+    metrics_server_down
+    exit 0
+    ;;
   down)
     stop_all
     rm -rf "$dir"
@@ -110,7 +218,6 @@ mkdir -p "$dir"/{pki,pids,logs,etcd}
 # Started processes must not outlive a failed start.
 trap 'rc=$?; if ((rc != 0)); then log "start failed (exit $rc); logs in $dir/logs"; stop_all; fi' EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 etcd_port=$(free_port); etcd_peer=$(free_port); api_port=$(free_port)
 echo "$api_port" >"$dir/apiserver-port"
 
@@ -139,28 +246,6 @@ KC
 kubeconfig "$dir/kubeconfig" admin
 kubeconfig "$dir/controller-manager.kubeconfig" controller-manager
 kubeconfig "$dir/scheduler.kubeconfig" scheduler
-
-run() { # run NAME ARGS...: start in the background, remember the pid and the command
-  local name=$1; shift
-  mkdir -p "$dir/cmd"
-  printf '%s\0' "$@" >"$dir/cmd/$name"
-  "$@" >"$dir/logs/$name.log" 2>&1 &
-  echo $! >"$dir/pids/$name"
-}
-
-wait_for() { # wait_for WHAT TIMEOUT COMMAND...: WHAT names a component or a condition
-  local what=$1 timeout=$2; shift 2
-  local deadline=$((SECONDS + timeout))
-  until "$@" >/dev/null 2>&1; do
-    if ((SECONDS >= deadline)); then log "timed out waiting for $what"; return 1; fi
-    if [[ -f $dir/pids/$what ]] && ! kill -0 "$(cat "$dir/pids/$what")" 2>/dev/null; then
-      log "$what exited; the end of $dir/logs/$what.log:"
-      tail -n 5 "$dir/logs/$what.log" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-}
 
 run etcd "$bin/etcd" --name local --data-dir "$dir/etcd" \
   --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
@@ -201,6 +286,10 @@ run kube-apiserver "$bin/kube-apiserver" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
   --cert-dir "$dir/pki" --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
   --client-ca-file "$dir/pki/ca.crt" \
+  --requestheader-client-ca-file "$dir/pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "$dir/pki/front-proxy-client.crt" --proxy-client-key-file "$dir/pki/front-proxy-client.key" \
   --service-account-issuer https://kubernetes.default.svc.cluster.local \
   --service-account-key-file "$dir/pki/sa.pub" --service-account-signing-key-file "$dir/pki/sa.key" \
   --api-audiences https://kubernetes.default.svc.cluster.local \
@@ -242,6 +331,7 @@ metadata:
   annotations:
     node.alpha.kubernetes.io/ttl: "0"
     kwok.x-k8s.io/node: fake
+    metrics.k8s.io/resource-metrics-path: /metrics/nodes/kwok-node-$i/metrics/resource
   labels:
     kubernetes.io/arch: amd64
     kubernetes.io/hostname: kwok-node-$i
@@ -255,10 +345,17 @@ NODE
 done >"$dir/nodes.yaml"
 "${kubectl[@]}" apply -f "$dir/nodes.yaml" >/dev/null
 
-run kwok "$bin/kwok" --kubeconfig "$dir/kubeconfig" --config "$here/kwok-stages.yaml" \
+# kwok's server plays the kubelets' (metrics-server scrapes it), on a port
+# chosen here so that metrics-server can be told it.
+kwok_port=$(free_port)
+echo "$kwok_port" >"$dir/kwok-port"
+run kwok "$bin/kwok" --kubeconfig "$dir/kubeconfig" \
+  --config "$here/kwok-stages.yaml" --config "$here/kwok-metrics.yaml" \
   --manage-all-nodes=false --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
   --node-ip 127.0.0.1 --node-lease-duration-seconds 40 \
-  --server-address 127.0.0.1:0 --cidr 10.244.0.0/16
+  --server-address "127.0.0.1:$kwok_port" \
+  --tls-cert-file "$dir/pki/apiserver.crt" --tls-private-key-file "$dir/pki/apiserver.key" \
+  --cidr 10.244.0.0/16
 
 wait_for "$nodes Ready nodes" 60 bash -c \
   "[[ \$('${bin}/kubectl' --kubeconfig '$dir/kubeconfig' get nodes --no-headers 2>/dev/null | grep -cw Ready) -ge $nodes ]]"

@@ -5,6 +5,7 @@
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
 #include "controller/fleet/api/parse_backends.h"
+#include "controller/fleet/api/parse_metrics.h"
 #include "controller/sources/protocol/annotations.h"
 
 namespace agentfleet::fleet::api {
@@ -95,6 +96,7 @@ std::optional<AutoscalingSpec> ParseAutoscaling(JsonReader& r, const Json& spec)
     }
     out.fallback = fb;
   }
+  out.metrics = detail::ParseResourceMetrics(r, *a, p);
   if (!r.failed() && out.min_replicas > out.max_replicas) {
     r.Fail(Join(p, "minReplicas"), "must be less than or equal to maxReplicas");
   }

@@ -3,6 +3,7 @@
 #include "controller/fleet/api/json_reader.h"
 #include "controller/fleet/api/names.h"
 #include "controller/fleet/api/parse.h"
+#include "controller/kube/meta/quantity.h"
 #include "controller/kube/meta/time.h"
 
 namespace agentfleet::fleet::api {
@@ -52,6 +53,44 @@ std::optional<Condition> ParseCondition(const Json& item, const std::string& p) 
 
 // Strict: the first bad field is the answer. Lenient: bad fields read as
 // absent and bad conditions are dropped.
+// status.currentMetrics as StatusToJson writes it.
+std::vector<ResourceMetricStatus> CurrentMetrics(JsonReader& r, const Json& s,
+                                                 const std::string& p) {
+  std::vector<ResourceMetricStatus> out;
+  const Json* list = r.Array(s, p, "currentMetrics", 2);
+  if (list == nullptr) return out;
+  const std::string lp = Join(p, "currentMetrics");
+  for (size_t i = 0; i < list->size(); ++i) {
+    const std::string ip = detail::Index(lp, i);
+    const Json& item = (*list)[i];
+    const Json* res = item.is_object() ? r.Object(item, ip, "resource", true) : nullptr;
+    if (res == nullptr) {
+      r.Fail(ip, "must be an object with a resource");
+      continue;
+    }
+    const std::string rp = Join(ip, "resource");
+    ResourceMetricStatus m;
+    const std::string name = r.String(*res, rp, "name", 16, true).value_or("");
+    m.name = name == "memory" ? ResourceMetricName::kMemory : ResourceMetricName::kCpu;
+    if (const Json* cur = r.Object(*res, rp, "current", true)) {
+      const std::string cp = Join(rp, "current");
+      if (auto u = r.Int(*cur, cp, "averageUtilization", 0, kInt32Max)) {
+        m.average_utilization = static_cast<int32_t>(*u);
+      }
+      const std::string text = r.String(*cur, cp, "averageValue", 64, true).value_or("0");
+      auto v = m.name == ResourceMetricName::kCpu ? kube::meta::ParseMilliQuantity(text)
+                                                  : kube::meta::ParseQuantity(text);
+      if (v) {
+        m.average_value = *v;
+      } else {
+        r.Fail(Join(cp, "averageValue"), v.error().message);
+      }
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
 Result<FleetStatus> ReadStatus(const Json& s, bool lenient) {
   FleetStatus out;
   if (s.is_null()) return out;
@@ -72,6 +111,8 @@ Result<FleetStatus> ReadStatus(const Json& s, bool lenient) {
   out.current_revision = r.String(s, p, "currentRevision", 63).value_or("");
   out.assignment_generation = r.Int(s, p, "assignmentGeneration", 0, kInt64Max).value_or(0);
   out.queue_depth = r.Int(s, p, "queueDepth", 0, kInt64Max);
+  out.current_metrics = CurrentMetrics(r, s, p);
+  out.scaling_metric = r.String(s, p, "scalingMetric", 16).value_or("");
   out.last_scale_time = Time(r, s, p, "lastScaleTime");
   if (const Json* sh = r.Object(s, p, "shards")) {
     std::string sp = Join(p, "shards");

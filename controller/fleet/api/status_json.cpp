@@ -31,6 +31,19 @@ Json StatusToJson(const FleetStatus& s) {
              {"unowned", s.shards.unowned}}},
            {"conditions", Json::array()}};
   if (s.queue_depth) out["queueDepth"] = *s.queue_depth;
+  if (!s.current_metrics.empty()) {
+    Json list = Json::array();
+    for (const ResourceMetricStatus& m : s.current_metrics) {
+      const bool cpu = m.name == ResourceMetricName::kCpu;
+      Json current{{"averageValue", std::to_string(m.average_value) + (cpu ? "m" : "")}};
+      if (m.average_utilization) current["averageUtilization"] = *m.average_utilization;
+      list.push_back(
+          {{"type", "Resource"},
+           {"resource", {{"name", cpu ? "cpu" : "memory"}, {"current", std::move(current)}}}});
+    }
+    out["currentMetrics"] = std::move(list);
+  }
+  if (!s.scaling_metric.empty()) out["scalingMetric"] = s.scaling_metric;
   if (s.last_scale_time) out["lastScaleTime"] = kube::meta::FormatTime(*s.last_scale_time);
   if (!s.selector.empty()) out["selector"] = s.selector;
   if (!s.update_revision.empty()) out["updateRevision"] = s.update_revision;
@@ -41,8 +54,8 @@ Json StatusToJson(const FleetStatus& s) {
 
 Json StatusMergePatch(const FleetStatus& status) {
   Json s = StatusToJson(status);
-  for (const char* key :
-       {"queueDepth", "lastScaleTime", "selector", "updateRevision", "currentRevision"}) {
+  for (const char* key : {"queueDepth", "currentMetrics", "scalingMetric", "lastScaleTime",
+                          "selector", "updateRevision", "currentRevision"}) {
     if (!s.contains(key)) s[key] = nullptr;
   }
   return Json{{"status", std::move(s)}};

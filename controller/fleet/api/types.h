@@ -157,6 +157,17 @@ struct Fallback {
   bool operator==(const Fallback&) const = default;
 };
 
+// spec.autoscaling.metrics[]: autoscaling/v2's Resource metric, cpu or memory
+// of the fleet's pods, against a utilization of their requests or an average.
+enum class ResourceMetricName { kCpu, kMemory };
+
+struct ResourceMetricSpec {
+  ResourceMetricName name = ResourceMetricName::kCpu;
+  std::optional<int32_t> average_utilization;  // target type Utilization: % of requests
+  std::optional<int64_t> average_value;        // target type AverageValue: millicores or bytes
+  bool operator==(const ResourceMetricSpec&) const = default;
+};
+
 struct AutoscalingSpec {
   int32_t min_replicas = 1;
   int32_t max_replicas = 1;
@@ -165,6 +176,7 @@ struct AutoscalingSpec {
   Seconds poll_interval{5};
   Behavior behavior;
   std::optional<Fallback> fallback;
+  std::vector<ResourceMetricSpec> metrics;  // besides the queue
   bool operator==(const AutoscalingSpec&) const = default;
 };
 
@@ -235,12 +247,24 @@ struct ShardCounts {
   bool operator==(const ShardCounts&) const = default;
 };
 
+// One entry of status.currentMetrics: a resource metric's last figures.
+struct ResourceMetricStatus {
+  ResourceMetricName name = ResourceMetricName::kCpu;
+  std::optional<int32_t> average_utilization;  // with a Utilization target
+  int64_t average_value = 0;                   // millicores or bytes per pod
+  bool operator==(const ResourceMetricStatus&) const = default;
+};
+
 struct FleetStatus {
   int64_t observed_generation = 0;
   int32_t replicas = 0;
   int32_t ready_replicas = 0;
   int32_t desired_replicas = 0;
-  std::optional<int64_t> queue_depth;  // absent until the first successful read
+  std::optional<int64_t> queue_depth;                 // absent until the first successful read
+  std::vector<ResourceMetricStatus> current_metrics;  // those read on the last pass
+  // The metric whose recommendation the count follows ("queue", "cpu",
+  // "memory"); empty while none does (manual, paused, fallback, a failed read).
+  std::string scaling_metric;
   std::optional<Clock::Wall> last_scale_time;
   // Pods (not retiring) made from the current template, its revision, and the
   // revision the rest of the pods run (the update revision once all do).

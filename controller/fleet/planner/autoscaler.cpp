@@ -132,6 +132,45 @@ int64_t CeilDiv(int64_t a, int64_t b) {
   return (a + b - 1) / b;
 }
 
+// The cpu and memory metrics' say: the largest recommendation and whose it
+// is, each one's figures for the message, and the first that failed.
+struct ResourceVote {
+  std::optional<int32_t> replicas;
+  std::string metric;
+  std::string basis;  // "; cpu at 85% of its requests (target 70%) recommends 4"
+  std::optional<std::string> fault;
+};
+
+ResourceVote VoteResources(const AutoscalingPolicy& p, const std::vector<ResourceReading>& in) {
+  ResourceVote vote;
+  std::ostringstream basis;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const std::string name = ResourceNameString(in[i].name);
+    if (!in[i].value) {
+      if (!vote.fault) vote.fault = name + " unavailable: " + in[i].value.error().message;
+      continue;
+    }
+    const ResourceRecommendation& rec = *in[i].value;
+    const ResourceTarget target = i < p.resources.size() ? p.resources[i].target : ResourceTarget{};
+    const char* unit = in[i].name == ResourceName::kCpu ? "m" : " bytes";
+    basis << "; " << name << " at ";
+    if (rec.average_utilization && target.average_utilization) {
+      basis << *rec.average_utilization << "% of its requests (target "
+            << *target.average_utilization << "%)";
+    } else {
+      basis << rec.average_value << unit << " per pod (target " << target.average_value.value_or(0)
+            << unit << ")";
+    }
+    basis << " recommends " << rec.replicas;
+    if (!vote.replicas || rec.replicas > *vote.replicas) {
+      vote.replicas = rec.replicas;
+      vote.metric = name;
+    }
+  }
+  vote.basis = basis.str();
+  return vote;
+}
+
 }  // namespace
 
 std::string_view ScaleReasonName(ScaleReason reason) {
@@ -232,19 +271,33 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
   }
 
   int32_t raw = 0;
+  int32_t by_queue = 0;
   bool fallback = false;
   bool below_activation = false;
+  const ResourceVote resources = current > 0 ? VoteResources(p, in.resources) : ResourceVote{};
+  if (current > 0) d.resources = in.resources;
   if (!in.queue_depth) {
-    if (!p.fallback || state.consecutive_failures < p.fallback->failure_threshold) {
+    const bool fallback_due =
+        p.fallback && state.consecutive_failures >= p.fallback->failure_threshold;
+    // As the HPA with a metric it cannot read: up on the others, never down.
+    const bool up = resources.replicas && *resources.replicas > current;
+    if (!fallback_due && !up) {
       d.desired = current;
       d.reason = ScaleReason::kSourceError;
-      msg << "queue depth unavailable (" << state.consecutive_failures
-          << " consecutive failures); holding " << current << " replicas";
+      msg << "queue depth unavailable (" << state.consecutive_failures << " consecutive failures)"
+          << resources.basis << "; holding " << current << " replicas";
       d.message = msg.str();
       return {std::move(d), std::move(state)};
     }
-    fallback = true;
-    raw = std::max(current, p.fallback->replicas);
+    if (fallback_due) {
+      fallback = true;
+      raw = std::max(current, p.fallback->replicas);
+    }
+    if (up && *resources.replicas > raw) {
+      raw = *resources.replicas;
+      d.metric = resources.metric;
+      d.recommendation = raw;
+    }
   } else {
     const int64_t depth = std::max<int64_t>(0, *in.queue_depth);
     const int64_t target = std::max<int64_t>(1, p.target_queue_depth_per_agent);
@@ -253,7 +306,8 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
     const auto clamp32 = [](int64_t v) {
       return static_cast<int32_t>(std::min<int64_t>(v, std::numeric_limits<int32_t>::max()));
     };
-    if (min_replicas == 0 && below_activation) {
+    const bool deactivating = min_replicas == 0 && below_activation;
+    if (deactivating) {
       raw = 0;
     } else if (current == 0) {
       raw = clamp32(wanted);
@@ -263,6 +317,24 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
       const double expected = static_cast<double>(current) * static_cast<double>(target);
       const double off = std::abs(static_cast<double>(depth) - expected);
       raw = off <= p.tolerance * expected * (1 + 1e-12) ? current : clamp32(wanted);
+    }
+    by_queue = raw;
+    d.metric = "queue";
+    // The queue alone takes a fleet to zero, as KEDA's cpu and memory triggers
+    // never keep a ScaledObject active.
+    if (!deactivating && resources.replicas && *resources.replicas > raw) {
+      raw = *resources.replicas;
+      d.metric = resources.metric;
+    }
+    if (!deactivating && resources.fault && raw < current) {
+      d.desired = current;
+      d.reason = ScaleReason::kSourceError;
+      d.metric.clear();
+      msg << *resources.fault << "; queue depth " << depth << " at target "
+          << p.target_queue_depth_per_agent << " per agent recommends " << by_queue
+          << resources.basis << "; holding " << current << " replicas";
+      d.message = msg.str();
+      return {std::move(d), std::move(state)};
     }
     d.recommendation = raw;
   }
@@ -287,9 +359,15 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
     msg << "queue depth unavailable (" << state.consecutive_failures
         << " consecutive failures); fallback to " << raw << " replicas";
     if (d.desired != raw) msg << ", " << d.desired << " this pass";
+    msg << resources.basis;
   } else {
-    msg << "queue depth " << *in.queue_depth << " at target " << p.target_queue_depth_per_agent
-        << " per agent recommends " << raw;
+    if (in.queue_depth) {
+      msg << "queue depth " << *in.queue_depth << " at target " << p.target_queue_depth_per_agent
+          << " per agent recommends " << by_queue;
+    } else {
+      msg << "queue depth unavailable (" << state.consecutive_failures << " consecutive failures)";
+    }
+    msg << resources.basis;
     if (limited.reason) {
       d.reason = *limited.reason;
       msg << "; limited to " << d.desired << " by ";

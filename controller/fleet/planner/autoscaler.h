@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "controller/fleet/planner/autoscaling_policy.h"
+#include "controller/fleet/planner/resource_metrics.h"
 #include "controller/fleet/planner/time.h"
 
 namespace agentfleet::fleet::planner {
@@ -63,6 +64,12 @@ struct AutoscalerState {
   bool operator==(const AutoscalerState&) const = default;
 };
 
+// One resource metric's recommendation this pass, or why there is none.
+struct ResourceReading {
+  ResourceName name = ResourceName::kCpu;
+  Result<ResourceRecommendation> value = ResourceRecommendation{};
+};
+
 struct AutoscaleInput {
   // Absent: manual mode, the count is `manual_replicas` (spec.replicas).
   std::optional<AutoscalingPolicy> policy;
@@ -75,6 +82,12 @@ struct AutoscaleInput {
   // Whether this pass read (or tried to open) the queue. A pass within a
   // failing source's backoff did not, and does not count as a failed read.
   bool queue_read = true;
+  // One per entry of policy->resources, in its order. As the HPA does with
+  // several metrics, the largest recommendation wins, and while one of them
+  // cannot be computed the count may rise but not fall. Not consulted at zero
+  // replicas: with no pod there is nothing to measure, and the queue alone
+  // activates (as KEDA's cpu and memory triggers do).
+  std::vector<ResourceReading> resources;
   // agentfleet.io/paused, in either mode: the count stays `current_replicas`
   // and nothing is recorded. Only the count freezes: the planner still
   // replaces lost pods and rebalances shards.
@@ -91,6 +104,13 @@ struct ScaleDecision {
   std::optional<int32_t> recommendation;
   ScaleReason reason = ScaleReason::kSteady;
   std::string message;  // one line for a condition or an event
+  // The metric whose recommendation was taken: "queue", "cpu" or "memory";
+  // empty when none was (manual, paused, a failed read holding the count, the
+  // queue's fallback).
+  std::string metric;
+  // The resource metrics' readings this pass (AutoscaleInput::resources),
+  // for the status and the conditions; empty at zero replicas.
+  std::vector<ResourceReading> resources;
 };
 
 struct AutoscaleOutcome {

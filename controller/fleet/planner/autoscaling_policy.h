@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include "controller/fleet/planner/resource_metrics.h"
+
 namespace agentfleet::fleet::planner {
 
 enum class ScalingPolicyType {
@@ -66,6 +68,8 @@ struct AutoscalingPolicy {
   double tolerance = 0.1;  // no change while |depth / (current * target) - 1| <= this
   AutoscalingBehavior behavior;
   std::optional<FallbackPolicy> fallback;
+  // cpu and memory of the fleet's pods, besides the queue (spec.autoscaling.metrics).
+  std::vector<ResourceMetric> resources;
 };
 
 // The rules with every unset field filled with HPA v2's default:

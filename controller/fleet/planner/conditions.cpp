@@ -90,6 +90,15 @@ Condition Degraded(const ConditionsInput& in) {
     if (queue && in.lease_fault) message += "; " + in.lease_fault->message;
     return Make("Degraded", ConditionStatus::kTrue, FaultReason(queue, first.kind), message);
   }
+  for (const ResourceReading& r : in.scale.resources) {
+    // A metric not sampled yet (new pods) is no fault; one that cannot be read,
+    // or a pod without the request a utilization needs, is.
+    if (r.value || r.value.error().code == ErrorCode::kNotFound) continue;
+    const bool requests = r.value.error().code == ErrorCode::kInvalidArgument;
+    return Make("Degraded", ConditionStatus::kTrue,
+                requests ? "ResourceRequestMissing" : "ResourceMetricsUnavailable",
+                std::string(ResourceNameString(r.name)) + ": " + r.value.error().message);
+  }
   if (in.stuck > 0) {
     msg << in.stuck << " agents hold none of their shards' leases; replacing them";
     return Make("Degraded", ConditionStatus::kTrue, "AgentStuck", msg.str());

@@ -103,6 +103,20 @@ Plan MakePlan(const PlanInput& in, const PlannerState& state) {
   ai.current_replicas = in.current_replicas;
   ai.queue_depth = in.queue_depth;
   ai.queue_read = in.queue_read;
+  if (in.autoscaling) {
+    const ResourceTuning tuning{.tolerance = in.autoscaling->tolerance};
+    for (const ResourceMetric& m : in.autoscaling->resources) {
+      ResourceReading r{m.name};
+      if (in.usage_fault) {
+        r.value = MakeError(ErrorCode::kUnavailable, *in.usage_fault);
+      } else {
+        r.value =
+            RecommendForResource(m, in.current_replicas,
+                                 m.name == ResourceName::kCpu ? in.cpu : in.memory, tuning, in.now);
+      }
+      ai.resources.push_back(std::move(r));
+    }
+  }
   ai.paused = in.paused;
   ai.shards = in.shards;
   ai.now = in.now;

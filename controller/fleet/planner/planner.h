@@ -35,6 +35,10 @@ struct PlanInput {
   bool paused = false;                           // agentfleet.io/paused
   std::optional<int64_t> queue_depth;            // absent: the read failed
   bool queue_read = true;                        // see AutoscaleInput::queue_read
+  // cpu and memory of the fleet's pods (autoscaling->resources): each pod's
+  // samples and requests, or why they could not be read.
+  std::vector<PodUsage> cpu, memory;
+  std::optional<std::string> usage_fault;
   std::optional<SourceFault> queue_fault;        // why queue_depth is absent, when known
   std::vector<PodView> pods;                     // the fleet's pods, any order
   std::optional<std::vector<LeaseView>> leases;  // absent: the snapshot failed

@@ -89,7 +89,7 @@ Result<ResourceRecommendation> RecommendForResource(const ResourceMetric& metric
     }
   }
   if (usage.empty()) {
-    return MakeError(ErrorCode::kUnavailable,
+    return MakeError(ErrorCode::kNotFound,
                      std::string("no ") + ResourceNameString(metric.name) +
                          " sample of a Ready pod yet (" + std::to_string(missing.size()) +
                          " without a sample, " + std::to_string(unready.size()) + " not Ready)");

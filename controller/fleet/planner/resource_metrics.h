@@ -67,6 +67,9 @@ struct ResourceRecommendation {
   std::optional<int32_t> average_utilization;  // when the target is a utilization
 };
 
+// Errors: kInvalidArgument for a Utilization target and a pod without the
+// request; kNotFound while no Ready pod has a sample yet (new pods get their
+// first two or three scrapes after they start).
 Result<ResourceRecommendation> RecommendForResource(const ResourceMetric& metric, int32_t current,
                                                     const std::vector<PodUsage>& pods,
                                                     const ResourceTuning& tuning, Time now);

@@ -27,6 +27,15 @@ api::FleetStatus StatusFromPlan(const StatusInput& in) {
   s.ready_replicas = plan.ready_replicas;
   s.desired_replicas = plan.scale.desired;
   if (in.queue_depth) s.queue_depth = in.queue_depth;
+  s.current_metrics.clear();
+  for (const planner::ResourceReading& r : plan.scale.resources) {
+    if (!r.value) continue;
+    s.current_metrics.push_back({r.name == planner::ResourceName::kCpu
+                                     ? api::ResourceMetricName::kCpu
+                                     : api::ResourceMetricName::kMemory,
+                                 r.value->average_utilization, r.value->average_value});
+  }
+  s.scaling_metric = plan.scale.metric;
   if (plan.scale.desired != plan.scale.current) {
     s.last_scale_time = kube::meta::TruncateToSeconds(in.now);
   }

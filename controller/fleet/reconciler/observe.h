@@ -12,6 +12,7 @@
 #include "controller/fleet/planner/views.h"
 #include "controller/fleet/reconciler/expectations.h"
 #include "controller/fleet/reconciler/fleet_sources.h"
+#include "controller/fleet/reconciler/pod_usage.h"
 #include "controller/kube/informer/pod.h"
 #include "controller/kube/informer/store.h"
 #include "controller/sources/lease/lease_store.h"
@@ -29,6 +30,9 @@ struct Observation {
   // The source was opened or read this pass; a fault during its backoff is
   // the last one again, not a new error.
   bool queue_tried = false, leases_tried = false;
+  // The pods' cpu and memory (metrics.k8s.io), when the fleet scales on them
+  // and has pods; the reconciler's PodUsage holds the answer.
+  const Result<PodSamples>* usage = nullptr;
 };
 
 // A source's error in the planner's words. `opened`: the source was opened and

@@ -25,6 +25,37 @@ planner::Time FromUnix(int64_t seconds) {
   return planner::Time(std::chrono::seconds(seconds));
 }
 
+// Each pod's cpu and memory for the planner's resource metrics.
+void AddUsage(planner::PlanInput& in, const Observation& seen) {
+  if (!in.autoscaling || in.autoscaling->resources.empty() || seen.usage == nullptr) return;
+  if (!*seen.usage) {
+    in.usage_fault = seen.usage->error().message;
+    return;
+  }
+  const PodSamples& samples = **seen.usage;
+  for (const auto& [name, pod] : seen.pods) {
+    planner::PodUsage u;
+    u.name = name;
+    u.deleting = pod->meta.deleting;
+    u.failed = pod->phase == "Failed";
+    u.pending = pod->phase == "Pending" || pod->phase.empty();
+    u.ready = pod->ready;
+    if (pod->started_unix > 0) u.started = FromUnix(pod->started_unix);
+    if (pod->ready_since_unix > 0) u.ready_transition = FromUnix(pod->ready_since_unix);
+    planner::PodUsage memory = u;
+    if (pod->cpu_request_milli >= 0) u.request = pod->cpu_request_milli;
+    if (pod->memory_request >= 0) memory.request = pod->memory_request;
+    if (auto s = samples.find(name); s != samples.end()) {
+      u.usage = s->second.cpu_milli;
+      memory.usage = s->second.memory;
+      u.sampled = memory.sampled = s->second.timestamp;
+      u.window = memory.window = std::chrono::duration_cast<planner::Seconds>(s->second.window);
+    }
+    in.cpu.push_back(std::move(u));
+    in.memory.push_back(std::move(memory));
+  }
+}
+
 }  // namespace
 
 planner::AutoscalingPolicy ToAutoscalingPolicy(const api::AutoscalingSpec& spec) {
@@ -37,6 +68,12 @@ planner::AutoscalingPolicy ToAutoscalingPolicy(const api::AutoscalingSpec& spec)
   p.behavior.scale_down = ToRules(spec.behavior.scale_down);
   if (spec.fallback) {
     p.fallback = planner::FallbackPolicy{spec.fallback->failure_threshold, spec.fallback->replicas};
+  }
+  for (const api::ResourceMetricSpec& m : spec.metrics) {
+    p.resources.push_back(
+        {m.name == api::ResourceMetricName::kCpu ? planner::ResourceName::kCpu
+                                                 : planner::ResourceName::kMemory,
+         {.average_utilization = m.average_utilization, .average_value = m.average_value}});
   }
   return p;
 }
@@ -116,6 +153,7 @@ PassInput BuildPlanInput(const api::Fleet& fleet, const Observation& seen,
   if (seen.leases) in.leases = ToLeaseViews(*seen.leases);
   in.lease_fault = seen.lease_fault;
   in.now = seen.wall_now;
+  AddUsage(in, seen);
   const std::string revision = TemplateHash(fleet);
   in.update_revision = revision;
   // Pods made before revisions existed: see CountRevisions.

@@ -69,7 +69,8 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
     if (auto s = PatchFinalizers(record, true); !s) return s.error();
   }
 
-  const Observation seen = Observe(key, fleet, pods_, state.sources, clock_);
+  Observation seen = Observe(key, fleet, pods_, state.sources, clock_);
+  ReadPodUsage(fleet, state, seen);
   state.expectations.Observe(seen.pods, seen.mono_now);
   const PassInput in = BuildPlanInput(fleet, seen, state.expectations, state.desired);
   const planner::Plan plan = planner::MakePlan(in.plan, state.planner);
@@ -114,6 +115,17 @@ ReconcileResult Reconciler::ReconcileFleet(const std::string& key, const FleetRe
   }
   return ReconcileResult::RequeueAfter(held ? std::min<std::chrono::nanoseconds>(*held, poll)
                                             : std::chrono::nanoseconds(poll));
+}
+
+void Reconciler::ReadPodUsage(const api::Fleet& fleet, FleetState& state, Observation& seen) {
+  const auto& a = fleet.spec.autoscaling;
+  if (!a || a->metrics.empty() || seen.pods.empty()) {
+    state.usage.Reset();
+    return;
+  }
+  state.usage.Refresh(client_, fleet.meta.namespace_name, api::PodSelector(fleet.meta.name),
+                      seen.mono_now, a->poll_interval);
+  seen.usage = &state.usage.samples();
 }
 
 void Reconciler::RefreshSources(const api::Fleet& fleet, const FleetRecord& record,

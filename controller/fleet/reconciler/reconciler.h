@@ -93,6 +93,7 @@ class Reconciler {
     Handoffs handoffs;
     std::set<std::string> name_conflicts;  // pods whose taken name was reported last pass
     FleetSources sources;
+    PodUsage usage;  // its pods' cpu and memory, when it scales on them
     std::optional<Clock::Monotonic> finalizing_since;
     int64_t generation_mark = 0;                          // see ActContext::generation_mark
     std::optional<Clock::Monotonic> lease_cleanup_since;  // the first attempt
@@ -106,6 +107,8 @@ class Reconciler {
   kube::controller::ReconcileResult Invalid(const FleetRecord& record, const std::string& reason,
                                             const std::string& message, const obs::Logger& log);
   void RefreshSources(const api::Fleet& fleet, const FleetRecord& record, FleetState& state);
+  // The pods' PodMetrics, at most once per poll interval, into `seen`.
+  void ReadPodUsage(const api::Fleet& fleet, FleetState& state, Observation& seen);
   // The lease records could not be deleted: retried within the bound, then
   // the fleet is let go with a Warning naming what stays behind.
   kube::controller::ReconcileResult LeaseCleanupFailed(const api::Fleet& fleet, FleetState& state,

@@ -55,6 +55,7 @@ bool OnlyFiguresDiffer(const api::FleetStatus& current, const api::FleetStatus& 
   figures_kept.ready_replicas = current.ready_replicas;
   figures_kept.updated_replicas = current.updated_replicas;
   figures_kept.queue_depth = current.queue_depth;
+  figures_kept.current_metrics = current.current_metrics;
   figures_kept.assignment_generation = current.assignment_generation;
   figures_kept.shards = current.shards;
   for (size_t i = 0; i < next.conditions.size(); ++i) {

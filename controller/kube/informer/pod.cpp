@@ -1,5 +1,6 @@
 #include "controller/kube/informer/pod.h"
 
+#include "controller/kube/meta/quantity.h"
 #include "controller/kube/meta/time.h"
 
 namespace agentfleet::kube::informer {
@@ -9,6 +10,32 @@ namespace {
 std::string Str(const nlohmann::json& j, const char* key) {
   auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The containers' requests, as the HPA sums them (init containers not).
+void SumRequests(const nlohmann::json& spec, PodRecord& r) {
+  auto containers = spec.find("containers");
+  if (containers == spec.end() || !containers->is_array() || containers->empty()) return;
+  int64_t cpu = 0, memory = 0;
+  for (const auto& c : *containers) {
+    const nlohmann::json* requests = nullptr;
+    if (auto res = c.is_object() ? c.find("resources") : c.end();
+        res != c.end() && res->is_object()) {
+      if (auto q = res->find("requests"); q != res->end() && q->is_object()) requests = &*q;
+    }
+    auto read = [&](const char* name, bool milli, int64_t& sum) {
+      if (sum < 0) return;
+      std::string text = requests ? Str(*requests, name) : std::string();
+      auto v = text.empty() ? Result<int64_t>(MakeError(ErrorCode::kNotFound, ""))
+               : milli      ? meta::ParseMilliQuantity(text)
+                            : meta::ParseQuantity(text);
+      sum = v ? sum + *v : -1;
+    };
+    read("cpu", true, cpu);
+    read("memory", false, memory);
+  }
+  r.cpu_request_milli = cpu;
+  r.memory_request = memory;
 }
 }  // namespace
 
@@ -20,10 +47,12 @@ PodRecord ToPodRecord(const nlohmann::json& pod) {
   r.meta = meta::ParseObjectMeta(pod, kFilter);
   if (auto spec = pod.find("spec"); spec != pod.end() && spec->is_object()) {
     r.node_name = Str(*spec, "nodeName");
+    SumRequests(*spec, r);
   }
   auto status = pod.find("status");
   if (status == pod.end() || !status->is_object()) return r;
   r.phase = Str(*status, "phase");
+  r.started_unix = meta::ParseUnixSeconds(Str(*status, "startTime"));
   r.pod_ip = Str(*status, "podIP");
   if (auto conds = status->find("conditions"); conds != status->end() && conds->is_array()) {
     for (const auto& c : *conds) {

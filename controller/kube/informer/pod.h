@@ -17,6 +17,11 @@ struct PodRecord {
   bool ready = false;            // condition Ready=True
   int64_t ready_since_unix = 0;  // lastTransitionTime of that condition
   int32_t restarts = 0;          // summed over containers
+  // Requests summed over the containers (millicores, bytes); -1 when a
+  // container has none (resource utilization cannot be computed then).
+  int64_t cpu_request_milli = -1;
+  int64_t memory_request = -1;
+  int64_t started_unix = 0;  // status.startTime; 0 before the kubelet starts it
   bool operator==(const PodRecord&) const = default;
 };
 

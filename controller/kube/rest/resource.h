@@ -20,6 +20,8 @@ struct Resource {
 
 namespace resources {
 inline const Resource kPods{"", "v1", "pods", true};
+// metrics.k8s.io (metrics-server, through the aggregation layer): PodMetrics.
+inline const Resource kPodMetrics{"metrics.k8s.io", "v1beta1", "pods", true};
 inline const Resource kSecrets{"", "v1", "secrets", true};
 inline const Resource kNamespaces{"", "v1", "namespaces", false};
 inline const Resource kEvents{"events.k8s.io", "v1", "events", true};

@@ -328,6 +328,21 @@ pass "helm install: CRD, ServiceAccount, ClusterRole(Binding), leader Role, Depl
 
 # What the operator calls, and nothing more: the table in docs/security.md.
 checked=$(can_i_table cluster-wide "$sa" fleet-ns="$fleet_ns" release-ns="$ns" lease="$sa_name")
+# sar USER NS GROUP RESOURCE VERB: the API server's answer (true/false), for an
+# API group the cluster may not serve (kubectl auth can-i needs discovery).
+sar() {
+  kubectl create -o jsonpath='{.status.allowed}' -f - <<SAR
+apiVersion: authorization.k8s.io/v1
+kind: SubjectAccessReview
+spec:
+  user: $1
+  resourceAttributes: {namespace: "$2", group: $3, resource: $4, verb: $5}
+SAR
+}
+[[ $(sar "$sa" "$fleet_ns" metrics.k8s.io pods list) == true ]] ||
+  fail "$sa must be allowed to list pods.metrics.k8s.io in $fleet_ns"
+[[ $(sar "$sa" "" metrics.k8s.io nodes list) != true ]] ||
+  fail "$sa must not list nodes.metrics.k8s.io"
 pass "can-i: docs/security.md's cluster-wide table holds ($checked checks): the operator's calls allowed; Secrets get only (no delete/list/watch), leases only its own"
 
 # --------------------------------------- 4. the operator under the chart's RBAC

@@ -27,6 +27,36 @@ Json Minimal() {
       "template": {"spec": {"containers": [{"name": "agent", "image": "img"}]}}}})");
 }
 
+// spec.autoscaling with one Resource metric of `name` and `target`.
+void WithMetric(Json& j, const std::string& name, const Json& target) {
+  j["spec"]["autoscaling"] = {
+      {"maxReplicas", 3},
+      {"metrics", {{{"type", "Resource"}, {"resource", {{"name", name}, {"target", target}}}}}}};
+}
+
+TEST(ParseFleet, ResourceMetrics) {
+  Json j = Example();
+  j["spec"]["autoscaling"]["metrics"] = Json::parse(R"([
+    {"type": "Resource", "resource": {"name": "cpu",
+      "target": {"type": "Utilization", "averageUtilization": 70}}},
+    {"type": "Resource", "resource": {"name": "memory",
+      "target": {"type": "AverageValue", "averageValue": "256Mi"}}}])");
+  auto f = ParseFleet(j);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  const auto& m = f->spec.autoscaling->metrics;
+  ASSERT_EQ(m.size(), 2u);
+  EXPECT_EQ(m[0].name, ResourceMetricName::kCpu);
+  EXPECT_EQ(m[0].average_utilization, 70);
+  EXPECT_FALSE(m[0].average_value);
+  EXPECT_EQ(m[1].name, ResourceMetricName::kMemory);
+  EXPECT_EQ(m[1].average_value, 256 * 1024 * 1024);
+  j["spec"]["autoscaling"]["metrics"][0]["resource"]["target"] = {{"type", "AverageValue"},
+                                                                  {"averageValue", "500m"}};
+  f = ParseFleet(j);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->spec.autoscaling->metrics[0].average_value, 500);  // millicores
+}
+
 TEST(ParseFleet, CanonicalExample) {
   auto f = ParseFleet(Example());
   ASSERT_TRUE(f.ok()) << f.error().ToString();
@@ -277,6 +307,35 @@ TEST(ParseFleet, RejectsWithTheFieldNamed) {
          j["spec"]["autoscaling"] = {{"maxReplicas", 3}, {"fallback", {{"replicas", 4}}}};
        },
        "spec.autoscaling.fallback.replicas: must be less than or equal to maxReplicas"},
+      {"metric name",
+       [](Json& j) {
+         WithMetric(j, "gpu", {{"type", "Utilization"}, {"averageUtilization", 5}});
+       },
+       "spec.autoscaling.metrics[0].resource.name: must be one of cpu, memory"},
+      {"metric repeated",
+       [](Json& j) {
+         WithMetric(j, "cpu", {{"type", "Utilization"}, {"averageUtilization", 5}});
+         j["spec"]["autoscaling"]["metrics"].push_back(j["spec"]["autoscaling"]["metrics"][0]);
+       },
+       "spec.autoscaling.metrics[1].resource.name: must not repeat: cpu"},
+      {"utilization with a value",
+       [](Json& j) {
+         WithMetric(j, "cpu",
+                    {{"type", "Utilization"}, {"averageUtilization", 5}, {"averageValue", "1"}});
+       },
+       "spec.autoscaling.metrics[0].resource.target.averageValue: must not be set when type is "
+       "Utilization"},
+      {"average value not a quantity",
+       [](Json& j) {
+         WithMetric(j, "memory", {{"type", "AverageValue"}, {"averageValue", "256MB"}});
+       },
+       "spec.autoscaling.metrics[0].resource.target.averageValue: \"256MB\" is not a quantity"},
+      {"average value missing",
+       [](Json& j) {
+         WithMetric(j, "memory", {{"type", "AverageValue"}});
+       },
+       "spec.autoscaling.metrics[0].resource.target.averageValue: is required when type is "
+       "AverageValue"},
       {"bad select policy",
        [](Json& j) {
          j["spec"]["autoscaling"] = {{"maxReplicas", 3},

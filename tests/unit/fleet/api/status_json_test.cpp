@@ -24,6 +24,9 @@ FleetStatus Sample() {
   s.ready_replicas = 3;
   s.desired_replicas = 5;
   s.queue_depth = 1234;
+  s.current_metrics = {{ResourceMetricName::kCpu, 85, 425},
+                       {ResourceMetricName::kMemory, std::nullopt, 67108864}};
+  s.scaling_metric = "cpu";
   s.last_scale_time = At("2026-01-02T03:04:05Z");
   s.shards = {64, 64, 60, 2, 4};
   s.selector = PodSelector("pricing");
@@ -50,6 +53,11 @@ TEST(StatusJson, ShapeMatchesTheCrd) {
   EXPECT_EQ(j["readyReplicas"], 3);
   EXPECT_EQ(j["desiredReplicas"], 5);
   EXPECT_EQ(j["queueDepth"], 1234);
+  EXPECT_EQ(j["currentMetrics"], Json::parse(R"([
+    {"type": "Resource", "resource": {"name": "cpu",
+      "current": {"averageUtilization": 85, "averageValue": "425m"}}},
+    {"type": "Resource", "resource": {"name": "memory", "current": {"averageValue": "67108864"}}}])"));
+  EXPECT_EQ(j["scalingMetric"], "cpu");
   EXPECT_EQ(j["lastScaleTime"], "2026-01-02T03:04:05Z");
   EXPECT_EQ(j["shards"],
             Json::parse(R"({"total":64,"assigned":64,"held":60,"moving":2,"unowned":4})"));
@@ -80,8 +88,12 @@ TEST(StatusJson, MergePatchClearsAbsentOptionals) {
   FleetStatus s = Sample();
   s.queue_depth.reset();
   s.last_scale_time.reset();
+  s.current_metrics.clear();
+  s.scaling_metric.clear();
   Json patch = StatusMergePatch(s);
   EXPECT_TRUE(patch["status"]["queueDepth"].is_null());
+  EXPECT_TRUE(patch["status"]["currentMetrics"].is_null());
+  EXPECT_TRUE(patch["status"]["scalingMetric"].is_null());
   EXPECT_TRUE(patch["status"]["lastScaleTime"].is_null());
   EXPECT_EQ(patch["status"]["desiredReplicas"], 5);
 }

@@ -30,6 +30,7 @@ struct Fleet {
   int32_t current = 0;
   uint32_t shards = 10000;
   bool paused = false;
+  std::vector<ResourceReading> resources;
 
   Fleet(int32_t replicas, int32_t min, int32_t max) : current(replicas) {
     policy.min_replicas = min;
@@ -42,6 +43,7 @@ struct Fleet {
                                       .current_replicas = current,
                                       .queue_depth = depth,
                                       .queue_read = read,
+                                      .resources = resources,
                                       .paused = paused,
                                       .shards = shards,
                                       .now = At(seconds)},
@@ -397,6 +399,91 @@ TEST(Autoscaler, StateStaysSmall) {
   EXPECT_LE(f.state.recommendations.size(), 61u);
   EXPECT_LE(f.state.scale_up_events.size(), 3u);
   EXPECT_LE(f.state.scale_down_events.size(), 3u);
+}
+
+ResourceReading Cpu(int32_t replicas, int32_t utilization = 90) {
+  return {ResourceName::kCpu, ResourceRecommendation{replicas, 90, utilization}};
+}
+ResourceReading Unreadable(ResourceName name) {
+  return {name, MakeError(ErrorCode::kUnavailable, "metrics.k8s.io: 503 ServiceUnavailable")};
+}
+
+Fleet WithCpuAndMemory(int32_t replicas) {
+  Fleet f(replicas, 1, 20);
+  f.policy.resources = {{ResourceName::kCpu, {.average_utilization = 70}},
+                        {ResourceName::kMemory, {.average_value = 512}}};
+  f.policy.behavior.scale_down.stabilization_window_seconds = 0;
+  return f;
+}
+
+// HPA docs, "Algorithm details": with several metrics the largest desired count wins.
+TEST(AutoscalerMetrics, TheLargestRecommendationWins) {
+  Fleet f = WithCpuAndMemory(2);
+  f.resources = {Cpu(5), {ResourceName::kMemory, ResourceRecommendation{3, 700, {}}}};
+  ScaleDecision d = f.PassWanting(0, 2);
+  EXPECT_EQ(d.desired, 5);
+  EXPECT_EQ(d.metric, "cpu");
+  EXPECT_EQ(d.message,
+            "queue depth 200 at target 100 per agent recommends 2; cpu at 90% of its requests "
+            "(target 70%) recommends 5; memory at 700 bytes per pod (target 512 bytes) "
+            "recommends 3; scaling up from 2 to 5");
+  f.resources = {Cpu(5), {ResourceName::kMemory, ResourceRecommendation{3, 700, {}}}};
+  d = f.PassWanting(15, 9);
+  EXPECT_EQ(d.desired, 9);
+  EXPECT_EQ(d.metric, "queue");
+}
+
+// "If any of these metrics cannot be converted into a desired replica count
+// ... and the others suggest a scale down, scaling is skipped."
+TEST(AutoscalerMetrics, AnUnreadableMetricAllowsUpButNotDown) {
+  Fleet f = WithCpuAndMemory(6);
+  f.resources = {Cpu(2), Unreadable(ResourceName::kMemory)};
+  ScaleDecision d = f.PassWanting(0, 1);
+  EXPECT_EQ(d.desired, 6);
+  EXPECT_EQ(d.reason, ScaleReason::kSourceError);
+  EXPECT_EQ(d.metric, "");
+  EXPECT_EQ(d.message.rfind("memory unavailable: metrics.k8s.io: 503 ServiceUnavailable; queue "
+                            "depth 100 at target 100 per agent recommends 1",
+                            0),
+            0u)
+      << d.message;
+  d = f.PassWanting(15, 10);
+  EXPECT_EQ(d.desired, 10);
+  EXPECT_EQ(d.metric, "queue");
+}
+
+TEST(AutoscalerMetrics, WithoutTheQueueTheResourcesStillScaleUpButNeverDown) {
+  Fleet f = WithCpuAndMemory(4);
+  f.resources = {Cpu(7), Cpu(1)};
+  ScaleDecision d = f.Pass(0, std::nullopt);
+  EXPECT_EQ(d.desired, 7);
+  EXPECT_EQ(d.metric, "cpu");
+  f.resources = {Cpu(2), Cpu(1)};
+  d = f.Pass(15, std::nullopt);
+  EXPECT_EQ(d.desired, 7);
+  EXPECT_EQ(d.reason, ScaleReason::kSourceError);
+}
+
+TEST(AutoscalerMetrics, FallbackTakesTheLargerOfItsCountAndTheResources) {
+  Fleet f = WithCpuAndMemory(2);
+  f.policy.fallback = FallbackPolicy{.failure_threshold = 1, .replicas = 4};
+  f.resources = {Cpu(6), Cpu(1)};
+  const ScaleDecision d = f.Pass(0, std::nullopt);
+  EXPECT_EQ(d.desired, 6);
+  EXPECT_EQ(d.reason, ScaleReason::kFallback);
+}
+
+// With no pod there is nothing to measure: the queue alone wakes a fleet,
+// and the queue alone takes it to zero.
+TEST(AutoscalerMetrics, ZeroIsTheQueuesAlone) {
+  Fleet f = WithCpuAndMemory(0);
+  f.policy.min_replicas = 0;
+  f.resources = {Unreadable(ResourceName::kCpu), Unreadable(ResourceName::kMemory)};
+  EXPECT_EQ(f.PassWanting(0, 3).desired, 3);
+  f.resources = {Cpu(8), Unreadable(ResourceName::kMemory)};
+  const ScaleDecision d = f.Pass(15, 0);
+  EXPECT_EQ(d.desired, 0);
+  EXPECT_EQ(d.metric, "queue");
 }
 
 }  // namespace

@@ -148,7 +148,7 @@ TEST(ResourceMetrics, NoSampleOfAReadyPodIsUnavailable) {
   pending.pending = true;
   auto r = Recommend(Cpu(50), 2, {Pod("a", {}), pending});
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(r.error().code, ErrorCode::kNotFound);  // not yet: not a fault
   EXPECT_EQ(r.error().message,
             "no cpu sample of a Ready pod yet (1 without a sample, 1 not Ready)");
 }
