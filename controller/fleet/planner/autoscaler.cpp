@@ -294,6 +294,8 @@ AutoscaleOutcome Autoscale(const AutoscaleInput& in, AutoscalerState state) {
       raw = std::max(current, p.fallback->replicas);
     }
     if (up && *resources.replicas > raw) {
+      // cpu or memory ask for more than the fallback: they decide.
+      fallback = false;
       raw = *resources.replicas;
       d.metric = resources.metric;
       d.recommendation = raw;

@@ -90,6 +90,14 @@ Condition Degraded(const ConditionsInput& in) {
     if (queue && in.lease_fault) message += "; " + in.lease_fault->message;
     return Make("Degraded", ConditionStatus::kTrue, FaultReason(queue, first.kind), message);
   }
+  if (in.stuck > 0) {
+    msg << in.stuck << " agents hold none of their shards' leases; replacing them";
+    return Make("Degraded", ConditionStatus::kTrue, "AgentStuck", msg.str());
+  }
+  if (in.source_failures > 0) {
+    msg << "queue depth unavailable for " << in.source_failures << " consecutive reads";
+    return Make("Degraded", ConditionStatus::kTrue, "QueueDepthUnavailable", msg.str());
+  }
   for (const ResourceReading& r : in.scale.resources) {
     // A metric not sampled yet (new pods) is no fault; one that cannot be read,
     // or a pod without the request a utilization needs, is.
@@ -98,14 +106,6 @@ Condition Degraded(const ConditionsInput& in) {
     return Make("Degraded", ConditionStatus::kTrue,
                 requests ? "ResourceRequestMissing" : "ResourceMetricsUnavailable",
                 std::string(ResourceNameString(r.name)) + ": " + r.value.error().message);
-  }
-  if (in.stuck > 0) {
-    msg << in.stuck << " agents hold none of their shards' leases; replacing them";
-    return Make("Degraded", ConditionStatus::kTrue, "AgentStuck", msg.str());
-  }
-  if (in.source_failures > 0) {
-    msg << "queue depth unavailable for " << in.source_failures << " consecutive reads";
-    return Make("Degraded", ConditionStatus::kTrue, "QueueDepthUnavailable", msg.str());
   }
   if (!in.shards.leases_known) {
     return Make("Degraded", ConditionStatus::kTrue, "LeasesUnavailable",

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 
 namespace agentfleet::fleet::planner {
@@ -15,6 +16,15 @@ bool CpuUnready(const PodUsage& p, const ResourceTuning& t, Time now) {
     return !p.ready || p.sampled < *p.ready_transition + p.window;
   }
   return !p.ready && *p.started + t.initial_readiness_delay > *p.ready_transition;
+}
+
+// ceil(x) as a replica count; a ratio beyond int32 asks for the most there is
+// (the autoscaler clamps it to maxReplicas).
+int32_t Replicas(double x) {
+  const double up = std::ceil(x);
+  return up >= static_cast<double>(std::numeric_limits<int32_t>::max())
+             ? std::numeric_limits<int32_t>::max()
+             : static_cast<int32_t>(up);
 }
 
 struct Ratio {
@@ -38,7 +48,10 @@ Result<Ratio> RatioOf(const std::map<std::string, int64_t>& usage,
       return MakeError(ErrorCode::kInvalidArgument, "the pods request none of it");
     }
     // Whole percent, as the HPA computes it: its ratio is taken from the rounded-down figure.
-    r.utilization = static_cast<int32_t>(used * 100 / requested);
+    // In a long double: a tiny request (memory: "100") makes a huge percent.
+    const long double percent = std::floor(static_cast<long double>(used) * 100 / requested);
+    r.utilization =
+        static_cast<int32_t>(std::min<long double>(percent, std::numeric_limits<int32_t>::max()));
     r.usage_ratio = static_cast<double>(*r.utilization) / *target.average_utilization;
   } else {
     r.usage_ratio =
@@ -102,7 +115,7 @@ Result<ResourceRecommendation> RecommendForResource(const ResourceMetric& metric
   const bool count_unready = !unready.empty() && ratio > 1.0;
   if (!count_unready && missing.empty()) {
     if (std::abs(1.0 - ratio) > tuning.tolerance) {
-      rec.replicas = static_cast<int32_t>(std::ceil(ratio * ready));
+      rec.replicas = Replicas(ratio * ready);
     }
     return rec;
   }
@@ -112,7 +125,7 @@ Result<ResourceRecommendation> RecommendForResource(const ResourceMetric& metric
       usage[name] = by_utilization
                         ? requests[name] * std::max<int64_t>(100, *target.average_utilization) / 100
                         : *target.average_value;
-    } else if (ratio > 1.0 || !by_utilization) {
+    } else if (ratio > 1.0) {
       usage[name] = 0;
     }
   }
@@ -126,7 +139,7 @@ Result<ResourceRecommendation> RecommendForResource(const ResourceMetric& metric
       (ratio > 1.0 && again < 1.0)) {
     return rec;
   }
-  const auto replicas = static_cast<int32_t>(std::ceil(again * static_cast<double>(usage.size())));
+  const int32_t replicas = Replicas(again * static_cast<double>(usage.size()));
   if ((again < 1.0 && replicas > current) || (again > 1.0 && replicas < current)) return rec;
   rec.replicas = replicas;
   return rec;

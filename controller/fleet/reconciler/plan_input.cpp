@@ -37,7 +37,7 @@ void AddUsage(planner::PlanInput& in, const Observation& seen) {
     planner::PodUsage u;
     u.name = name;
     u.deleting = pod->meta.deleting;
-    u.failed = pod->phase == "Failed";
+    u.failed = pod->phase == "Failed" || pod->phase == "Succeeded";  // ended: no usage
     u.pending = pod->phase == "Pending" || pod->phase.empty();
     u.ready = pod->ready;
     if (pod->started_unix > 0) u.started = FromUnix(pod->started_unix);

@@ -63,39 +63,46 @@ std::optional<std::chrono::milliseconds> GoDuration(std::string_view text) {
   return std::chrono::milliseconds(static_cast<int64_t>(total_ms));
 }
 
-Error Malformed(const std::string& what, const std::string& why) {
-  return MakeError(ErrorCode::kInternal,
-                   "metrics.k8s.io answered a malformed " + what + ": " + why);
+// One PodMetrics, or why it cannot be used.
+Result<PodSample> Sample(const Json& item) {
+  PodSample s;
+  const int64_t at = kube::meta::ParseUnixSeconds(Str(item, "timestamp"));
+  if (at <= 0) return MakeError(ErrorCode::kInternal, "no timestamp");
+  s.timestamp = Clock::Wall(std::chrono::seconds(at));
+  const auto window = GoDuration(Str(item, "window"));
+  if (!window) return MakeError(ErrorCode::kInternal, "window \"" + Str(item, "window") + "\"");
+  s.window = *window;
+  auto containers = item.find("containers");
+  if (containers == item.end() || !containers->is_array() || containers->empty()) {
+    return MakeError(ErrorCode::kInternal, "no containers");
+  }
+  for (const Json& c : *containers) {
+    const Json usage = c.is_object() ? c.value("usage", Json::object()) : Json::object();
+    auto cpu = kube::meta::ParseMilliQuantity(Str(usage, "cpu"));
+    auto memory = kube::meta::ParseQuantity(Str(usage, "memory"));
+    if (!cpu) return MakeError(ErrorCode::kInternal, "cpu " + cpu.error().message);
+    if (!memory) return MakeError(ErrorCode::kInternal, "memory " + memory.error().message);
+    s.cpu_milli += *cpu;
+    s.memory += *memory;
+  }
+  return s;
 }
 
 }  // namespace
 
-Result<PodSamples> ParsePodMetrics(const std::vector<Json>& items) {
+PodSamples ParsePodMetrics(const std::vector<Json>& items, std::vector<std::string>* unusable) {
   PodSamples out;
   for (const Json& item : items) {
-    const std::string name = Str(item.value("metadata", Json::object()), "name");
-    if (name.empty()) return Malformed("PodMetrics", "no metadata.name");
-    const std::string what = "PodMetrics " + name;
-    PodSample s;
-    const int64_t at = kube::meta::ParseUnixSeconds(Str(item, "timestamp"));
-    if (at <= 0) return Malformed(what, "no timestamp");
-    s.timestamp = Clock::Wall(std::chrono::seconds(at));
-    const auto window = GoDuration(Str(item, "window"));
-    if (!window) return Malformed(what, "window \"" + Str(item, "window") + "\"");
-    s.window = *window;
-    auto containers = item.find("containers");
-    if (containers == item.end() || !containers->is_array())
-      return Malformed(what, "no containers");
-    for (const Json& c : *containers) {
-      const Json usage = c.is_object() ? c.value("usage", Json::object()) : Json::object();
-      auto cpu = kube::meta::ParseMilliQuantity(Str(usage, "cpu"));
-      auto memory = kube::meta::ParseQuantity(Str(usage, "memory"));
-      if (!cpu) return Malformed(what, "cpu " + cpu.error().message);
-      if (!memory) return Malformed(what, "memory " + memory.error().message);
-      s.cpu_milli += *cpu;
-      s.memory += *memory;
+    const std::string name =
+        item.is_object() ? Str(item.value("metadata", Json::object()), "name") : std::string();
+    auto s = name.empty() ? Result<PodSample>(MakeError(ErrorCode::kInternal, "no metadata.name"))
+                          : Sample(item);
+    if (s) {
+      out[name] = *s;
+    } else if (unusable != nullptr) {
+      unusable->push_back((name.empty() ? std::string("an item") : name) + ": " +
+                          s.error().message);
     }
-    out[name] = s;
   }
   return out;
 }
@@ -107,11 +114,17 @@ void PodUsage::Refresh(kube::rest::Client& client, const std::string& ns,
   if (last_ && now - *last_ < interval) return;
   last_ = now;
   read_this_pass_ = true;
+  // The list runs on a reconcile worker: an aggregated API that does not
+  // answer must not hold it for the client's retries (the next try is a
+  // kUsageInterval away in any case).
+  kube::rest::ScopedDeadline bound(std::chrono::steady_clock::now() + kUsageDeadline);
   auto page = client.List(kube::rest::resources::kPodMetrics, ns, {.label_selector = selector});
   if (!page) {
     samples_ = MakeError(page.error().code, "metrics.k8s.io: " + page.error().message);
     return;
   }
+  // As the HPA: a PodMetrics that cannot be used leaves its pod without a
+  // sample; it does not fail the others.
   samples_ = ParsePodMetrics(page->items);
 }
 

@@ -2,8 +2,8 @@
 
 // A fleet's pods' cpu and memory from metrics.k8s.io (metrics-server's
 // PodMetrics): one list per fleet, by its pod label, at most once per poll
-// interval; the passes in between use the last answer. Read only while the
-// fleet has resource metrics and pods.
+// interval and never within kUsageInterval; the passes in between use the last
+// answer. Read only while the fleet has resource metrics and pods.
 
 #include <chrono>
 #include <map>
@@ -27,8 +27,19 @@ struct PodSample {
 
 using PodSamples = std::map<std::string, PodSample>;  // by pod name
 
-// The items of a PodMetricsList; a malformed item is an error naming it.
-Result<PodSamples> ParsePodMetrics(const std::vector<nlohmann::json>& items);
+// The items of a PodMetricsList by pod. An item that cannot be used (no
+// containers, a usage that is not a quantity, no timestamp) is left out, its
+// pod then counting as one without a sample; `unusable` gets why, if given.
+PodSamples ParsePodMetrics(const std::vector<nlohmann::json>& items,
+                           std::vector<std::string>* unusable = nullptr);
+
+// The shortest interval between two lists of a fleet's PodMetrics: the HPA's
+// (kube-controller-manager's --horizontal-pod-autoscaler-sync-period), and
+// metrics-server's resolution at its recommended setting, so a quicker read
+// would mostly find the same samples at a request per fleet each time.
+inline constexpr std::chrono::seconds kUsageInterval{15};
+// How long one list may take, retries included.
+inline constexpr std::chrono::seconds kUsageDeadline{3};
 
 class PodUsage {
  public:

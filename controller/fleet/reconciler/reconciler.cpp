@@ -124,7 +124,8 @@ void Reconciler::ReadPodUsage(const api::Fleet& fleet, FleetState& state, Observ
     return;
   }
   state.usage.Refresh(client_, fleet.meta.namespace_name, api::PodSelector(fleet.meta.name),
-                      seen.mono_now, a->poll_interval);
+                      seen.mono_now,
+                      std::max<std::chrono::seconds>(a->poll_interval, kUsageInterval));
   seen.usage = &state.usage.samples();
 }
 

@@ -1,5 +1,7 @@
 #include "controller/kube/informer/pod.h"
 
+#include <vector>
+
 #include "controller/kube/meta/quantity.h"
 #include "controller/kube/meta/time.h"
 
@@ -12,15 +14,24 @@ std::string Str(const nlohmann::json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// The containers' requests, as the HPA sums them (init containers not).
+// The requests of the containers that run beside each other, as the HPA sums
+// them: the containers and the sidecars (init containers with restartPolicy
+// Always), not the init containers that end before them.
 void SumRequests(const nlohmann::json& spec, PodRecord& r) {
   auto containers = spec.find("containers");
   if (containers == spec.end() || !containers->is_array() || containers->empty()) return;
+  std::vector<const nlohmann::json*> running;
+  for (const auto& c : *containers) running.push_back(&c);
+  if (auto init = spec.find("initContainers"); init != spec.end() && init->is_array()) {
+    for (const auto& c : *init) {
+      if (c.is_object() && Str(c, "restartPolicy") == "Always") running.push_back(&c);
+    }
+  }
   int64_t cpu = 0, memory = 0;
-  for (const auto& c : *containers) {
+  for (const nlohmann::json* c : running) {
     const nlohmann::json* requests = nullptr;
-    if (auto res = c.is_object() ? c.find("resources") : c.end();
-        res != c.end() && res->is_object()) {
+    if (auto res = c->is_object() ? c->find("resources") : c->end();
+        res != c->end() && res->is_object()) {
       if (auto q = res->find("requests"); q != res->end() && q->is_object()) requests = &*q;
     }
     auto read = [&](const char* name, bool milli, int64_t& sum) {

@@ -433,6 +433,15 @@ TEST(AutoscalerMetrics, TheLargestRecommendationWins) {
   EXPECT_EQ(d.metric, "queue");
 }
 
+TEST(AutoscalerMetrics, MemoryDecidesWhenItAsksForMost) {
+  Fleet f = WithCpuAndMemory(2);
+  f.resources = {Cpu(3), {ResourceName::kMemory, ResourceRecommendation{6, 900, {}}}};
+  const ScaleDecision d = f.PassWanting(0, 2);
+  EXPECT_EQ(d.desired, 6);
+  EXPECT_EQ(d.metric, "memory");
+  EXPECT_EQ(d.reason, ScaleReason::kScaledUp);
+}
+
 // "If any of these metrics cannot be converted into a desired replica count
 // ... and the others suggest a scale down, scaling is skipped."
 TEST(AutoscalerMetrics, AnUnreadableMetricAllowsUpButNotDown) {
@@ -468,9 +477,15 @@ TEST(AutoscalerMetrics, FallbackTakesTheLargerOfItsCountAndTheResources) {
   Fleet f = WithCpuAndMemory(2);
   f.policy.fallback = FallbackPolicy{.failure_threshold = 1, .replicas = 4};
   f.resources = {Cpu(6), Cpu(1)};
-  const ScaleDecision d = f.Pass(0, std::nullopt);
+  ScaleDecision d = f.Pass(0, std::nullopt);
   EXPECT_EQ(d.desired, 6);
+  EXPECT_EQ(d.reason, ScaleReason::kScaledUp);
+  EXPECT_EQ(d.metric, "cpu");
+  f.resources = {Cpu(2), Cpu(1)};
+  d = f.Pass(15, std::nullopt);
+  EXPECT_EQ(d.desired, 6);  // the fallback's 4 is below: never down on a failed read
   EXPECT_EQ(d.reason, ScaleReason::kFallback);
+  EXPECT_EQ(d.metric, "");
 }
 
 // With no pod there is nothing to measure: the queue alone wakes a fleet,

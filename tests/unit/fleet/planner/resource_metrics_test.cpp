@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace agentfleet::fleet::planner {
 namespace {
 
@@ -119,6 +121,31 @@ TEST(ResourceMetrics, DeletedAndFailedPodsAreLeftOut) {
   PodUsage failed = Pod("c", 1000);
   failed.failed = true;
   EXPECT_EQ(Replicas(Cpu(100), 1, {Pod("a", 100), leaving, failed}), 1);
+}
+
+// Kubernetes #117845: at exactly the target, a pod without a sample yet must
+// not pull the average down and the fleet with it.
+TEST(ResourceMetrics, AMissingPodAtExactlyTheTargetChangesNothing) {
+  const ResourceMetric cpu{ResourceName::kCpu, {.average_value = 500}};
+  EXPECT_EQ(Replicas(cpu, 4, {Pod("a", 500), Pod("b", 500), Pod("c", 500), Pod("d", {})}), 4);
+  EXPECT_EQ(Replicas(Cpu(50), 4, {Pod("a", 50), Pod("b", 50), Pod("c", 50), Pod("d", {})}), 4);
+}
+
+// A request of 100 bytes and gigabytes used: the percent does not wrap, the
+// count asks for the most there is (the autoscaler clamps to maxReplicas).
+TEST(ResourceMetrics, AbsurdRatiosDoNotOverflow) {
+  std::vector<PodUsage> tiny, large;
+  for (int i = 0; i < 30; ++i) {
+    tiny.push_back(Pod("p" + std::to_string(i), 2'200'000'000, 100));
+    large.push_back(Pod("p" + std::to_string(i), 100 * kMi));
+  }
+  const ResourceMetric memory{ResourceName::kMemory, {.average_utilization = 80}};
+  auto r = Recommend(memory, 30, tiny);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->average_utilization, std::numeric_limits<int32_t>::max());
+  EXPECT_GT(r->replicas, 800'000'000);  // from the clamped percent, far above any maxReplicas
+  const ResourceMetric value{ResourceName::kMemory, {.average_value = 1}};
+  EXPECT_EQ(Replicas(value, 30, large), std::numeric_limits<int32_t>::max());
 }
 
 TEST(ResourceMetrics, AnAverageValueNeedsNoRequest) {

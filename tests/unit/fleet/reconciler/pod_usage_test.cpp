@@ -19,31 +19,40 @@ Json Item(const std::string& name, const std::string& window = "10.005s") {
 }
 
 TEST(PodUsage, ContainersAreSummedPerPod) {
-  auto s = ParsePodMetrics({Item("pricing-0"), Item("pricing-1", "1m0s")});
-  ASSERT_TRUE(s.ok()) << s.error().message;
-  ASSERT_EQ(s->size(), 2u);
-  const PodSample& p = s->at("pricing-0");
+  const PodSamples s = ParsePodMetrics({Item("pricing-0"), Item("pricing-1", "1m0s")});
+  ASSERT_EQ(s.size(), 2u);
+  const PodSample& p = s.at("pricing-0");
   EXPECT_EQ(p.cpu_milli, 250 + 1);
   EXPECT_EQ(p.memory, (int64_t{64} << 20) + (int64_t{1} << 20));
   EXPECT_EQ(p.window, std::chrono::milliseconds(10'005));
   EXPECT_EQ(std::chrono::system_clock::to_time_t(p.timestamp), 1796685950);
-  EXPECT_EQ(s->at("pricing-1").window, std::chrono::minutes(1));
+  EXPECT_EQ(s.at("pricing-1").window, std::chrono::minutes(1));
 }
 
-TEST(PodUsage, AMalformedItemIsAnErrorNamingThePod) {
-  Json bad = Item("pricing-2");
-  bad["containers"][0]["usage"]["cpu"] = "lots";
-  auto s = ParsePodMetrics({Item("pricing-0"), bad});
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().message,
-            "metrics.k8s.io answered a malformed PodMetrics pricing-2: cpu \"lots\" is not a "
-            "quantity: no digits");
-  for (const char* window : {"ten seconds", ".", "1..5s", "s", "10", "10x", ""}) {
-    EXPECT_FALSE(ParsePodMetrics({Item("pricing-0", window)}).ok()) << window;
-  }
+// As the HPA: an item it cannot use leaves that one pod without a sample
+// (missing, as a new pod is), never the whole fleet without metrics.
+TEST(PodUsage, AnUnusableItemLeavesOnlyItsPodWithoutASample) {
+  Json bad_cpu = Item("pricing-2");
+  bad_cpu["containers"][0]["usage"]["cpu"] = "lots";
+  Json no_containers = Item("pricing-3");
+  no_containers["containers"] = Json::array();
+  Json no_memory = Item("pricing-4");
+  no_memory["containers"][1]["usage"].erase("memory");
+  Json no_time = Item("pricing-5");
+  no_time["timestamp"] = nullptr;
   Json no_name = Item("x");
   no_name["metadata"].erase("name");
-  EXPECT_FALSE(ParsePodMetrics({no_name}).ok());
+  std::vector<std::string> why;
+  const PodSamples s = ParsePodMetrics(
+      {Item("pricing-0"), bad_cpu, no_containers, no_memory, no_time, no_name, Json("junk")}, &why);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_TRUE(s.contains("pricing-0"));
+  ASSERT_EQ(why.size(), 6u);
+  EXPECT_EQ(why[0], "pricing-2: cpu \"lots\" is not a quantity: no digits");
+  EXPECT_EQ(why[1], "pricing-3: no containers");
+  for (const char* window : {"ten seconds", ".", "1..5s", "s", "10", "10x", ""}) {
+    EXPECT_TRUE(ParsePodMetrics({Item("pricing-0", window)}).empty()) << window;
+  }
 }
 
 }  // namespace

@@ -61,6 +61,7 @@ class ReconcilerMetricsTest : public ReconcilerFixture {
     const std::string pod = Pods().empty() ? "" : Pods().begin()->first;
     Settle(pod);
     Uses(pod, cpu);
+    clock_.Advance(kUsageInterval);  // past the list the fleet's first pod made
     return pod;
   }
 
@@ -86,12 +87,19 @@ TEST_F(ReconcilerMetricsTest, CpuAboveItsTargetScalesUpPastTheQueue) {
             "(target 50%) recommends 4; scaling up from 1 to 4");
 }
 
-TEST_F(ReconcilerMetricsTest, MetricsAreReadOncePerPollInterval) {
+// Once per poll interval (5 s in the example), but at most every 15 s, as the
+// HPA: more often would mostly find metrics-server's last samples again.
+TEST_F(ReconcilerMetricsTest, MetricsAreReadOnceEvery15Seconds) {
   ASSERT_FALSE(OnePodUsing("50m").empty());
   client_.ClearCalls();
-  for (int i = 0; i < 10; ++i) Pass();  // pod and status events within one poll interval
+  for (int i = 0; i < 10; ++i) Pass();  // pod and status events within the interval
   const size_t within = MetricsReads();
   EXPECT_LE(within, 1u);
+  for (int i = 0; i < 2; ++i) {
+    clock_.Advance(std::chrono::seconds(5));
+    Pass();
+  }
+  EXPECT_EQ(MetricsReads(), within);
   clock_.Advance(std::chrono::seconds(5));
   for (int i = 0; i < 10; ++i) Pass();
   EXPECT_EQ(MetricsReads(), within + 1);
@@ -123,6 +131,21 @@ TEST_F(ReconcilerMetricsTest, AMetricsApiThatDoesNotAnswerHoldsTheCountAndSaysSo
             "handle the request");
   EXPECT_FALSE(Fleet()["status"].contains("currentMetrics"));
   EXPECT_EQ(client_.CountCalls(Verb::kDelete, "pods"), 0u);
+}
+
+// The list runs on a reconcile worker: an aggregated API that hangs holds it
+// for kUsageDeadline, not for the client's retries.
+TEST_F(ReconcilerMetricsTest, AMetricsApiThatHangsHoldsAPassForItsDeadlineOnly) {
+  ASSERT_FALSE(OnePodUsing("50m").empty());
+  client_.SetLatency(Verb::kList, std::chrono::seconds(30));
+  const auto t0 = std::chrono::steady_clock::now();
+  Pass();
+  const auto took = std::chrono::steady_clock::now() - t0;
+  EXPECT_GE(took, kUsageDeadline - std::chrono::milliseconds(100));
+  EXPECT_LT(took, kUsageDeadline + std::chrono::seconds(5));
+  EXPECT_EQ(Condition("Degraded").value("reason", ""), "ResourceMetricsUnavailable");
+  EXPECT_NE(Condition("Degraded").value("message", "").find("cpu: metrics.k8s.io: "),
+            std::string::npos);
 }
 
 }  // namespace

@@ -30,6 +30,19 @@ TEST(PodRecord, RequestsAreSummedOverTheContainers) {
   EXPECT_TRUE(r.ready);
 }
 
+TEST(PodRecord, SidecarsCountInitContainersDoNot) {
+  Json pod = Pod(
+      {{{"name", "agent"}, {"resources", {{"requests", {{"cpu", "250m"}, {"memory", "64Mi"}}}}}}});
+  pod["spec"]["initContainers"] = {
+      {{"name", "setup"}, {"resources", {{"requests", {{"cpu", "2"}, {"memory", "1Gi"}}}}}},
+      {{"name", "proxy"},
+       {"restartPolicy", "Always"},
+       {"resources", {{"requests", {{"cpu", "50m"}, {"memory", "16Mi"}}}}}}};
+  const PodRecord r = ToPodRecord(pod);
+  EXPECT_EQ(r.cpu_request_milli, 300);
+  EXPECT_EQ(r.memory_request, int64_t{80} << 20);
+}
+
 // As the HPA: one container without the request makes utilization
 // undefined for the pod, and so does a request that is not a quantity.
 TEST(PodRecord, AContainerWithoutTheRequestLeavesItUnknown) {
