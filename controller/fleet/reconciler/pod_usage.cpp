@@ -95,13 +95,15 @@ PodSamples ParsePodMetrics(const std::vector<Json>& items, std::vector<std::stri
   for (const Json& item : items) {
     const std::string name =
         item.is_object() ? Str(item.value("metadata", Json::object()), "name") : std::string();
-    auto s = name.empty() ? Result<PodSample>(MakeError(ErrorCode::kInternal, "no metadata.name"))
-                          : Sample(item);
+    if (name.empty()) {
+      if (unusable != nullptr) unusable->push_back("an item: no metadata.name");
+      continue;
+    }
+    auto s = Sample(item);
     if (s) {
       out[name] = *s;
     } else if (unusable != nullptr) {
-      unusable->push_back((name.empty() ? std::string("an item") : name) + ": " +
-                          s.error().message);
+      unusable->push_back(name + ": " + s.error().message);
     }
   }
   return out;

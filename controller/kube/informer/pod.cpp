@@ -36,10 +36,12 @@ void SumRequests(const nlohmann::json& spec, PodRecord& r) {
     }
     auto read = [&](const char* name, bool milli, int64_t& sum) {
       if (sum < 0) return;
-      std::string text = requests ? Str(*requests, name) : std::string();
-      auto v = text.empty() ? Result<int64_t>(MakeError(ErrorCode::kNotFound, ""))
-               : milli      ? meta::ParseMilliQuantity(text)
-                            : meta::ParseQuantity(text);
+      const std::string text = requests ? Str(*requests, name) : std::string();
+      if (text.empty()) {
+        sum = -1;
+        return;
+      }
+      auto v = milli ? meta::ParseMilliQuantity(text) : meta::ParseQuantity(text);
       sum = v ? sum + *v : -1;
     };
     read("cpu", true, cpu);
