@@ -42,7 +42,7 @@ AgentMetrics::AgentMetrics(obs::Registry& r)
                           .WithLabels({})),
       tasks_invalid(
           r.RegisterCounter("pricing_agent_tasks_invalid_total",
-                            "Malformed or misrouted tasks moved to the dead-letter stream")
+                            "Malformed or misrouted tasks moved to the dead-letter destination")
               .WithLabels({})),
       tasks_claimed(r.RegisterCounter("pricing_agent_tasks_claimed_total",
                                       "Abandoned pending tasks claimed (XAUTOCLAIM)")
@@ -60,8 +60,24 @@ AgentMetrics::AgentMetrics(obs::Registry& r)
                                             "Result writes that failed (store unavailable)")
                               .WithLabels({})),
       queue_errors(
-          r.RegisterCounter("pricing_agent_queue_errors_total", "Failed task stream commands")
+          r.RegisterCounter("pricing_agent_queue_errors_total", "Failed task queue commands")
               .WithLabels({})),
+      tasks_received(r.RegisterCounter("pricing_agent_tasks_received_total",
+                                       "Messages received from a shared task queue (Redis list, "
+                                       "SQS, RabbitMQ), whatever their shard")
+                         .WithLabels({})),
+      tasks_returned_elsewhere(
+          r.RegisterCounter("pricing_agent_tasks_returned_total",
+                            "Messages given back to a shared task queue, by reason", {"reason"})
+              .WithLabels({"not_held"})),
+      tasks_returned_fenced(
+          r.RegisterCounter("pricing_agent_tasks_returned_total",
+                            "Messages given back to a shared task queue, by reason", {"reason"})
+              .WithLabels({"fenced"})),
+      tasks_returned_write_error(
+          r.RegisterCounter("pricing_agent_tasks_returned_total",
+                            "Messages given back to a shared task queue, by reason", {"reason"})
+              .WithLabels({"write_error"})),
       task_latency(r.RegisterHistogram(
                         "pricing_agent_task_latency_seconds",
                         "Time from a task's enqueue (its stream entry ID) until "

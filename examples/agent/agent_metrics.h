@@ -27,7 +27,13 @@ struct AgentMetrics {
   obs::Counter& results_superseded;  // older tasks' prices the store skipped
   obs::Counter& result_write_errors;
   obs::Counter& queue_errors;
-  obs::Histogram& task_latency;  // enqueue to price stored (task_latency.h)
+  // Shared queues (shared_queue_worker.h): every message received, and those
+  // given back, by reason; received / processed is what routing costs.
+  obs::Counter& tasks_received;
+  obs::Counter& tasks_returned_elsewhere;    // its shard is not held here
+  obs::Counter& tasks_returned_fenced;       // the write was fenced off
+  obs::Counter& tasks_returned_write_error;  // the store failed
+  obs::Histogram& task_latency;              // enqueue to price stored (task_latency.h)
 };
 
 }  // namespace agentfleet::agent

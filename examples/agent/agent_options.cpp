@@ -66,14 +66,50 @@ void StoreFlags(AgentOptions& o, FlagSet& set) {
              &o.result_store_url);
 }
 
+Status CheckBackend(std::string_view v) {
+  if (v == "redis-streams" || v == "redis-list" || v == "sqs" || v == "rabbitmq") return Ok{};
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "must be redis-streams, redis-list, sqs or rabbitmq");
+}
+
 void QueueFlags(AgentOptions& o, FlagSet& set) {
+  set.String({.name = "queue-backend",
+              .help = "Where the tasks are: redis-streams (a stream per shard), or a queue all "
+                      "agents share: redis-list, sqs or rabbitmq (docs/protocol.md §7).",
+              .env = "AGENTFLEET_QUEUE_BACKEND"},
+             &o.queue_backend, CheckBackend);
   set.String({.name = "queue-url",
-              .help = "Redis holding the task streams (password: $AGENTFLEET_QUEUE_PASSWORD). "
-                      "Required.",
+              .help = "The queue's server (password: $AGENTFLEET_QUEUE_PASSWORD). Redis: "
+                      "redis:// or rediss://; sqs: the queue URL, or the endpoint with "
+                      "--queue-name; rabbitmq: amqp:// or amqps://user@host:port/vhost. Required.",
               .env = "AGENTFLEET_QUEUE_URL",
               .required = true,
               .secret = true},
              &o.queue_url, NonEmpty);
+  set.String({.name = "queue-name",
+              .help = "redis-list: the list's key; sqs: the queue's name (resolved at the "
+                      "endpoint); rabbitmq: the queue. Required for those backends.",
+              .env = "AGENTFLEET_QUEUE_NAME"},
+             &o.queue_name);
+  set.String({.name = "dead-letter-queue",
+              .help = "Where tasks that are no task go. Empty: <key>:dead (redis-list), "
+                      "<name>-dead (sqs, must exist), <queue>.dead (rabbitmq, declared).",
+              .env = "AGENTFLEET_DEAD_LETTER_QUEUE"},
+             &o.dead_letter_queue);
+  set.Duration({.name = "visibility-timeout",
+                .help = "sqs: how long a received task stays hidden from other agents; "
+                        "extended while it is in work.",
+                .env = "AGENTFLEET_VISIBILITY_TIMEOUT"},
+               &o.visibility_timeout, milliseconds(1'000));
+  set.Int({.name = "prefetch",
+           .help = "rabbitmq: unacknowledged tasks the broker sends ahead (basic.qos). 0: "
+                   "--batch-size.",
+           .env = "AGENTFLEET_PREFETCH"},
+          &o.prefetch, 0, 65'535);
+  set.String({.name = "sqs-region",
+              .help = "sqs: the AWS region (signing; the endpoint when --queue-url has none).",
+              .env = "AWS_REGION"},
+             &o.sqs_region);
   set.String({.name = "queue-prefix",
               .help = "Task stream prefix: shard s reads the stream <prefix>:<s>.",
               .env = "AGENTFLEET_QUEUE_PREFIX"},
@@ -146,7 +182,8 @@ FlagSet Flags(AgentOptions& o) {
                    "variable shown;\nthe flag wins.",
                .footer = "Environment only: AGENTFLEET_LEASE_STORE_PASSWORD, "
                          "AGENTFLEET_RESULT_STORE_PASSWORD,\nAGENTFLEET_QUEUE_PASSWORD (each wins "
-                         "over a password in its URL), KUBECONFIG.\nExit codes: 0 after "
+                         "over a password in its URL), KUBECONFIG,\nAWS_ACCESS_KEY_ID, "
+                         "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN (sqs).\nExit codes: 0 after "
                          "SIGTERM/SIGINT and a clean release; 1 on a start-up failure;\n2 on bad "
                          "flags.\n",
                .version = true});
@@ -175,6 +212,21 @@ AgentParseResult ParseAgentOptions(std::span<const std::string_view> args,
   o.lease_store_password = FromEnvironment(env, "AGENTFLEET_LEASE_STORE_PASSWORD");
   o.result_store_password = FromEnvironment(env, "AGENTFLEET_RESULT_STORE_PASSWORD");
   o.queue_password = FromEnvironment(env, "AGENTFLEET_QUEUE_PASSWORD");
+  o.aws_access_key_id = FromEnvironment(env, "AWS_ACCESS_KEY_ID");
+  o.aws_secret_access_key = FromEnvironment(env, "AWS_SECRET_ACCESS_KEY");
+  o.aws_session_token = FromEnvironment(env, "AWS_SESSION_TOKEN");
+  if (o.queue_backend != "redis-streams" && o.queue_backend != "sqs" && o.queue_name.empty()) {
+    return {{FlagParseKind::kError, "--queue-backend " + o.queue_backend + " needs --queue-name"}};
+  }
+  if (o.queue_backend == "sqs") {
+    if (o.sqs_region.empty()) {
+      return {{FlagParseKind::kError, "--queue-backend sqs needs --sqs-region (or $AWS_REGION)"}};
+    }
+    if (o.aws_access_key_id.empty() || o.aws_secret_access_key.empty()) {
+      return {{FlagParseKind::kError,
+               "--queue-backend sqs needs $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY"}};
+    }
+  }
   return parsed;
 }
 

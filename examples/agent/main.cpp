@@ -21,7 +21,9 @@
 #include "examples/agent/api_client.h"
 #include "examples/agent/assignment_source.h"
 #include "examples/agent/lease_loop.h"
+#include "examples/agent/open_task_queue.h"
 #include "examples/agent/results/open_result_store.h"
+#include "examples/agent/shared_queue_worker.h"
 #include "examples/agent/task_worker.h"
 
 namespace {
@@ -64,19 +66,10 @@ int Run(const agent::AgentOptions& o) {
   // One prefix for both stores: the operator reads the lease table under it.
   lease_cfg->key_prefix = o.lease_key_prefix;
   result_cfg->key_prefix = o.lease_key_prefix;
-  auto queue_opts = sources::redis::ParseUrl(o.queue_url);
-  if (!queue_opts.ok()) {
-    log.Error("invalid --queue-url", {{"error", queue_opts.error()}});
-    return 2;
-  }
   for (const auto* c : {&*lease_cfg, &*result_cfg}) {
     log.AddSecret(c->redis.password);
     log.AddSecret(c->postgres.password);
   }
-  if (!o.queue_password.empty()) queue_opts->password = o.queue_password;
-  log.AddSecret(queue_opts->password);
-  // The blocking read must end before the client's deadline.
-  queue_opts->command_timeout = o.block + std::chrono::seconds(2);
 
   const std::string holder = HolderId(o.pod_name);
   log = log.WithValues({{"fleet", o.fleet}, {"holder", holder}});
@@ -97,10 +90,33 @@ int Run(const agent::AgentOptions& o) {
               {{"error", fences.error()}});
     return 1;
   }
-  auto queue = sources::redis::Client::Connect(*queue_opts);
-  if (!queue.ok()) {
-    log.Error("cannot reach the task queue", {{"error", queue.error()}});
-    return 1;
+  // Redis streams: one stream per shard (TaskWorker); any other backend is a
+  // queue all agents share (SharedQueueWorker).
+  std::unique_ptr<sources::redis::Client> streams;
+  std::unique_ptr<agent::queues::TaskQueue> shared;
+  if (o.queue_backend == "redis-streams") {
+    auto queue_opts = sources::redis::ParseUrl(o.queue_url);
+    if (!queue_opts.ok()) {
+      log.Error("invalid --queue-url", {{"error", queue_opts.error()}});
+      return 2;
+    }
+    if (!o.queue_password.empty()) queue_opts->password = o.queue_password;
+    log.AddSecret(queue_opts->password);
+    // The blocking read must end before the client's deadline.
+    queue_opts->command_timeout = o.block + std::chrono::seconds(2);
+    auto queue = sources::redis::Client::Connect(*queue_opts);
+    if (!queue.ok()) {
+      log.Error("cannot reach the task queue", {{"error", queue.error()}});
+      return 1;
+    }
+    streams = std::move(*queue);
+  } else {
+    auto queue = agent::OpenTaskQueue(o, holder, log);
+    if (!queue.ok()) {
+      log.Error("cannot reach the task queue", {{"error", queue.error()}});
+      return queue.error().code == ErrorCode::kInvalidArgument ? 2 : 1;
+    }
+    shared = std::move(*queue);
   }
 
   obs::Registry registry;
@@ -154,7 +170,11 @@ int Run(const agent::AgentOptions& o) {
     log.Info("serving /metrics and /healthz", {{"port", http->port()}});
   }
 
-  agent::TaskWorker worker({.fleet = o.fleet,
+  std::unique_ptr<agent::TaskWorker> stream_worker;
+  std::unique_ptr<agent::SharedQueueWorker> shared_worker;
+  if (streams) {
+    stream_worker = std::make_unique<agent::TaskWorker>(
+        agent::WorkerConfig{.fleet = o.fleet,
                             .shard_count = o.shards,
                             .consumer = holder,
                             .prefix = o.queue_prefix,
@@ -163,20 +183,31 @@ int Run(const agent::AgentOptions& o) {
                             .block = o.block,
                             .claim_min_idle = o.claim_min_idle,
                             .task_time = o.task_time},
-                           std::move(*queue), std::move(*results), table, metrics, log);
+        std::move(streams), std::move(*results), table, metrics, log);
+  } else {
+    shared_worker = std::make_unique<agent::SharedQueueWorker>(
+        agent::SharedWorkerConfig{.fleet = o.fleet,
+                                  .shard_count = o.shards,
+                                  .batch_size = o.batch_size,
+                                  .wait = o.block,
+                                  .task_time = o.task_time},
+        std::move(shared), std::move(*results), table, metrics, log);
+  }
 
   if (file_watcher) file_watcher->Start();
   if (pod_watcher) pod_watcher->Start();
   log.Info("pricing-agent started", {{"pod", o.pod_name}, {"shards", o.shards}});
   loop.Step(std::chrono::steady_clock::now());
-  worker.Start();
+  if (stream_worker) stream_worker->Start();
+  if (shared_worker) shared_worker->Start();
   while (!StopRequested()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     loop.Step(std::chrono::steady_clock::now());
   }
 
   log.Info("stopping: finishing in-flight tasks, then releasing leases");
-  worker.StopAndJoin();
+  if (stream_worker) stream_worker->StopAndJoin();
+  if (shared_worker) shared_worker->StopAndJoin();
   if (file_watcher) file_watcher->Stop();
   if (pod_watcher) pod_watcher->Stop();
   loop.ReleaseAll();

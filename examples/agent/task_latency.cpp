@@ -15,4 +15,10 @@ std::optional<double> TaskLatencySeconds(std::string_view id,
   return static_cast<double>(std::max<int64_t>(0, now_ms - version->hi)) / 1000.0;
 }
 
+double TaskLatencySeconds(std::chrono::system_clock::time_point enqueued,
+                          std::chrono::system_clock::time_point now) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - enqueued).count();
+  return static_cast<double>(std::max<int64_t>(0, ms)) / 1000.0;
+}
+
 }  // namespace agentfleet::agent

@@ -18,4 +18,9 @@ namespace agentfleet::agent {
 std::optional<double> TaskLatencySeconds(std::string_view id,
                                          std::chrono::system_clock::time_point now);
 
+// Seconds from `enqueued` (a shared queue's own timestamp, or the task
+// message's) until `now`; 0 when the enqueuer's clock is ahead.
+double TaskLatencySeconds(std::chrono::system_clock::time_point enqueued,
+                          std::chrono::system_clock::time_point now);
+
 }  // namespace agentfleet::agent

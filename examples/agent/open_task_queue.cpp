@@ -1,0 +1,39 @@
+#include "examples/agent/open_task_queue.h"
+
+#include "controller/sources/redis/client.h"
+#include "examples/agent/queues/redis_list_queue.h"
+
+namespace agentfleet::agent {
+namespace {
+
+Result<std::unique_ptr<queues::TaskQueue>> OpenRedisList(const AgentOptions& o,
+                                                         const std::string& consumer,
+                                                         obs::Logger& log) {
+  auto opts = sources::redis::ParseUrl(o.queue_url);
+  if (!opts.ok()) return opts.error();
+  if (!o.queue_password.empty()) opts->password = o.queue_password;
+  log.AddSecret(opts->password);
+  // The blocking receive must end before the client's deadline.
+  opts->command_timeout = o.block + std::chrono::seconds(2);
+  auto client = sources::redis::Client::Connect(*opts);
+  if (!client.ok()) return client.error();
+  return std::unique_ptr<queues::TaskQueue>(std::make_unique<queues::RedisListQueue>(
+      queues::RedisListConfig{
+          .key = o.queue_name,
+          .dead_key = o.dead_letter_queue,
+          .consumer = consumer,
+          .heartbeat_ttl = std::max(o.claim_min_idle, std::chrono::milliseconds(1'000))},
+      std::move(*client)));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<queues::TaskQueue>> OpenTaskQueue(const AgentOptions& o,
+                                                         const std::string& consumer,
+                                                         obs::Logger& log) {
+  if (o.queue_backend == "redis-list") return OpenRedisList(o, consumer, log);
+  return MakeError(ErrorCode::kInvalidArgument,
+                   "--queue-backend " + o.queue_backend + " has no shared queue here");
+}
+
+}  // namespace agentfleet::agent
