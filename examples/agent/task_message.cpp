@@ -11,10 +11,11 @@ Error Invalid(std::string message) {
   return MakeError(ErrorCode::kInvalidArgument, std::move(message));
 }
 
-// A string member stays as it is; an integer becomes its decimal form, so that
-// ParseTask applies one set of rules to both.
-std::optional<std::string> FieldText(const Json& v) {
+// A string member stays as it is; an integer price becomes its decimal form,
+// so that ParseTask applies one set of rules to both.
+std::optional<std::string> FieldText(const Json& v, bool number_allowed) {
   if (v.is_string()) return v.get<std::string>();
+  if (!number_allowed) return std::nullopt;
   if (v.is_number_unsigned()) return std::to_string(v.get<uint64_t>());
   if (v.is_number_integer()) return std::to_string(v.get<int64_t>());
   return std::nullopt;
@@ -30,10 +31,11 @@ Result<TaskMessage> ParseTaskMessage(std::string_view body) {
   for (const char* name : {"task", "product", "price"}) {
     auto it = doc.find(name);
     if (it == doc.end()) continue;
-    auto text = FieldText(*it);
+    const bool price = std::string_view(name) == "price";
+    auto text = FieldText(*it, price);
     if (!text) {
       return Invalid(std::string("task field ") + name + " must be a string" +
-                     (std::string_view(name) == "price" ? " or an integer" : ""));
+                     (price ? " or an integer" : ""));
     }
     fields.emplace_back(name, std::move(*text));
   }

@@ -169,5 +169,52 @@ TEST(AgentOptions, HelpAndVersion) {
   }
 }
 
+TEST(AgentOptions, QueueBackendDefaultsToRedisStreams) {
+  auto r = Parse(kRequired);
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kRun) << r.error;
+  EXPECT_EQ(r.options.queue_backend, "redis-streams");
+  EXPECT_EQ(r.options.visibility_timeout, 30s);
+  EXPECT_EQ(r.options.prefetch, 0);
+}
+
+TEST(AgentOptions, SharedQueueBackendsNeedAQueueName) {
+  for (std::string_view backend : {"redis-list", "rabbitmq"}) {
+    std::string flag = "--queue-backend=" + std::string(backend);
+    auto r = Parse(With({flag}));
+    ASSERT_EQ(r.kind, AgentParseResult::Kind::kError) << backend;
+    EXPECT_NE(r.error.find("needs --queue-name"), std::string::npos) << r.error;
+    r = Parse(With({flag, "--queue-name=pricing-tasks"}));
+    EXPECT_EQ(r.kind, AgentParseResult::Kind::kRun) << backend << ": " << r.error;
+    EXPECT_EQ(r.options.queue_name, "pricing-tasks");
+  }
+}
+
+TEST(AgentOptions, AnUnknownBackendIsRefusedNamingTheChoices) {
+  auto r = Parse(With({"--queue-backend=kafka"}));
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kError);
+  EXPECT_NE(r.error.find("redis-streams, redis-list, sqs or rabbitmq"), std::string::npos)
+      << r.error;
+}
+
+TEST(AgentOptions, SqsNeedsARegionAndKeysFromTheEnvironment) {
+  auto r = Parse(With({"--queue-backend=sqs"}));
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kError);
+  EXPECT_NE(r.error.find("--sqs-region"), std::string::npos) << r.error;
+  r = Parse(With({"--queue-backend=sqs"}), {{"AWS_REGION", "eu-west-1"}});
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kError);
+  EXPECT_NE(r.error.find("AWS_ACCESS_KEY_ID"), std::string::npos) << r.error;
+  r = Parse(With({"--queue-backend=sqs", "--visibility-timeout=45s"}),
+            {{"AWS_REGION", "eu-west-1"},
+             {"AWS_ACCESS_KEY_ID", "AKID"},
+             {"AWS_SECRET_ACCESS_KEY", "secret"},
+             {"AWS_SESSION_TOKEN", "token"}});
+  ASSERT_EQ(r.kind, AgentParseResult::Kind::kRun) << r.error;
+  EXPECT_EQ(r.options.sqs_region, "eu-west-1");
+  EXPECT_EQ(r.options.aws_access_key_id, "AKID");
+  EXPECT_EQ(r.options.aws_secret_access_key, "secret");
+  EXPECT_EQ(r.options.aws_session_token, "token");
+  EXPECT_EQ(r.options.visibility_timeout, 45s);
+}
+
 }  // namespace
 }  // namespace agentfleet::agent
