@@ -73,11 +73,12 @@ Status CheckBackend(std::string_view v) {
 }
 
 void QueueFlags(AgentOptions& o, FlagSet& set) {
-  set.String({.name = "queue-backend",
-              .help = "Where the tasks are: redis-streams (a stream per shard), or a queue all "
-                      "agents share: redis-list, sqs or rabbitmq (docs/protocol.md §7).",
-              .env = "AGENTFLEET_QUEUE_BACKEND"},
-             &o.queue_backend, CheckBackend);
+  set.String(
+      {.name = "queue-backend",
+       .help = "Where the tasks are: redis-streams (a stream per shard), or a queue all "
+               "agents share: redis-list, sqs or rabbitmq (docs/protocol.md, Shared queues).",
+       .env = "AGENTFLEET_QUEUE_BACKEND"},
+      &o.queue_backend, CheckBackend);
   set.String({.name = "queue-url",
               .help = "The queue's server (password: $AGENTFLEET_QUEUE_PASSWORD). Redis: "
                       "redis:// or rediss://; sqs: the queue URL, or the endpoint with "

@@ -9,7 +9,7 @@
 // destination. A fenced-off write means the lease is lost: the shard is
 // dropped at once. While messages are in work the queue is kept alive
 // (visibility extended, heartbeat), also through long pricing work. Runs on
-// one thread. docs/protocol.md §7.
+// one thread. docs/protocol.md, "Shared queues".
 
 #include <atomic>
 #include <memory>

@@ -6,6 +6,8 @@
 #include "controller/fleet/reconciler/pod_hardening.h"
 #include "controller/fleet/reconciler/revisions.h"
 #include "controller/sources/protocol/annotations.h"
+#include "controller/sources/queue/sqs_protocol.h"
+#include "controller/sources/queue/url.h"
 
 namespace agentfleet::fleet::reconciler {
 namespace {
@@ -55,6 +57,50 @@ Json SecretEnv(std::string_view name, const api::SecretKeyRef& ref) {
           {"valueFrom", {{"secretKeyRef", {{"name", ref.name}, {"key", ref.key}}}}}};
 }
 
+// Where the queue is, in the reference agent's variables (docs/protocol.md,
+// Agent). A Redis password is passed as for the lease store; the credentials
+// of SQS and RabbitMQ are the agent's own, from the template: the operator's
+// only read depths and are not lent to agents. Redis streams set no backend,
+// the agent's default, so that those fleets' template hash is unchanged.
+void AddQueueEnv(const api::QueueSpec& queue, Json& vars) {
+  if (const auto* q = std::get_if<api::RedisStreamsQueue>(&queue)) {
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_URL", q->url));
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_PREFIX", q->key_prefix));
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_GROUP", q->consumer_group));
+    if (q->password_secret_ref) {
+      vars.push_back(SecretEnv("AGENTFLEET_QUEUE_PASSWORD", *q->password_secret_ref));
+    }
+  } else if (const auto* l = std::get_if<api::RedisListQueue>(&queue)) {
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_BACKEND", "redis-list"));
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_URL", l->url));
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_NAME", l->key));
+    if (l->password_secret_ref) {
+      vars.push_back(SecretEnv("AGENTFLEET_QUEUE_PASSWORD", *l->password_secret_ref));
+    }
+  } else if (const auto* sqs = std::get_if<api::SqsQueue>(&queue)) {
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_BACKEND", "sqs"));
+    std::string region = sqs->region;
+    if (region.empty() && !sqs->queue_url.empty()) {
+      if (auto u = sources::queue::ParseUrl(sqs->queue_url); u.ok()) {
+        region = sources::queue::sqs::RegionFromHost(u->host);
+      }
+    }
+    // As the operator resolves it (sqs_source.cpp): the queue URL, else the
+    // endpoint, else the region's.
+    std::string url = sqs->queue_url;
+    if (url.empty()) url = sqs->endpoint;
+    if (url.empty()) url = "https://sqs." + region + ".amazonaws.com";
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_URL", url));
+    if (!sqs->queue_name.empty()) vars.push_back(EnvVar("AGENTFLEET_QUEUE_NAME", sqs->queue_name));
+    if (!region.empty()) vars.push_back(EnvVar("AWS_REGION", region));
+  } else if (const auto* r = std::get_if<api::RabbitMqQueue>(&queue)) {
+    // The management URL is not the broker's AMQP address: the template sets
+    // AGENTFLEET_QUEUE_URL (amqp://user@host:5672/vhost) and the password.
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_BACKEND", "rabbitmq"));
+    vars.push_back(EnvVar("AGENTFLEET_QUEUE_NAME", r->queue));
+  }
+}
+
 }  // namespace
 
 Json AgentEnv(const api::Fleet& fleet) {
@@ -81,16 +127,7 @@ Json AgentEnv(const api::Fleet& fleet) {
   if (pg && !pg->ssl_mode.empty()) {
     vars.push_back(EnvVar("AGENTFLEET_LEASE_STORE_SSLMODE", pg->ssl_mode));
   }
-  // Only the Redis-streams queue has a wire form the reference agent reads;
-  // agents of other backends take their queue settings from the template.
-  if (const auto* q = std::get_if<api::RedisStreamsQueue>(&fleet.spec.queue)) {
-    vars.push_back(EnvVar("AGENTFLEET_QUEUE_URL", q->url));
-    vars.push_back(EnvVar("AGENTFLEET_QUEUE_PREFIX", q->key_prefix));
-    vars.push_back(EnvVar("AGENTFLEET_QUEUE_GROUP", q->consumer_group));
-    if (q->password_secret_ref) {
-      vars.push_back(SecretEnv("AGENTFLEET_QUEUE_PASSWORD", *q->password_secret_ref));
-    }
-  }
+  AddQueueEnv(fleet.spec.queue, vars);
   return vars;
 }
 

@@ -4,7 +4,7 @@
 // queue, a RabbitMQ queue), as opposed to the Redis streams of one shard each
 // (task_worker.h). An agent receives whatever task comes next, whatever its
 // shard; the shared-queue worker (shared_queue_worker.h) keeps the tasks of
-// the shards it holds and gives the others back (docs/protocol.md §7).
+// the shards it holds and gives the others back (docs/protocol.md, "Shared queues").
 //
 // A received message is in work: no other consumer gets it until it is
 // settled here (Done, Return, DeadLetter) or this consumer is gone (its

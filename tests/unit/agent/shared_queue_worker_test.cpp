@@ -190,7 +190,7 @@ TEST_F(SharedQueueWorkerTest, LongWorkKeepsTheTasksInWorkAlive) {
   for (const auto& k : queue_->keep_alives) {
     if (k == std::vector<std::string>{"a", "c"}) ++during_work;
   }
-  EXPECT_GE(during_work, 3);
+  EXPECT_GE(during_work, 1) << "a loaded machine may oversleep, but never skip it";
 }
 
 TEST_F(SharedQueueWorkerTest, AShardLostDuringTheWorkSendsItsTasksBack) {

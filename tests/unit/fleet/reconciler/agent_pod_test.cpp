@@ -106,7 +106,6 @@ TEST(AgentPodTest, PostgresLeasesAndANonRedisQueue) {
   EXPECT_EQ((*Env(c, "AGENTFLEET_LEASE_STORE"))["value"], "postgresql://agents@db:5432/leases");
   EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_KEY_PREFIX"), nullptr);
   EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_STORE_PASSWORD"), nullptr);
-  EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_URL"), nullptr);
   EXPECT_EQ(Env(c, "AGENTFLEET_LEASE_STORE_SSLMODE"), nullptr)
       << "absent: the agent resolves the URL's sslmode, else verify-full, as the operator does";
 
@@ -114,6 +113,70 @@ TEST(AgentPodTest, PostgresLeasesAndANonRedisQueue) {
   c = BuildAgentPod(f, "pricing-0")["spec"]["containers"][0];
   ASSERT_NE(Env(c, "AGENTFLEET_LEASE_STORE_SSLMODE"), nullptr);
   EXPECT_EQ((*Env(c, "AGENTFLEET_LEASE_STORE_SSLMODE"))["value"], "disable");
+}
+
+std::string Value(const Json& c, const std::string& name) {
+  const Json* e = Env(c, name);
+  return e && e->contains("value") ? (*e)["value"].get<std::string>() : "<unset>";
+}
+
+// The reference agent consumes every backend (docs/protocol.md, Agent): the
+// operator tells it where the queue is. Credentials for a queue other than
+// Redis are the agent's own (the template's), never the operator's: an
+// operator that only reads depths should not lend agents its keys.
+TEST(AgentPodTest, EveryBackendTellsTheAgentWhereItsQueueIs) {
+  api::Fleet f = testing::TestFleet();
+  f.spec.queue =
+      api::RedisListQueue{"redis://q:6379/1", "pricing:list", api::SecretKeyRef{"s", "pw"}};
+  Json c = BuildAgentPod(f, "p-0")["spec"]["containers"][0];
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_BACKEND"), "redis-list");
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_URL"), "redis://q:6379/1");
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_NAME"), "pricing:list");
+  ASSERT_NE(Env(c, "AGENTFLEET_QUEUE_PASSWORD"), nullptr);
+  EXPECT_EQ((*Env(c, "AGENTFLEET_QUEUE_PASSWORD"))["valueFrom"]["secretKeyRef"]["key"], "pw");
+
+  f.spec.queue = api::SqsQueue{.queue_name = "tasks",
+                               .region = "eu-west-1",
+                               .credentials_secret_ref = api::AwsCredentialsRef{.name = "aws"}};
+  c = BuildAgentPod(f, "p-0")["spec"]["containers"][0];
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_BACKEND"), "sqs");
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_URL"), "https://sqs.eu-west-1.amazonaws.com");
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_NAME"), "tasks");
+  EXPECT_EQ(Value(c, "AWS_REGION"), "eu-west-1");
+  EXPECT_EQ(Env(c, "AWS_ACCESS_KEY_ID"), nullptr);
+  EXPECT_EQ(Env(c, "AWS_SECRET_ACCESS_KEY"), nullptr);
+
+  f.spec.queue = api::SqsQueue{.queue_name = "tasks", .endpoint = "http://elasticmq:9324"};
+  c = BuildAgentPod(f, "p-0")["spec"]["containers"][0];
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_URL"), "http://elasticmq:9324");
+  EXPECT_EQ(Env(c, "AWS_REGION"), nullptr) << "none known: the template's, if any";
+
+  const std::string url = "https://sqs.us-east-2.amazonaws.com/123456789012/tasks";
+  f.spec.queue = api::SqsQueue{.queue_url = url};
+  c = BuildAgentPod(f, "p-0")["spec"]["containers"][0];
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_URL"), url);
+  EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_NAME"), nullptr);
+  EXPECT_EQ(Value(c, "AWS_REGION"), "us-east-2");
+
+  f.spec.queue =
+      api::RabbitMqQueue{.management_url = "http://rmq:15672",
+                         .vhost = "pricing",
+                         .queue = "pricing-tasks",
+                         .credentials_secret_ref = api::BasicCredentialsRef{.name = "m"}};
+  c = BuildAgentPod(f, "p-0")["spec"]["containers"][0];
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_BACKEND"), "rabbitmq");
+  EXPECT_EQ(Value(c, "AGENTFLEET_QUEUE_NAME"), "pricing-tasks");
+  // The management API is not AMQP: the template names the broker.
+  EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_URL"), nullptr);
+  EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_PASSWORD"), nullptr);
+}
+
+TEST(AgentPodTest, RedisStreamsPodsKeepTheirEnvironment) {
+  // No AGENTFLEET_QUEUE_BACKEND: the agent's default, and the template hash of
+  // fleets made before the other backends had agents stays the same.
+  Json c = BuildAgentPod(testing::TestFleet(), "p-0")["spec"]["containers"][0];
+  EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_BACKEND"), nullptr);
+  EXPECT_EQ(Env(c, "AGENTFLEET_QUEUE_NAME"), nullptr);
 }
 
 TEST(AgentPodTest, TemplateWithoutMetadataOrVolumes) {
