@@ -84,6 +84,26 @@ AgentMetrics::AgentMetrics(obs::Registry& r)
                         "its price is stored.",
                         {},
                         {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600})
-                       .WithLabels({})) {}
+                       .WithLabels({})),
+      products_priced(r.RegisterCounter("pricing_agent_products_priced_total",
+                                        "Product prices stored by this agent's fenced writes, per "
+                                        "shard (older tasks the store skipped not counted)",
+                                        {"shard"})),
+      handoffs_in(r.RegisterCounter("pricing_agent_handoffs_total",
+                                    "Shard hand-offs: in, a shard acquired after waiting for its "
+                                    "previous holder; out, a shard released because the "
+                                    "assignment moved it",
+                                    {"direction"})
+                      .WithLabels({"in"})),
+      handoffs_out(r.RegisterCounter("pricing_agent_handoffs_total",
+                                     "Shard hand-offs: in, a shard acquired after waiting for its "
+                                     "previous holder; out, a shard released because the "
+                                     "assignment moved it",
+                                     {"direction"})
+                       .WithLabels({"out"})) {}
+
+void AgentMetrics::ProductsPriced(uint32_t shard, size_t n) {
+  if (n > 0) products_priced.WithLabels({std::to_string(shard)}).Inc(static_cast<double>(n));
+}
 
 }  // namespace agentfleet::agent

@@ -34,6 +34,13 @@ struct AgentMetrics {
   obs::Counter& tasks_returned_fenced;       // the write was fenced off
   obs::Counter& tasks_returned_write_error;  // the store failed
   obs::Histogram& task_latency;              // enqueue to price stored (task_latency.h)
+  // Products whose price a write stored, per shard (label "shard"): one
+  // series per shard this process has priced, at most the fleet's S.
+  obs::CounterVec& products_priced;
+  obs::Counter& handoffs_in;   // acquired after waiting for the previous holder
+  obs::Counter& handoffs_out;  // released because the assignment moved it
+
+  void ProductsPriced(uint32_t shard, size_t n);
 };
 
 }  // namespace agentfleet::agent

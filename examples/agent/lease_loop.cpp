@@ -1,5 +1,7 @@
 #include "examples/agent/lease_loop.h"
 
+#include <algorithm>
+
 #include "controller/sources/protocol/shard_ranges.h"
 
 namespace agentfleet::agent {
@@ -121,6 +123,10 @@ void LeaseLoop::Renew(SteadyTime now) {
 }
 
 void LeaseLoop::Acquire(const std::vector<uint32_t>& shards) {
+  // A shard no longer wanted was not handed to this agent after all.
+  std::erase_if(waited_, [&](uint32_t s) {
+    return std::find(shards.begin(), shards.end(), s) == shards.end();
+  });
   const SteadyTime sent = std::chrono::steady_clock::now();
   auto results = store_->AcquireMany(config_.fleet, shards, config_.holder, config_.lease_duration);
   if (!results.ok()) {
@@ -153,10 +159,12 @@ void LeaseLoop::Acquire(const std::vector<uint32_t>& shards) {
       }
       table_.Add(shards[i], r->token, ValidUntil(sent));
       metrics_.leases_acquired.Inc();
+      if (waited_.erase(shards[i]) > 0) metrics_.handoffs_in.Inc();
       got.push_back(shards[i]);
       log_.Debug("lease acquired", {{"shard", shards[i]}, {"token", r->token}});
     } else if (r.error().code == ErrorCode::kFailedPrecondition) {
       metrics_.acquire_held_elsewhere.Inc();
+      waited_.insert(shards[i]);
     } else {
       metrics_.acquire_errors.Inc();
       log_.Warn("acquiring a lease failed", {{"shard", shards[i]}, {"error", r.error()}});
@@ -191,6 +199,7 @@ void LeaseLoop::Release(const std::vector<ActiveShard>& shards, const char* why)
   int released = 0;
   for (const auto& r : *results) released += r.ok() ? 1 : 0;
   metrics_.leases_released.Inc(released);
+  if (std::string_view(why) == "unassigned") metrics_.handoffs_out.Inc(released);
   metrics_.shards_held.Set(static_cast<double>(table_.size()));
   log_.Info("leases released", {{"shards", sources::protocol::FormatShardRanges(ids)},
                                 {"reason", why},

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "controller/obs/log.h"
@@ -81,6 +82,9 @@ class LeaseLoop {
   int64_t applied_generation_ = 0;
   std::vector<uint32_t> desired_;
   bool desired_changed_ = false;
+  // Shards found held by another agent, not acquired since: acquiring one is
+  // a hand-off in.
+  std::set<uint32_t> waited_;
   SteadyTime next_renew_{};
   SteadyTime next_acquire_{};
   SteadyTime next_read_{};

@@ -159,6 +159,7 @@ void SharedQueueWorker::Price(const ShardWork& w) {
     }
     return;
   }
+  metrics_.ProductsPriced(shard, w.prices.size() - written->superseded);
   if (written->superseded > 0) {
     metrics_.results_superseded.Inc(static_cast<double>(written->superseded));
   }

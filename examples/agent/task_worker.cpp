@@ -185,6 +185,7 @@ void TaskWorker::Process(const ActiveShard& s, const std::string& key,
       }
       return;
     }
+    metrics_.ProductsPriced(s.shard, plan.prices.size() - written->superseded);
     // Older than the stored price's task (a late claim after a hand-off):
     // done all the same, so acknowledged with the rest.
     if (written->superseded > 0) {

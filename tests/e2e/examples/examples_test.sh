@@ -13,9 +13,16 @@
 #     status for its generation, the queue depth read exactly (the source was
 #     reached), no Degraded=True condition, the expected pods with
 #     agentfleet.io/shards covering every shard once (check_fleets.py).
-#  3. Deleting the fleets runs their lease-cleanup finalizer (an Event
-#     LeasesDeleted each); the controller's log never holds a credential; it
-#     stops cleanly on SIGTERM.
+#  3. Real agents run every example: agent-kubelet starts a pricing-agent
+#     process for each pod, with the environment the operator and the
+#     example's template give it; $tasks tasks pushed to every fleet's queue
+#     (per-shard streams, the Redis list, SQS, RabbitMQ: agent_run.py) are all
+#     priced into the fleet's result store, repriced, while the lease tables
+#     sampled from outside never show two valid holders of a shard or a token
+#     going down; the queues then drain (the seeded junk is dead-lettered).
+#  4. Deleting the fleets runs their lease-cleanup finalizer (an Event
+#     LeasesDeleted each); no log holds a credential; the controller stops
+#     cleanly on SIGTERM.
 # Everything it creates (namespaces, Redis user and keys, RabbitMQ vhost and
 # user, the SQS queue, the controller) is removed on exit, also on failure.
 # Run through ctest (ctest -R e2e_examples), which starts the fixtures and
@@ -44,11 +51,13 @@ done
 python3 -c 'import yaml' 2>/dev/null || fail "python3 has no yaml module (python3-yaml)"
 
 depth=3  # tasks put into every fleet's queue
+tasks=40  # then priced by real agents, per fleet
 id=ex$$$RANDOM
 ns_plain=$id-plain
 ns_run=$id-run
 work=$(mktemp -d "${TMPDIR:-/tmp}/agentfleet-e2e-examples.XXXXXX")
 ctl_pid=
+kubelet_pid=
 # shellcheck source=../lib/fixture_servers.sh
 source "$here/../lib/fixture_servers.sh"
 
@@ -61,6 +70,15 @@ stop_controller() {
   ctl_pid=
 }
 
+stop_kubelet() {
+  [[ -n $kubelet_pid ]] || return 0
+  kill -TERM "$kubelet_pid" 2>/dev/null || true
+  for _ in $(seq 300); do kill -0 "$kubelet_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$kubelet_pid" 2>/dev/null || true
+  wait "$kubelet_pid" 2>/dev/null || true
+  kubelet_pid=
+}
+
 cleanup() {
   local rc=$?
   set +e
@@ -68,6 +86,7 @@ cleanup() {
     echo "--- last lines of the controller's log ($work/controller.log) ---" >&2
     tail -40 "$work/controller.log" >&2
   fi
+  stop_kubelet
   stop_controller
   # Without the controller nobody removes the finalizer: drop it, or the
   # namespace would stay Terminating.
@@ -133,7 +152,7 @@ done
 # --- 2: the controller reconciles every fleet -----------------------------------
 # Under timeout(1): should this script be killed outright (a ctest timeout),
 # the controller still ends.
-timeout --kill-after=10 280 "$controller" --kubeconfig "$KUBECONFIG" --namespace "$ns_run" \
+timeout --kill-after=10 400 "$controller" --kubeconfig "$KUBECONFIG" --namespace "$ns_run" \
   --leader-elect=false --metrics-bind-address 0 --health-probe-bind-address 0 \
   >"$work/controller.log" 2>&1 &
 ctl_pid=$!
@@ -157,7 +176,49 @@ done
 log "every fleet reconciled: pods created and assigned every shard once, queue depth $depth read, not Degraded"
 kubectl get pricingagentfleets -n "$ns_run" -o wide >&2
 
-# --- 3: deletion runs the finalizer ---------------------------------------------
+# --- 3: real agents price every fleet's tasks -----------------------------------
+mkdir -p "$work/agents"
+timeout --kill-after=10 300 "$AGENTFLEET_BIN_DIR/agent-kubelet" --kubeconfig "$KUBECONFIG" \
+  --namespace "$ns_run" --selector agentfleet.io/fleet --log-dir "$work/agents" --poll-ms 200 \
+  -- --tick=200ms --block=200ms --claim-min-idle=2s --batch-size=16 --visibility-timeout=10s \
+  --metrics-bind-address=0 >"$work/kubelet.log" 2>&1 &
+kubelet_pid=$!
+python3 "$here/agent_run.py" push "$work/plan.json" "$work/endpoints.json" "$tasks" "$work/tasks.json" ||
+  fail "cannot push the tasks (see above)"
+log "agent-kubelet (pid $kubelet_pid) runs the agents; $tasks tasks pushed to every fleet's queue"
+deadline=$((SECONDS + 120))
+until python3 "$here/agent_run.py" check "$work/tasks.json" "$ns_run" "$work/endpoints.json" >"$work/priced.txt"; do
+  kill -0 "$kubelet_pid" 2>/dev/null || fail "agent-kubelet exited early (log: $work/kubelet.log)"
+  python3 "$here/agent_run.py" leases "$work/tasks.json" "$ns_run" "$work/endpoints.json" "$work/leases.json" ||
+    fail "the lease table, read from outside: see above"
+  if ((SECONDS > deadline)); then
+    cat "$work/priced.txt" >&2
+    tail -5 "$work/agents"/*.log >&2
+    fail "the agents did not price every task within 120 s (above)"
+  fi
+  sleep 1
+done
+python3 "$here/agent_run.py" leases "$work/tasks.json" "$ns_run" "$work/endpoints.json" "$work/leases.json" ||
+  fail "the lease table, read from outside: see above"
+samples=$(python3 -c 'import json,sys; print(min(s["samples"] for s in json.load(open(sys.argv[1])).values()))' "$work/leases.json")
+log "every fleet's $tasks tasks priced by its agents; $samples lease-table samples per fleet, no shard with two valid holders, no token going down"
+# The seeded junk is dead-lettered, the tasks done: every queue drains.
+deadline=$((SECONDS + 60))
+until kubectl get pricingagentfleets -n "$ns_run" -o json |
+  python3 -c 'import json,sys; sys.exit(any(f.get("status",{}).get("queueDepth",-1) != 0 for f in json.load(sys.stdin)["items"]))'; do
+  ((SECONDS < deadline)) || {
+    kubectl get pricingagentfleets -n "$ns_run" -o wide >&2
+    fail "the queues did not drain within 60 s"
+  }
+  sleep 2
+done
+log "every queue drained (status.queueDepth 0)"
+stop_kubelet
+for s in "${fixture_secrets[@]}"; do
+  if grep -rqF -- "$s" "$work/agents" "$work/kubelet.log"; then fail "a credential leaked into an agent's log"; fi
+done
+
+# --- 4: deletion runs the finalizer ---------------------------------------------
 kubectl delete pricingagentfleets --all -n "$ns_run" --timeout=90s >/dev/null ||
   fail "the fleets were not deleted within 90 s (their lease-cleanup finalizer stayed)"
 left=$(kubectl get pricingagentfleets -n "$ns_run" -o name)
@@ -172,7 +233,7 @@ done
 ((got >= want)) || fail "LeasesDeleted events for $got of $want fleets"
 log "deleting the fleets ran their lease-cleanup finalizer ($got LeasesDeleted events)"
 
-# --- 3: no credential in the log; a clean stop ---------------------------------
+# --- 4: no credential in the log; a clean stop ---------------------------------
 for s in "${fixture_secrets[@]}"; do
   if grep -qF -- "$s" "$work/controller.log"; then fail "a credential leaked into the controller's log"; fi
 done

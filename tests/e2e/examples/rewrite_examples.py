@@ -8,15 +8,19 @@ ENDPOINTS.json holds what examples_test.sh set up on the fixture servers:
     {"run": "<unique prefix>",
      "redis": {"url": "redis://user@127.0.0.1:P/0", "password": "..."},
      "postgres": {"url": "postgresql://agentfleet@127.0.0.1:P/agentfleet", "password": "..."},
-     "rabbitmq": {"url": "http://127.0.0.1:P", "vhost": "...", "username": "...", "password": "..."},
+     "rabbitmq": {"url": "http://127.0.0.1:P", "vhost": "...", "username": "...", "password": "...",
+                  "amqpURL": "amqp://agent-user@127.0.0.1:P/vhost", "agentPassword": "..."},
      "sqs": {"endpoint": "http://127.0.0.1:P", "region": "us-east-1", "queueName": "...",
-             "queueURL": "...", "accessKeyID": "...", "secretAccessKey": "..."},
+             "queueURL": "...", "deadLetterQueueURL": "...", "accessKeyID": "...",
+             "secretAccessKey": "..."},
      "leaseDurationSeconds": 600}
 
 Every FILE is written to OUT_DIR under its own name with, in each
 PricingAgentFleet, the queue's and the lease store's server replaced by the
-fixture's (Redis keys and prefixes made unique to the run), and, in each
-Secret, the keys the fleets refer to set to the fixture's credentials. The
+fixture's (Redis keys and prefixes made unique to the run), the agents' own
+queue settings in the template (RabbitMQ's AMQP address, the agents' SQS and
+AMQP credentials) pointed there too, and, in each Secret, the keys the fleets
+refer to set to the fixture's credentials. The
 structure of the manifests is left as it is.
 
 Prints a JSON plan on stdout: per fleet its name, shard count, the replica
@@ -36,6 +40,27 @@ import yaml
 def fail(message):
     print("rewrite_examples: " + message, file=sys.stderr)
     sys.exit(1)
+
+
+def secret_ref(var):
+    ref = var.get("valueFrom", {}).get("secretKeyRef")
+    return (ref["name"], ref["key"]) if ref else None
+
+
+def agent_env(where, spec, queue, ep, need):
+    """Points what the template tells the agents about their queue at the fixture."""
+    containers = spec.get("template", {}).get("spec", {}).get("containers", [])
+    for c in containers:
+        for var in c.get("env", []):
+            name, ref = var.get("name"), secret_ref(var)
+            if "rabbitmq" in queue and name == "AGENTFLEET_QUEUE_URL":
+                var["value"] = ep["rabbitmq"]["amqpURL"]
+            elif "rabbitmq" in queue and name == "AGENTFLEET_QUEUE_PASSWORD" and ref:
+                need(where, *ref, ep["rabbitmq"]["agentPassword"], "RabbitMQ agent password")
+            elif "sqs" in queue and name == "AWS_ACCESS_KEY_ID" and ref:
+                need(where, *ref, ep["sqs"]["accessKeyID"], "the agents' AWS access key ID")
+            elif "sqs" in queue and name == "AWS_SECRET_ACCESS_KEY" and ref:
+                need(where, *ref, ep["sqs"]["secretAccessKey"], "the agents' AWS secret key")
 
 
 def main():
@@ -131,6 +156,8 @@ def main():
                      "RabbitMQ user name")
                 need(where_f, r["name"], r.get("passwordKey", "password"), m["password"],
                      "RabbitMQ password")
+
+            agent_env(where_f, spec, queue, ep, need)
 
             leases = spec["leases"]
             # No agent runs here (the pods are kwok's), so no lease is ever

@@ -16,9 +16,11 @@
 fixture_secrets=()
 fixture_id=
 fixture_sqs_queue_url=
+fixture_sqs_dead_url=
 fixture_redis_port=$(cat "$AGENTFLEET_REDIS_DIR/port")
 fixture_rmq_url=$(cat "$AGENTFLEET_RABBITMQ_DIR/url")
 fixture_rmq_admin=$(cat "$AGENTFLEET_RABBITMQ_DIR/user"):$(cat "$AGENTFLEET_RABBITMQ_DIR/password")
+fixture_rmq_amqp_port=$(cat "$AGENTFLEET_RABBITMQ_DIR/amqp_port")
 fixture_sqs_url=$(cat "$AGENTFLEET_ELASTICMQ_DIR/url")
 
 rcli() { redis-cli -p "$fixture_redis_port" "$@"; }
@@ -30,7 +32,7 @@ urlencode() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys
 
 fixture_servers_up() {  # ID ENDPOINTS.json
   fixture_id=$1
-  local out=$2 redis_password pg_password pg_port rmq_password sqs_secret_key
+  local out=$2 redis_password pg_password pg_port rmq_password rmq_agent_password sqs_secret_key
   redis_password=$(openssl rand -hex 16)
   rcli ACL SETUSER "$fixture_id" on ">$redis_password" '~*' '&*' +@all >/dev/null ||
     fail "cannot create the Redis ACL user"
@@ -43,11 +45,23 @@ fixture_servers_up() {  # ID ENDPOINTS.json
     fail "cannot create the RabbitMQ user"
   rmq PUT "/api/permissions/$(urlencode "$fixture_id")/$(urlencode "$fixture_id-monitor")" \
     '{"configure":"^$","write":"^$","read":"^$"}' >/dev/null || fail "cannot grant the RabbitMQ user the vhost"
+  # The agents' own AMQP user: consumes the task queue, declares and publishes
+  # to the dead-letter queue.
+  rmq_agent_password=$(openssl rand -hex 16)
+  rmq PUT "/api/users/$(urlencode "$fixture_id-agent")" \
+    "{\"password\":\"$rmq_agent_password\",\"tags\":\"\"}" >/dev/null ||
+    fail "cannot create the RabbitMQ agent user"
+  rmq PUT "/api/permissions/$(urlencode "$fixture_id")/$(urlencode "$fixture_id-agent")" \
+    '{"configure":".*","write":".*","read":".*"}' >/dev/null || fail "cannot grant the RabbitMQ agent user the vhost"
   fixture_sqs_queue_url=$(curl -fsS "$fixture_sqs_url/?Action=CreateQueue&QueueName=$fixture_id-pricing-tasks" |
     sed -n 's:.*<QueueUrl>\(.*\)</QueueUrl>.*:\1:p') || true
   [[ -n $fixture_sqs_queue_url ]] || fail "cannot create the SQS queue on ElasticMQ at $fixture_sqs_url"
+  # The agents' dead-letter queue (<name>-dead), which they do not create.
+  fixture_sqs_dead_url=$(curl -fsS "$fixture_sqs_url/?Action=CreateQueue&QueueName=$fixture_id-pricing-tasks-dead" |
+    sed -n 's:.*<QueueUrl>\(.*\)</QueueUrl>.*:\1:p') || true
+  [[ -n $fixture_sqs_dead_url ]] || fail "cannot create the SQS dead-letter queue on ElasticMQ"
   sqs_secret_key=$(openssl rand -hex 20)
-  fixture_secrets+=("$redis_password" "$pg_password" "$rmq_password" "$sqs_secret_key")
+  fixture_secrets+=("$redis_password" "$pg_password" "$rmq_password" "$rmq_agent_password" "$sqs_secret_key")
 
   python3 - "$out" <<PY
 import json, sys
@@ -56,9 +70,12 @@ json.dump({
   "redis": {"url": "redis://$fixture_id@127.0.0.1:$fixture_redis_port/0", "password": "$redis_password"},
   "postgres": {"url": "postgresql://agentfleet@127.0.0.1:$pg_port/agentfleet", "password": "$pg_password"},
   "rabbitmq": {"url": "$fixture_rmq_url", "vhost": "$fixture_id", "username": "$fixture_id-monitor",
-               "password": "$rmq_password"},
+               "password": "$rmq_password",
+               "amqpURL": "amqp://$fixture_id-agent@127.0.0.1:$fixture_rmq_amqp_port/$fixture_id",
+               "agentPassword": "$rmq_agent_password"},
   "sqs": {"endpoint": "$fixture_sqs_url", "region": "us-east-1", "queueName": "$fixture_id-pricing-tasks",
-          "queueURL": "$fixture_sqs_queue_url", "accessKeyID": "AKIDE2EEXAMPLES",
+          "queueURL": "$fixture_sqs_queue_url", "deadLetterQueueURL": "$fixture_sqs_dead_url",
+          "accessKeyID": "AKIDE2EEXAMPLES",
           "secretAccessKey": "$sqs_secret_key"},
   "leaseDurationSeconds": 600,
 }, open(sys.argv[1], "w"))
@@ -108,8 +125,11 @@ fixture_servers_down() {
     xargs -r redis-cli -p "$fixture_redis_port" DEL >/dev/null 2>&1
   rmq DELETE "/api/vhosts/$(urlencode "$fixture_id")" >/dev/null 2>&1
   rmq DELETE "/api/users/$(urlencode "$fixture_id-monitor")" >/dev/null 2>&1
+  rmq DELETE "/api/users/$(urlencode "$fixture_id-agent")" >/dev/null 2>&1
   [[ -z $fixture_sqs_queue_url ]] ||
     curl -fsS -o /dev/null "$fixture_sqs_url/?Action=DeleteQueue&QueueUrl=$fixture_sqs_queue_url"
+  [[ -z $fixture_sqs_dead_url ]] ||
+    curl -fsS -o /dev/null "$fixture_sqs_url/?Action=DeleteQueue&QueueUrl=$fixture_sqs_dead_url"
   fixture_id=
   return 0
 }

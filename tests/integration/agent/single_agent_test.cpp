@@ -149,6 +149,13 @@ TEST_F(SingleAgentTest, HoldsItsShardsProcessesFencedAndReleasesOnSigterm) {
   EXPECT_EQ(MetricValue(body, "pricing_agent_tasks_processed_total"), mine) << body;
   EXPECT_EQ(MetricValue(body, "pricing_agent_assignment_generation"), 1.0);
   EXPECT_EQ(MetricValue(body, "pricing_agent_fenced_rejections_total"), 0.0);
+  double per_shard = 0;  // one product per task here
+  for (int s = 0; s < 4; ++s) {
+    per_shard += MetricValue(body, "pricing_agent_products_priced_total{shard=\"" +
+                                       std::to_string(s) + "\"}")
+                     .value_or(0);
+  }
+  EXPECT_EQ(per_shard, mine) << body;
   // Every priced task's latency, from its enqueue (the entry ID's time):
   // the tasks were queued before the agent started, so none took no time.
   EXPECT_EQ(MetricValue(body, "pricing_agent_task_latency_seconds_count"), mine) << body;

@@ -103,6 +103,43 @@ TEST_F(LeaseLoopPublishedTest, AnUnreachableStoreLeavesTheOtherSourceInCharge) {
   EXPECT_EQ(metrics_.assignment_errors.Value(), 0) << "an outage is no malformed assignment";
 }
 
+// The hand-offs a fleet's team watches: a shard that another agent still held
+// comes in once that agent lets it go; a shard the assignment moved away goes
+// out when released. A shard free at once, or released at shutdown, is neither.
+TEST_F(LeaseLoopPublishedTest, CountsHandOffsInAndOut) {
+  store_->Hold("shop/pricing", {1}, "pod-b/1", 15s);
+  Publish(1, "0-1");
+  Tick();
+  EXPECT_EQ(Held(), (std::vector<uint32_t>{0}));
+  EXPECT_EQ(metrics_.handoffs_in.Value(), 0);
+  store_->ReleaseAll("shop/pricing", "pod-b/1");
+  Tick();
+  EXPECT_EQ(Held(), (std::vector<uint32_t>{0, 1}));
+  EXPECT_EQ(metrics_.handoffs_in.Value(), 1) << "shard 1 waited for pod-b";
+
+  Publish(2, "1");
+  Tick();
+  Tick();
+  EXPECT_EQ(Held(), (std::vector<uint32_t>{1}));
+  EXPECT_EQ(metrics_.handoffs_out.Value(), 1) << "shard 0 moved away";
+
+  loop_->ReleaseAll();
+  EXPECT_EQ(metrics_.handoffs_out.Value(), 1) << "a shutdown is no hand-off";
+}
+
+TEST_F(LeaseLoopPublishedTest, AShardWaitedForThenUnassignedIsNoHandOffLater) {
+  store_->Hold("shop/pricing", {3}, "pod-b/1", 15s);
+  Publish(1, "3");
+  Tick();
+  Publish(2, "4");
+  Tick();
+  store_->ReleaseAll("shop/pricing", "pod-b/1");
+  Publish(3, "3");
+  Tick();
+  EXPECT_EQ(Held(), (std::vector<uint32_t>{3}));
+  EXPECT_EQ(metrics_.handoffs_in.Value(), 0);
+}
+
 TEST(AssignmentBox, KeepsTheNewestOfItsSources) {
   AssignmentBox box;
   box.Put({.present = false});

@@ -142,6 +142,7 @@ TEST_F(SharedQueueWorkerTest, PricesHeldShardsReturnsTheOthersAndDeadLettersNonT
   EXPECT_EQ(metrics_.tasks_processed.Value(), 2);
   EXPECT_EQ(metrics_.tasks_invalid.Value(), 1);
   EXPECT_EQ(Returned("not_held"), 1);
+  EXPECT_EQ(metrics_.products_priced.WithLabels({"1"}).Value(), 2);
 }
 
 TEST_F(SharedQueueWorkerTest, HoldingNoShardItTakesNoTask) {
