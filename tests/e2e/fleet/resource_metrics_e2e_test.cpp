@@ -16,12 +16,13 @@ class ResourceMetricsE2E : public FleetE2E {
     return f && f->contains("status") && (*f)["status"].is_object() ? (*f)["status"]
                                                                     : Json::object();
   }
-  void SetCpu(const std::string& usage) {
+  void SetUsage(const std::string& annotation, const std::string& usage) {
     for (const auto& p : LivePods()) {
       (void)client_->Patch(kPods, ns(), p.name, kube::rest::PatchType::kJsonMerge,
-                           {{"metadata", {{"annotations", {{"kwok.x-k8s.io/usage-cpu", usage}}}}}});
+                           {{"metadata", {{"annotations", {{annotation, usage}}}}}});
     }
   }
+  void SetCpu(const std::string& usage) { SetUsage("kwok.x-k8s.io/usage-cpu", usage); }
 };
 
 TEST_F(ResourceMetricsE2E, CpuAboveItsTargetGrowsTheFleetAndBelowItShrinksIt) {
@@ -69,6 +70,64 @@ TEST_F(ResourceMetricsE2E, CpuAboveItsTargetGrowsTheFleetAndBelowItShrinksIt) {
       << status.dump() << Diagnostics();
   std::cout << "cpu-driven scale: 1 -> 4 pods in " << up << " s, back to 1 after another "
             << since() - up << " s (metrics-server at 10 s resolution)\n";
+}
+
+// Two resource metrics: the larger recommendation wins, whichever it is. cpu
+// idles (10m of 100m against 50 %: one pod), memory does not (80Mi per pod
+// against an average of 32Mi: three pods, then four), so memory decides.
+TEST_F(ResourceMetricsE2E, MemoryDecidesWhenItAsksForMoreThanCpu) {
+  ASSERT_TRUE(
+      client_->Create(kube::rest::resources::kSecrets, ns(), testing::RedisSecret(ns(), kPassword))
+          .ok());
+  Json f = Fleet();
+  f["spec"]["autoscaling"]["metrics"] = Json::parse(R"([
+    {"type": "Resource",
+     "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 50}}},
+    {"type": "Resource",
+     "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "32Mi"}}}])");
+  f["spec"]["template"]["metadata"]["annotations"]["kwok.x-k8s.io/usage-cpu"] = "10m";
+  f["spec"]["template"]["metadata"]["annotations"]["kwok.x-k8s.io/usage-memory"] = "80Mi";
+  auto created = client_->Create(kPricingAgentFleets, ns(), f);
+  ASSERT_TRUE(created.ok()) << created.error().ToString();
+  StartController(false);
+  StartKubelet();
+
+  Json status;
+  ASSERT_TRUE(Eventually(
+      [&] {
+        status = Status();
+        return status.value("desiredReplicas", 0) == 4 && LivePods().size() == 4;
+      },
+      180s))
+      << status.dump() << Diagnostics();
+  EXPECT_EQ(status.value("scalingMetric", ""), "memory") << status.dump();
+  bool saw_memory = false;
+  for (const auto& m : status.value("currentMetrics", Json::array())) {
+    if (m.contains("resource") && m["resource"].value("name", "") == "memory") {
+      saw_memory = true;
+      EXPECT_TRUE(m["resource"]["current"].contains("averageValue")) << m.dump();
+    }
+  }
+  EXPECT_TRUE(saw_memory) << status.dump();
+
+  // What the operator's PodMetrics read costs per pass (it lists once per
+  // kUsageInterval at most): the aggregator, metrics-server, 4 pods.
+  std::vector<double> ms;
+  for (int i = 0; i < 21; ++i) {
+    const auto t = std::chrono::steady_clock::now();
+    auto list = client_->List(kube::rest::resources::kPodMetrics, ns(),
+                              {.label_selector = "agentfleet.io/fleet=pricing"});
+    ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count());
+    ASSERT_TRUE(list.ok()) << list.error().ToString();
+  }
+  std::sort(ms.begin(), ms.end());
+  std::cout << "PodMetrics list of 4 pods through the aggregation layer: median " << ms[10]
+            << " ms, max " << ms.back() << " ms (21 lists)\n";
+
+  SetUsage("kwok.x-k8s.io/usage-memory", "8Mi");
+  ASSERT_TRUE(Eventually([&] { return Status().value("desiredReplicas", 0) == 1; }, 180s))
+      << Status().dump() << Diagnostics();
 }
 
 }  // namespace
