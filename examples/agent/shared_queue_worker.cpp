@@ -109,6 +109,10 @@ void SharedQueueWorker::RunOnce() {
   metrics_.tasks_invalid.Inc(static_cast<double>(plan.invalid.size()));
   GiveBack(plan.elsewhere, metrics_.tasks_returned_elsewhere);
   for (const auto& w : plan.work) Price(w);
+  // Only other agents' tasks (or a shard nobody holds yet, mid hand-off):
+  // receiving again at once would pass the same messages around in a tight
+  // loop. Pause one wait, leaving them to the agents that hold their shards.
+  if (plan.work.empty() && !plan.elsewhere.empty()) Work(config_.wait);
 }
 
 void SharedQueueWorker::GiveBack(const std::vector<size_t>& indexes, obs::Counter& reason) {

@@ -145,6 +145,26 @@ TEST_F(SharedQueueWorkerTest, PricesHeldShardsReturnsTheOthersAndDeadLettersNonT
   EXPECT_EQ(metrics_.products_priced.WithLabels({"1"}).Value(), 2);
 }
 
+TEST_F(SharedQueueWorkerTest, ABatchOfOnlyOtherAgentsTasksPausesBeforeTheNextReceive) {
+  auto q = std::make_unique<FakeQueue>();
+  queue_ = q.get();
+  worker_ = std::make_unique<SharedQueueWorker>(
+      SharedWorkerConfig{.fleet = "f", .shard_count = kShards, .batch_size = 10, .wait = 250ms},
+      std::move(q), std::make_unique<FakeStore>(), table_, metrics_,
+      obs::Logger({.level = obs::Level::kError}));
+  Hold(0, 1);
+  queue_->batches.push_back({Msg(ProductOf(1), 1, "a"), Msg(ProductOf(2), 1, "b")});
+  const auto start = std::chrono::steady_clock::now();
+  worker_->RunOnce();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 250ms);
+  EXPECT_EQ(queue_->returned, (std::vector<std::string>{"a", "b"}));
+
+  queue_->batches.push_back({Msg(ProductOf(0), 1, "c"), Msg(ProductOf(2), 1, "d")});
+  const auto again = std::chrono::steady_clock::now();
+  worker_->RunOnce();
+  EXPECT_LT(std::chrono::steady_clock::now() - again, 250ms) << "it priced one: no pause";
+}
+
 TEST_F(SharedQueueWorkerTest, HoldingNoShardItTakesNoTask) {
   Make();
   queue_->batches.push_back({Msg(ProductOf(0), 1, "a")});
