@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string_view>
 
+#include "controller/kube/meta/json_fields.h"
 #include "controller/kube/meta/quantity.h"
 #include "controller/kube/meta/time.h"
 #include "controller/kube/rest/resource.h"
@@ -13,10 +14,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string Str(const Json& j, const char* key) {
-  auto it = j.is_object() ? j.find(key) : j.end();
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using kube::meta::StringField;
 
 // A Go duration as metav1.Duration writes it: "10.005s", "1m0s", "500ms".
 std::optional<std::chrono::milliseconds> GoDuration(std::string_view text) {
@@ -66,11 +64,12 @@ std::optional<std::chrono::milliseconds> GoDuration(std::string_view text) {
 // One PodMetrics, or why it cannot be used.
 Result<PodSample> Sample(const Json& item) {
   PodSample s;
-  const int64_t at = kube::meta::ParseUnixSeconds(Str(item, "timestamp"));
+  const int64_t at = kube::meta::ParseUnixSeconds(StringField(item, "timestamp"));
   if (at <= 0) return MakeError(ErrorCode::kInternal, "no timestamp");
   s.timestamp = Clock::Wall(std::chrono::seconds(at));
-  const auto window = GoDuration(Str(item, "window"));
-  if (!window) return MakeError(ErrorCode::kInternal, "window \"" + Str(item, "window") + "\"");
+  const auto window = GoDuration(StringField(item, "window"));
+  if (!window)
+    return MakeError(ErrorCode::kInternal, "window \"" + StringField(item, "window") + "\"");
   s.window = *window;
   auto containers = item.find("containers");
   if (containers == item.end() || !containers->is_array() || containers->empty()) {
@@ -78,8 +77,8 @@ Result<PodSample> Sample(const Json& item) {
   }
   for (const Json& c : *containers) {
     const Json usage = c.is_object() ? c.value("usage", Json::object()) : Json::object();
-    auto cpu = kube::meta::ParseMilliQuantity(Str(usage, "cpu"));
-    auto memory = kube::meta::ParseQuantity(Str(usage, "memory"));
+    auto cpu = kube::meta::ParseMilliQuantity(StringField(usage, "cpu"));
+    auto memory = kube::meta::ParseQuantity(StringField(usage, "memory"));
     if (!cpu) return MakeError(ErrorCode::kInternal, "cpu " + cpu.error().message);
     if (!memory) return MakeError(ErrorCode::kInternal, "memory " + memory.error().message);
     s.cpu_milli += *cpu;
@@ -93,8 +92,9 @@ Result<PodSample> Sample(const Json& item) {
 PodSamples ParsePodMetrics(const std::vector<Json>& items, std::vector<std::string>* unusable) {
   PodSamples out;
   for (const Json& item : items) {
-    const std::string name =
-        item.is_object() ? Str(item.value("metadata", Json::object()), "name") : std::string();
+    const std::string name = item.is_object()
+                                 ? StringField(item.value("metadata", Json::object()), "name")
+                                 : std::string();
     if (name.empty()) {
       if (unusable != nullptr) unusable->push_back("an item: no metadata.name");
       continue;

@@ -2,17 +2,14 @@
 
 #include <vector>
 
+#include "controller/kube/meta/json_fields.h"
 #include "controller/kube/meta/quantity.h"
 #include "controller/kube/meta/time.h"
 
 namespace agentfleet::kube::informer {
 
 namespace {
-// Type-checked reads: a malformed object yields empty fields, never an exception.
-std::string Str(const nlohmann::json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+using meta::StringField;
 
 // The requests of the containers that run beside each other, as the HPA sums
 // them: the containers and the sidecars (init containers with restartPolicy
@@ -24,7 +21,7 @@ void SumRequests(const nlohmann::json& spec, PodRecord& r) {
   for (const auto& c : *containers) running.push_back(&c);
   if (auto init = spec.find("initContainers"); init != spec.end() && init->is_array()) {
     for (const auto& c : *init) {
-      if (c.is_object() && Str(c, "restartPolicy") == "Always") running.push_back(&c);
+      if (c.is_object() && StringField(c, "restartPolicy") == "Always") running.push_back(&c);
     }
   }
   int64_t cpu = 0, memory = 0;
@@ -36,7 +33,7 @@ void SumRequests(const nlohmann::json& spec, PodRecord& r) {
     }
     auto read = [&](const char* name, bool milli, int64_t& sum) {
       if (sum < 0) return;
-      const std::string text = requests ? Str(*requests, name) : std::string();
+      const std::string text = requests ? StringField(*requests, name) : std::string();
       if (text.empty()) {
         sum = -1;
         return;
@@ -59,19 +56,19 @@ PodRecord ToPodRecord(const nlohmann::json& pod) {
   PodRecord r;
   r.meta = meta::ParseObjectMeta(pod, kFilter);
   if (auto spec = pod.find("spec"); spec != pod.end() && spec->is_object()) {
-    r.node_name = Str(*spec, "nodeName");
+    r.node_name = StringField(*spec, "nodeName");
     SumRequests(*spec, r);
   }
   auto status = pod.find("status");
   if (status == pod.end() || !status->is_object()) return r;
-  r.phase = Str(*status, "phase");
-  r.started_unix = meta::ParseUnixSeconds(Str(*status, "startTime"));
-  r.pod_ip = Str(*status, "podIP");
+  r.phase = StringField(*status, "phase");
+  r.started_unix = meta::ParseUnixSeconds(StringField(*status, "startTime"));
+  r.pod_ip = StringField(*status, "podIP");
   if (auto conds = status->find("conditions"); conds != status->end() && conds->is_array()) {
     for (const auto& c : *conds) {
-      if (c.is_object() && Str(c, "type") == "Ready") {
-        r.ready = Str(c, "status") == "True";
-        r.ready_since_unix = meta::ParseUnixSeconds(Str(c, "lastTransitionTime"));
+      if (c.is_object() && StringField(c, "type") == "Ready") {
+        r.ready = StringField(c, "status") == "True";
+        r.ready_since_unix = meta::ParseUnixSeconds(StringField(c, "lastTransitionTime"));
       }
     }
   }

@@ -2,17 +2,13 @@
 
 #include <algorithm>
 
+#include "controller/kube/meta/json_fields.h"
 #include "controller/kube/meta/time.h"
 
 namespace agentfleet::kube::meta {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string Str(const Json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 bool Bool(const Json& j, const char* key) {
   auto it = j.find(key);
@@ -56,11 +52,11 @@ ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
   auto mit = object.find("metadata");
   if (mit == object.end() || !mit->is_object()) return m;
   const Json& md = *mit;
-  m.name = Str(md, "name");
-  m.namespace_name = Str(md, "namespace");
-  m.uid = Str(md, "uid");
-  m.resource_version = Str(md, "resourceVersion");
-  m.created_unix = ParseUnixSeconds(Str(md, "creationTimestamp"));
+  m.name = StringField(md, "name");
+  m.namespace_name = StringField(md, "namespace");
+  m.uid = StringField(md, "uid");
+  m.resource_version = StringField(md, "resourceVersion");
+  m.created_unix = ParseUnixSeconds(StringField(md, "creationTimestamp"));
   if (auto g = md.find("generation"); g != md.end() && g->is_number_integer()) {
     m.generation = g->get<int64_t>();
   }
@@ -90,8 +86,8 @@ ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
   if (auto o = md.find("ownerReferences"); o != md.end() && o->is_array()) {
     for (const auto& x : *o) {
       if (!x.is_object()) continue;
-      OwnerRef r{Str(x, "apiVersion"), Str(x, "kind"), Str(x, "name"), Str(x, "uid"),
-                 Bool(x, "controller")};
+      OwnerRef r{StringField(x, "apiVersion"), StringField(x, "kind"), StringField(x, "name"),
+                 StringField(x, "uid"), Bool(x, "controller")};
       if (filter.controller_owner_only && !r.controller) continue;
       m.owners.push_back(std::move(r));
     }
@@ -102,7 +98,7 @@ ObjectMeta ParseObjectMeta(const Json& object, const MetaFilter& filter) {
 std::string ObjectKey(const Json& object) {
   auto mit = object.find("metadata");
   if (mit == object.end() || !mit->is_object()) return {};
-  std::string ns = Str(*mit, "namespace"), name = Str(*mit, "name");
+  std::string ns = StringField(*mit, "namespace"), name = StringField(*mit, "name");
   return ns.empty() ? name : ns + "/" + name;
 }
 
