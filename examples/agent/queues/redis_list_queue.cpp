@@ -12,10 +12,11 @@ constexpr std::string_view kConsumer = ":consumer:";
 
 // KEYS[1] the in-work list, KEYS[2] its consumer's heartbeat, KEYS[3] the
 // queue; ARGV[1] "force" skips the check (a consumer's own list). Atomic with
-// the check, so a consumer that is alive after all keeps its messages.
+// the check, so a consumer that is alive after all keeps its messages; -1
+// says it is alive.
 const sources::redis::Script& RecoverScript() {
   static const sources::redis::Script script(R"lua(
-if ARGV[1] ~= 'force' and redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+if ARGV[1] ~= 'force' and redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
 local n = 0
 while true do
   local v = redis.call('RPOP', KEYS[1])
@@ -30,21 +31,13 @@ return n
 
 }  // namespace
 
-std::string EscapeGlob(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out.push_back('\\');
-    out.push_back(c);
-  }
-  return out;
-}
-
 RedisListQueue::RedisListQueue(RedisListConfig config,
                                std::unique_ptr<sources::redis::Client> client)
     : config_(std::move(config)),
       client_(std::move(client)),
-      processing_(config_.key + std::string(kProcessing) + config_.consumer),
-      alive_(config_.key + std::string(kConsumer) + config_.consumer) {
+      processing_(ProcessingKey(config_.consumer)),
+      alive_(AliveKey(config_.consumer)),
+      consumers_(config_.key + ":consumers") {
   if (config_.dead_key.empty()) config_.dead_key = config_.key + ":dead";
 }
 
@@ -52,6 +45,14 @@ RedisListQueue::~RedisListQueue() {
   // Its in-work list is empty after a clean stop; if not, the next recovery
   // puts it back at once rather than after the TTL.
   (void)client_->Command({"DEL", alive_});
+}
+
+std::string RedisListQueue::ProcessingKey(const std::string& consumer) const {
+  return config_.key + std::string(kProcessing) + consumer;
+}
+
+std::string RedisListQueue::AliveKey(const std::string& consumer) const {
+  return config_.key + std::string(kConsumer) + consumer;
 }
 
 std::string RedisListQueue::Describe() const {
@@ -70,6 +71,12 @@ Result<std::vector<Delivery>> RedisListQueue::Receive(int max, std::chrono::mill
     auto n = client_->Eval(RecoverScript(), {processing_, alive_, config_.key}, {"force"});
     if (!n.ok()) return n.error();
     unsettled_ = false;
+  }
+  // Registered before anything is in work, so that a sweep finds it.
+  if (!registered_) {
+    auto r = client_->Command({"SADD", consumers_, config_.consumer});
+    if (!r.ok()) return r.error();
+    registered_ = true;
   }
   // BLMOVE's timeout is in seconds, fractions allowed; 0 would block forever.
   const double seconds = std::max(0.001, static_cast<double>(wait.count()) / 1000.0);
@@ -143,42 +150,43 @@ Status RedisListQueue::DeadLetter(const Delivery& d, std::string_view reason) {
 }
 
 Status RedisListQueue::KeepAlive(std::span<const Delivery>) {
-  auto r = client_->Command({"SET", alive_, "1", "PX",
-                             std::to_string(std::max<int64_t>(1, config_.heartbeat_ttl.count()))});
+  const std::string ttl = std::to_string(std::max<int64_t>(1, config_.heartbeat_ttl.count()));
+  auto r =
+      client_->Pipeline({{"SET", alive_, "1", "PX", ttl}, {"SADD", consumers_, config_.consumer}});
   if (!r.ok()) return r.error();
-  const auto now = std::chrono::steady_clock::now();
-  if (now >= next_recovery_) {
-    next_recovery_ = now + config_.heartbeat_ttl;
-    auto n = RecoverAbandoned();
-    if (!n.ok()) return n.error();
+  for (const auto& reply : *r) {
+    if (reply.IsError()) return sources::redis::ErrorFromReply(reply, "the consumer heartbeat");
   }
-  return Ok{};
+  registered_ = true;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_recovery_) return Ok{};
+  next_recovery_ = now + config_.heartbeat_ttl;
+  // One sweeper per TTL for the whole fleet.
+  auto turn =
+      client_->Command({"SET", config_.key + ":recovery", config_.consumer, "NX", "PX", ttl});
+  if (!turn.ok()) return turn.error();
+  if (turn->IsNil()) return Ok{};
+  auto n = RecoverAbandoned();
+  return n.ok() ? Status(Ok{}) : Status(n.error());
 }
 
 Result<int64_t> RedisListQueue::RecoverAbandoned() {
-  const std::string prefix = config_.key + std::string(kProcessing);
-  const std::string pattern = EscapeGlob(prefix) + "*";
+  auto members = client_->Command({"SMEMBERS", consumers_});
+  if (!members.ok()) return members.error();
+  if (!members->IsArray()) {
+    return MakeError(ErrorCode::kInternal, "SMEMBERS answered " + members->DebugString());
+  }
   int64_t total = 0;
-  std::string cursor = "0";
-  do {
-    auto page =
-        client_->Command({"SCAN", cursor, "MATCH", pattern, "COUNT", "200", "TYPE", "list"});
-    if (!page.ok()) return page.error();
-    if (!page->IsArray() || page->elements.size() != 2 || !page->elements[0].IsString() ||
-        !page->elements[1].IsArray()) {
-      return MakeError(ErrorCode::kInternal, "SCAN answered " + page->DebugString());
-    }
-    cursor = page->elements[0].str;
-    for (const auto& k : page->elements[1].elements) {
-      if (!k.IsString() || k.str == processing_) continue;
-      const std::string consumer = k.str.substr(prefix.size());
-      auto n =
-          client_->Eval(RecoverScript(),
-                        {k.str, config_.key + std::string(kConsumer) + consumer, config_.key}, {});
-      if (!n.ok()) return n.error();
-      if (auto v = n->AsInteger(); v.ok()) total += *v;
-    }
-  } while (cursor != "0");
+  for (const auto& m : members->elements) {
+    if (!m.IsString() || m.str == config_.consumer) continue;
+    auto n = client_->Eval(RecoverScript(), {ProcessingKey(m.str), AliveKey(m.str), config_.key},
+                           {"check"});
+    if (!n.ok()) return n.error();
+    auto moved = n->AsInteger();
+    if (!moved.ok() || *moved < 0) continue;  // alive
+    total += *moved;
+    if (auto r = client_->Command({"SREM", consumers_, m.str}); !r.ok()) return r.error();
+  }
   return total;
 }
 

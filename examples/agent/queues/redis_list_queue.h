@@ -6,12 +6,16 @@
 // own in-work list <key>:processing:<consumer> (LMOVE), so that nothing is
 // lost if it dies; settling removes it from there (LREM), after a return
 // (RPUSH <key>, to the back) or a dead-letter (RPUSH <dead_key>, as
-// {"reason", "list", "body"}) in the same MULTI/EXEC. A consumer proves it is
-// alive with the key <key>:consumer:<consumer>, which expires after
-// `heartbeat_ttl` unless renewed; any consumer puts the in-work messages of
-// one whose key lapsed back at the head of <key> (a Lua script, atomic with
-// the check), oldest first. A settle command that fails leaves its messages
-// in work; they go back before the next receive (at least once).
+// {"reason", "list", "body"}) in the same MULTI/EXEC. A consumer registers in
+// the set <key>:consumers and proves it is alive with the key
+// <key>:consumer:<consumer>, which expires after `heartbeat_ttl` unless
+// renewed. Once per TTL, one consumer of the fleet (whoever sets
+// <key>:recovery first) sweeps the registry: the in-work messages of each
+// consumer whose key lapsed go back to the head of <key>, oldest first (a Lua
+// script, atomic with the check), and it leaves the registry. The sweep costs
+// the fleet one pass over its consumers per TTL, not one per agent. A settle
+// command that fails leaves its messages in work; they go back before the
+// next receive (at least once).
 
 #include <memory>
 #include <string>
@@ -41,8 +45,9 @@ class RedisListQueue final : public TaskQueue {
   std::chrono::milliseconds KeepAlivePeriod() const override;
   std::string Describe() const override;
 
-  // Puts back the in-work messages of every consumer whose heartbeat lapsed;
-  // the number put back. KeepAlive does it every heartbeat_ttl.
+  // Puts back the in-work messages of every registered consumer whose
+  // heartbeat lapsed and unregisters it; the number of messages put back.
+  // KeepAlive does it when this consumer is the TTL's sweeper.
   Result<int64_t> RecoverAbandoned();
 
   const std::string& processing_key() const { return processing_; }
@@ -52,13 +57,15 @@ class RedisListQueue final : public TaskQueue {
 
   RedisListConfig config_;
   std::unique_ptr<sources::redis::Client> client_;
+  std::string ProcessingKey(const std::string& consumer) const;
+  std::string AliveKey(const std::string& consumer) const;
+
   std::string processing_;
   std::string alive_;
+  std::string consumers_;  // the registry
+  bool registered_ = false;
   std::chrono::steady_clock::time_point next_recovery_{};
   bool unsettled_ = false;  // a command failed halfway: see Receive
 };
-
-// `s` with the glob characters of SCAN MATCH escaped.
-std::string EscapeGlob(std::string_view s);
 
 }  // namespace agentfleet::agent::queues

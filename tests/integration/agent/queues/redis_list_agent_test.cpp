@@ -37,7 +37,7 @@ class RedisListAgentTest : public ::testing::Test {
     results_ = std::move(results::RedisResultStore::Connect(o).value());
   }
   void TearDown() override {
-    auto keys = redis_->Command({"KEYS", queues::EscapeGlob(key_) + "*"});
+    auto keys = redis_->Command({"KEYS", key_ + "*"});
     if (keys.ok()) {
       for (const auto& k : keys->elements) (void)redis_->Command({"DEL", k.str});
     }
@@ -95,7 +95,7 @@ class RedisListAgentTest : public ::testing::Test {
 
   // Every in-work list of the queue, summed.
   int64_t InWork() {
-    auto keys = redis_->Command({"KEYS", queues::EscapeGlob(key_) + ":processing:*"});
+    auto keys = redis_->Command({"KEYS", key_ + ":processing:*"});
     int64_t n = 0;
     if (keys.ok()) {
       for (const auto& k : keys->elements) n += Len(k.str);
