@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <iostream>
+
 #include "controller/sources/lease/redis_lease_store.h"
 #include "controller/sources/protocol/shard.h"
 #include "controller/sources/redis/client.h"
@@ -159,19 +161,22 @@ TEST_F(RedisListAgentTest, TwoAgentsSplitTheShardsAndGiveEachOthersTasksBack) {
   ASSERT_TRUE(Eventually([&] { return Len(key_) == 0 && InWork() == 0; }, 5s));
   ExpectFencedByTheHolders(tasks);
 
-  double processed = 0, returned = 0;
+  double processed = 0, returned = 0, received = 0;
   for (auto* p : {&a, &b}) {
     auto port = p->MetricsPort(5s);
     ASSERT_TRUE(port.has_value());
     std::string body;
     ASSERT_EQ(HttpGet(*port, "/metrics", &body), 200);
     processed += MetricValue(body, "pricing_agent_tasks_processed_total").value_or(0);
+    received += MetricValue(body, "pricing_agent_tasks_received_total").value_or(0);
     returned +=
         MetricValue(body, "pricing_agent_tasks_returned_total{reason=\"not_held\"}").value_or(0);
   }
   // At least once: a task may be priced twice only if a settle failed.
   EXPECT_EQ(processed, 120.0);
   EXPECT_GT(returned, 0.0) << "each agent received tasks of the other's shards";
+  std::cout << "2 agents, 1 shared list: " << received << " receives for " << processed
+            << " tasks priced (" << received / processed << " per task)\n";
 }
 
 TEST_F(RedisListAgentTest, AKilledAgentsTasksInWorkArePricedByItsSuccessor) {
