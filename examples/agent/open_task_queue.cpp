@@ -2,9 +2,24 @@
 
 #include "controller/sources/redis/client.h"
 #include "examples/agent/queues/redis_list_queue.h"
+#include "examples/agent/queues/sqs_queue.h"
 
 namespace agentfleet::agent {
 namespace {
+
+Result<std::unique_ptr<queues::TaskQueue>> OpenSqs(const AgentOptions& o, obs::Logger& log) {
+  log.AddSecret(o.aws_secret_access_key);
+  log.AddSecret(o.aws_session_token);
+  auto q = queues::SqsQueue::Open(
+      {.queue_url = o.queue_url,
+       .queue_name = o.queue_name,
+       .dead_letter_queue = o.dead_letter_queue,
+       .region = o.sqs_region,
+       .credentials = {o.aws_access_key_id, o.aws_secret_access_key, o.aws_session_token},
+       .visibility_timeout = o.visibility_timeout});
+  if (!q.ok()) return q.error();
+  return std::unique_ptr<queues::TaskQueue>(std::move(*q));
+}
 
 Result<std::unique_ptr<queues::TaskQueue>> OpenRedisList(const AgentOptions& o,
                                                          const std::string& consumer,
@@ -31,6 +46,7 @@ Result<std::unique_ptr<queues::TaskQueue>> OpenRedisList(const AgentOptions& o,
 Result<std::unique_ptr<queues::TaskQueue>> OpenTaskQueue(const AgentOptions& o,
                                                          const std::string& consumer,
                                                          obs::Logger& log) {
+  if (o.queue_backend == "sqs") return OpenSqs(o, log);
   if (o.queue_backend == "redis-list") return OpenRedisList(o, consumer, log);
   return MakeError(ErrorCode::kInvalidArgument,
                    "--queue-backend " + o.queue_backend + " has no shared queue here");
