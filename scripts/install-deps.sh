@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang-format git curl ca-certificates openssl
   libcpprest-dev libyaml-cpp-dev nlohmann-json3-dev libboost-dev libboost-system-dev
   libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libhiredis-dev libpq-dev redis-server postgresql
+  libhiredis-dev libpq-dev librabbitmq-dev redis-server postgresql
   rabbitmq-server python3-pika python3-yaml python3-redis openjdk-17-jre-headless maven
   python3-matplotlib # make demo draws its timeline (scripts/demo_plot.py)
   prometheus # for promtool: tests/e2e/chart checks the alerts of docs/operations.md

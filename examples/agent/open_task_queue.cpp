@@ -1,6 +1,7 @@
 #include "examples/agent/open_task_queue.h"
 
 #include "controller/sources/redis/client.h"
+#include "examples/agent/queues/rabbitmq_queue.h"
 #include "examples/agent/queues/redis_list_queue.h"
 #include "examples/agent/queues/sqs_queue.h"
 
@@ -41,6 +42,20 @@ Result<std::unique_ptr<queues::TaskQueue>> OpenRedisList(const AgentOptions& o,
       std::move(*client)));
 }
 
+Result<std::unique_ptr<queues::TaskQueue>> OpenRabbitMq(const AgentOptions& o, obs::Logger& log) {
+  auto url = queues::ParseAmqpUrl(o.queue_url);
+  if (!url.ok()) return url.error();
+  if (!o.queue_password.empty()) url->password = o.queue_password;
+  log.AddSecret(url->password);
+  auto queue =
+      queues::RabbitMqQueue::Open({.url = std::move(*url),
+                                   .queue = o.queue_name,
+                                   .dead_letter_queue = o.dead_letter_queue,
+                                   .prefetch = o.prefetch > 0 ? o.prefetch : o.batch_size});
+  if (!queue.ok()) return queue.error();
+  return std::unique_ptr<queues::TaskQueue>(std::move(*queue));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<queues::TaskQueue>> OpenTaskQueue(const AgentOptions& o,
@@ -48,6 +63,7 @@ Result<std::unique_ptr<queues::TaskQueue>> OpenTaskQueue(const AgentOptions& o,
                                                          obs::Logger& log) {
   if (o.queue_backend == "sqs") return OpenSqs(o, log);
   if (o.queue_backend == "redis-list") return OpenRedisList(o, consumer, log);
+  if (o.queue_backend == "rabbitmq") return OpenRabbitMq(o, log);
   return MakeError(ErrorCode::kInvalidArgument,
                    "--queue-backend " + o.queue_backend + " has no shared queue here");
 }

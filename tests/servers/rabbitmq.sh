@@ -5,6 +5,7 @@
 #     port        management HTTP port (127.0.0.1)
 #     tls_port    management HTTPS port (127.0.0.1), certificate for 127.0.0.1/localhost
 #     amqp_port   AMQP 0-9-1 port (127.0.0.1)
+#     amqps_port  AMQP 0-9-1 over TLS (127.0.0.1), the same certificate
 #     ca.pem      the CA that signed the HTTPS certificate
 #     user, password  an administrator of every vhost (password is random, mode 0600)
 #     url         http://127.0.0.1:PORT
@@ -66,6 +67,7 @@ case $cmd in
     mgmt_port=$(free_port)
     tls_port=$(free_port)
     amqp_port=$(free_port)
+    amqps_port=$(free_port)
     dist_port=$(free_port)
     epmd_port=$(free_port)
     user=agentfleet
@@ -82,6 +84,12 @@ case $cmd in
     : >"$dir/rabbitmq-env.conf"
     cat >"$dir/rabbitmq.conf" <<EOF
 listeners.tcp.1 = 127.0.0.1:$amqp_port
+listeners.ssl.1 = 127.0.0.1:$amqps_port
+ssl_options.cacertfile = $dir/tls/ca.pem
+ssl_options.certfile = $dir/tls/server.pem
+ssl_options.keyfile = $dir/tls/server.key
+ssl_options.verify = verify_none
+ssl_options.fail_if_no_peer_cert = false
 management.tcp.ip = 127.0.0.1
 management.tcp.port = $mgmt_port
 management.ssl.ip = 127.0.0.1
@@ -140,8 +148,9 @@ EOF
     echo "$mgmt_port" >"$dir/port"
     echo "$tls_port" >"$dir/tls_port"
     echo "$amqp_port" >"$dir/amqp_port"
+    echo "$amqps_port" >"$dir/amqps_port"
     echo "$url" >"$dir/url"
-    log "up: management on 127.0.0.1:$mgmt_port (https $tls_port), amqp $amqp_port," \
+    log "up: management on 127.0.0.1:$mgmt_port (https $tls_port), amqp $amqp_port (tls $amqps_port)," \
       "in $(python3 -c "print(round($(date +%s.%N) - $started, 1))") s"
     ;;
   down)

@@ -1,0 +1,151 @@
+#include "examples/agent/queues/amqp_url.h"
+
+#include <charconv>
+#include <optional>
+
+namespace agentfleet::agent::queues {
+namespace {
+
+Error Bad(std::string why) {
+  return MakeError(ErrorCode::kInvalidArgument, "AMQP URL: " + why);
+}
+
+std::optional<std::string> PercentDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size()) return std::nullopt;
+    unsigned v = 0;
+    auto [end, ec] = std::from_chars(s.data() + i + 1, s.data() + i + 3, v, 16);
+    if (ec != std::errc() || end != s.data() + i + 3) return std::nullopt;
+    out += static_cast<char>(v);
+    i += 2;
+  }
+  return out;
+}
+
+std::optional<int64_t> Number(std::string_view s, int64_t max) {
+  int64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size() || v < 0 || v > max) {
+    return std::nullopt;
+  }
+  return v;
+}
+
+Status ParseQuery(std::string_view query, AmqpUrl& u) {
+  while (!query.empty()) {
+    std::string_view pair = query.substr(0, query.find('&'));
+    query.remove_prefix(std::min(query.size(), pair.size() + 1));
+    if (pair.empty()) continue;
+    const size_t eq = pair.find('=');
+    auto key = PercentDecode(pair.substr(0, eq));
+    auto value = PercentDecode(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+    if (!key || !value) return Bad("bad percent-encoding in the query");
+    if (*key == "heartbeat") {
+      auto v = Number(*value, 65'535);
+      if (!v) return Bad("heartbeat must be a number of seconds from 0 to 65535");
+      u.heartbeat = std::chrono::seconds(*v);
+    } else if (*key == "connection_timeout") {
+      auto v = Number(*value, 3'600'000);
+      if (!v || *v == 0) return Bad("connection_timeout must be milliseconds from 1 to 3600000");
+      u.connection_timeout = std::chrono::milliseconds(*v);
+    } else if (*key == "cacertfile" || *key == "certfile" || *key == "keyfile") {
+      if (!u.tls) return Bad(*key + " needs amqps://");
+      (*key == "cacertfile" ? u.ca_file : *key == "certfile" ? u.cert_file : u.key_file) = *value;
+    } else {
+      return Bad("unsupported query parameter '" + *key +
+                 "' (supported: heartbeat, connection_timeout, cacertfile, certfile, keyfile)");
+    }
+  }
+  if (u.cert_file.empty() != u.key_file.empty()) {
+    return Bad("certfile and keyfile go together");
+  }
+  return Ok{};
+}
+
+Status ParseHostPort(std::string_view authority, AmqpUrl& u) {
+  std::string_view host = authority, port;
+  if (authority.starts_with('[')) {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos) return Bad("unterminated IPv6 address");
+    host = authority.substr(1, close - 1);
+    std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest[0] != ':') return Bad("unexpected characters after the IPv6 address");
+      port = rest.substr(1);
+    }
+  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
+    host = authority.substr(0, colon);
+    port = authority.substr(colon + 1);
+  }
+  auto decoded = PercentDecode(host);
+  if (!decoded || decoded->empty()) return Bad("missing host");
+  u.host = *decoded;
+  if (!port.empty()) {
+    auto v = Number(port, 65'535);
+    if (!v || *v == 0) return Bad("port must be a number from 1 to 65535");
+    u.port = static_cast<uint16_t>(*v);
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+std::string AmqpUrl::Endpoint() const {
+  const bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Result<AmqpUrl> ParseAmqpUrl(std::string_view url) {
+  AmqpUrl u;
+  constexpr std::string_view kPlain = "amqp://", kTls = "amqps://";
+  if (url.starts_with(kPlain)) {
+    url.remove_prefix(kPlain.size());
+  } else if (url.starts_with(kTls)) {
+    url.remove_prefix(kTls.size());
+    u.tls = true;
+    u.port = 5671;
+  } else {
+    return Bad("scheme must be amqp:// or amqps://");
+  }
+  if (url.find('#') != std::string_view::npos) return Bad("a fragment (#) has no meaning here");
+  std::string_view query;
+  if (auto q = url.find('?'); q != std::string_view::npos) {
+    query = url.substr(q + 1);
+    url = url.substr(0, q);
+  }
+  std::string_view authority = url.substr(0, url.find('/'));
+  std::string_view path = authority.size() < url.size() ? url.substr(authority.size() + 1) : "";
+
+  // The last '@': an unencoded '@' in a password still parses.
+  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+    std::string_view userinfo = authority.substr(0, at);
+    authority.remove_prefix(at + 1);
+    std::string_view user = userinfo, pass;
+    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
+      user = userinfo.substr(0, colon);
+      pass = userinfo.substr(colon + 1);
+    }
+    auto du = PercentDecode(user), dp = PercentDecode(pass);
+    if (!du || !dp) return Bad("bad percent-encoding in the credentials");
+    if (du->empty()) return Bad("empty user name");
+    u.user = *du;
+    u.password = *dp;
+  }
+  if (auto s = ParseHostPort(authority, u); !s.ok()) return s.error();
+
+  if (path.find('/') != std::string_view::npos) {
+    return Bad("the vhost is one path segment: write a '/' in its name as %2F");
+  }
+  auto vhost = PercentDecode(path);
+  if (!vhost) return Bad("bad percent-encoding in the vhost");
+  if (!vhost->empty()) u.vhost = *vhost;
+  if (auto s = ParseQuery(query, u); !s.ok()) return s.error();
+  return u;
+}
+
+}  // namespace agentfleet::agent::queues
