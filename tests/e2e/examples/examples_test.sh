@@ -183,14 +183,17 @@ timeout --kill-after=10 300 "$AGENTFLEET_BIN_DIR/agent-kubelet" --kubeconfig "$K
   -- --tick=200ms --block=200ms --claim-min-idle=2s --batch-size=16 --visibility-timeout=10s \
   --metrics-bind-address=0 >"$work/kubelet.log" 2>&1 &
 kubelet_pid=$!
+sample_leases() {
+  python3 "$here/agent_run.py" leases "$work/tasks.json" "$ns_run" "$work/endpoints.json" "$work/leases.json" ||
+    fail "the lease table, read from outside: see above"
+}
 python3 "$here/agent_run.py" push "$work/plan.json" "$work/endpoints.json" "$tasks" "$work/tasks.json" ||
   fail "cannot push the tasks (see above)"
 log "agent-kubelet (pid $kubelet_pid) runs the agents; $tasks tasks pushed to every fleet's queue"
 deadline=$((SECONDS + 120))
 until python3 "$here/agent_run.py" check "$work/tasks.json" "$ns_run" "$work/endpoints.json" >"$work/priced.txt"; do
   kill -0 "$kubelet_pid" 2>/dev/null || fail "agent-kubelet exited early (log: $work/kubelet.log)"
-  python3 "$here/agent_run.py" leases "$work/tasks.json" "$ns_run" "$work/endpoints.json" "$work/leases.json" ||
-    fail "the lease table, read from outside: see above"
+  sample_leases
   if ((SECONDS > deadline)); then
     cat "$work/priced.txt" >&2
     tail -5 "$work/agents"/*.log >&2
@@ -198,10 +201,8 @@ until python3 "$here/agent_run.py" check "$work/tasks.json" "$ns_run" "$work/end
   fi
   sleep 1
 done
-python3 "$here/agent_run.py" leases "$work/tasks.json" "$ns_run" "$work/endpoints.json" "$work/leases.json" ||
-  fail "the lease table, read from outside: see above"
-samples=$(python3 -c 'import json,sys; print(min(s["samples"] for s in json.load(open(sys.argv[1])).values()))' "$work/leases.json")
-log "every fleet's $tasks tasks priced by its agents; $samples lease-table samples per fleet, no shard with two valid holders, no token going down"
+sample_leases
+log "every fleet's $tasks tasks priced by its agents"
 # The seeded junk is dead-lettered, the tasks done: every queue drains.
 deadline=$((SECONDS + 60))
 until kubectl get pricingagentfleets -n "$ns_run" -o json |
@@ -210,9 +211,20 @@ until kubectl get pricingagentfleets -n "$ns_run" -o json |
     kubectl get pricingagentfleets -n "$ns_run" -o wide >&2
     fail "the queues did not drain within 60 s"
   }
-  sleep 2
+  for _ in 1 2 3 4; do sample_leases; sleep 0.5; done
 done
-log "every queue drained (status.queueDepth 0)"
+sample_leases
+# The samples must have seen the agents' leases: an empty table (a wrong
+# key, a wrong fleet id) would pass every check.
+samples=$(python3 -c '
+import json, sys
+state = json.load(open(sys.argv[1]))
+blind = [f for f, s in state.items() if not s["holders"]]
+if blind:
+    sys.exit("no valid lease seen in the lease table of " + ", ".join(blind))
+print(min(s["samples"] for s in state.values()))' "$work/leases.json") || fail "the lease samples saw no agent"
+
+log "every queue drained (status.queueDepth 0); $samples lease-table samples per fleet while the agents ran: no shard with two valid holders, no token going down"
 stop_kubelet
 for s in "${fixture_secrets[@]}"; do
   if grep -rqF -- "$s" "$work/agents" "$work/kubelet.log"; then fail "a credential leaked into an agent's log"; fi
