@@ -186,7 +186,8 @@ TEST(SqsBatchTest, VisibilityBodiesCarryTheTimeout) {
   const auto bodies = ChangeVisibilityBatchBodies("u", d, 0);
   ASSERT_EQ(bodies.size(), 2u);
   for (const auto& b : bodies) {
-    for (const auto& e : json::parse(b)["Entries"]) EXPECT_EQ(e["VisibilityTimeout"], 0);
+    const json parsed = json::parse(b);  // named: a range-for over a temporary's member dangles
+    for (const auto& e : parsed["Entries"]) EXPECT_EQ(e["VisibilityTimeout"], 0);
   }
   EXPECT_EQ(
       json::parse(ChangeVisibilityBatchBodies("u", d, 30)[0])["Entries"][3]["VisibilityTimeout"],
