@@ -3,6 +3,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "controller/base/url_authority.h"
+
 namespace agentfleet::sources::queue {
 
 std::string Url::HostHeader() const {
@@ -14,8 +16,7 @@ std::string Url::HostHeader() const {
 }
 
 std::string Url::Origin() const {
-  const bool bracket = host.find(':') != std::string::npos;
-  return scheme + "://" + (bracket ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return scheme + "://" + JoinHostPort(host, port);
 }
 
 Result<Url> ParseUrl(std::string_view text) {

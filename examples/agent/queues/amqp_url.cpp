@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "controller/base/percent.h"
+#include "controller/base/url_authority.h"
 
 namespace agentfleet::agent::queues {
 namespace {
@@ -52,37 +53,10 @@ Status ParseQuery(std::string_view query, AmqpUrl& u) {
   return Ok{};
 }
 
-Status ParseHostPort(std::string_view authority, AmqpUrl& u) {
-  std::string_view host = authority, port;
-  if (authority.starts_with('[')) {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return Bad("unterminated IPv6 address");
-    host = authority.substr(1, close - 1);
-    std::string_view rest = authority.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest[0] != ':') return Bad("unexpected characters after the IPv6 address");
-      port = rest.substr(1);
-    }
-  } else if (auto colon = authority.rfind(':'); colon != std::string_view::npos) {
-    host = authority.substr(0, colon);
-    port = authority.substr(colon + 1);
-  }
-  auto decoded = PercentDecode(host);
-  if (!decoded || decoded->empty()) return Bad("missing host");
-  u.host = *decoded;
-  if (!port.empty()) {
-    auto v = Number(port, 65'535);
-    if (!v || *v == 0) return Bad("port must be a number from 1 to 65535");
-    u.port = static_cast<uint16_t>(*v);
-  }
-  return Ok{};
-}
-
 }  // namespace
 
 std::string AmqpUrl::Endpoint() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return JoinHostPort(host, port);
 }
 
 Result<AmqpUrl> ParseAmqpUrl(std::string_view url) {
@@ -106,22 +80,18 @@ Result<AmqpUrl> ParseAmqpUrl(std::string_view url) {
   std::string_view authority = url.substr(0, url.find('/'));
   std::string_view path = authority.size() < url.size() ? url.substr(authority.size() + 1) : "";
 
-  // The last '@': an unencoded '@' in a password still parses.
-  if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-    std::string_view userinfo = authority.substr(0, at);
-    authority.remove_prefix(at + 1);
-    std::string_view user = userinfo, pass;
-    if (auto colon = userinfo.find(':'); colon != std::string_view::npos) {
-      user = userinfo.substr(0, colon);
-      pass = userinfo.substr(colon + 1);
-    }
-    auto du = PercentDecode(user), dp = PercentDecode(pass);
-    if (!du || !dp) return Bad("bad percent-encoding in the credentials");
-    if (du->empty()) return Bad("empty user name");
-    u.user = *du;
-    u.password = *dp;
+  auto a = ParseUrlAuthority(authority);
+  if (!a.ok()) return Bad(a.error().message);
+  if (a->has_userinfo) {
+    if (a->user.empty()) return Bad("empty user name");
+    u.user = std::move(a->user);
+    u.password = std::move(a->password);
   }
-  if (auto s = ParseHostPort(authority, u); !s.ok()) return s.error();
+  // Unlike Redis, RabbitMQ's URI spec percent-decodes the host too.
+  auto host = PercentDecode(a->host);
+  if (!host || host->empty()) return Bad("missing host");
+  u.host = std::move(*host);
+  if (a->port) u.port = *a->port;
 
   if (path.find('/') != std::string_view::npos) {
     return Bad("the vhost is one path segment: write a '/' in its name as %2F");
