@@ -1,14 +1,21 @@
 #include "examples/agent/batch_plan.h"
 
-#include <unordered_map>
-
 #include "examples/agent/task.h"
 
 namespace agentfleet::agent {
 
+void NewestPrices::Add(results::PriceWrite write) {
+  auto [it, fresh] = index_.emplace(write.product, prices_.size());
+  if (fresh) {
+    prices_.push_back(std::move(write));
+  } else if (prices_[it->second].version <= write.version) {
+    prices_[it->second] = std::move(write);
+  }
+}
+
 BatchPlan PlanBatch(const std::vector<StreamEntry>& entries, uint32_t shard, uint32_t shard_count) {
   BatchPlan plan;
-  std::unordered_map<std::string, size_t> index;  // product → position in plan.prices
+  NewestPrices newest;
   for (size_t i = 0; i < entries.size(); ++i) {
     const StreamEntry& e = entries[i];
     auto version = results::ParseTaskVersion(e.id);
@@ -24,14 +31,9 @@ BatchPlan PlanBatch(const std::vector<StreamEntry>& entries, uint32_t shard, uin
       plan.invalid.push_back({i, ok.error().message});
       continue;
     }
-    results::PriceWrite write{task->product, Reprice(task->base_price), *version};
-    auto [it, fresh] = index.emplace(task->product, plan.prices.size());
-    if (fresh) {
-      plan.prices.push_back(std::move(write));
-    } else if (plan.prices[it->second].version <= write.version) {
-      plan.prices[it->second] = std::move(write);
-    }
+    newest.Add({task->product, Reprice(task->base_price), *version});
   }
+  plan.prices = newest.Take();
   return plan;
 }
 

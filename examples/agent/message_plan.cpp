@@ -1,7 +1,6 @@
 #include "examples/agent/message_plan.h"
 
 #include <map>
-#include <unordered_map>
 
 #include "controller/sources/protocol/shard.h"
 #include "examples/agent/task_message.h"
@@ -13,8 +12,8 @@ MessagePlan PlanMessages(const std::vector<queues::Delivery>& batch,
   MessagePlan plan;
   std::map<uint32_t, int64_t> held;
   for (const auto& a : active) held[a.shard] = a.token;
-  std::map<uint32_t, size_t> slot;                                // shard → position in plan.work
-  std::vector<std::unordered_map<std::string, size_t>> products;  // per work: product → price
+  std::map<uint32_t, size_t> slot;   // shard → position in plan.work
+  std::vector<NewestPrices> newest;  // per work
 
   for (size_t i = 0; i < batch.size(); ++i) {
     auto msg = ParseTaskMessage(batch[i].body);
@@ -31,19 +30,14 @@ MessagePlan PlanMessages(const std::vector<queues::Delivery>& batch,
     auto [s, fresh] = slot.emplace(shard, plan.work.size());
     if (fresh) {
       plan.work.push_back({{shard, h->second}, {}, {}, {}});
-      products.emplace_back();
+      newest.emplace_back();
     }
     ShardWork& w = plan.work[s->second];
     w.deliveries.push_back(i);
     w.enqueued.push_back(batch[i].enqueued ? batch[i].enqueued : msg->enqueued);
-    results::PriceWrite write{msg->task.product, Reprice(msg->task.base_price), msg->version};
-    auto [p, first] = products[s->second].emplace(write.product, w.prices.size());
-    if (first) {
-      w.prices.push_back(std::move(write));
-    } else if (w.prices[p->second].version <= write.version) {
-      w.prices[p->second] = std::move(write);
-    }
+    newest[s->second].Add({msg->task.product, Reprice(msg->task.base_price), msg->version});
   }
+  for (size_t k = 0; k < plan.work.size(); ++k) plan.work[k].prices = newest[k].Take();
   return plan;
 }
 
