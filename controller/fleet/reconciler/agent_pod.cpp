@@ -79,20 +79,18 @@ void AddQueueEnv(const api::QueueSpec& queue, Json& vars) {
     }
   } else if (const auto* sqs = std::get_if<api::SqsQueue>(&queue)) {
     vars.push_back(EnvVar("AGENTFLEET_QUEUE_BACKEND", "sqs"));
-    std::string region = sqs->region;
-    if (region.empty() && !sqs->queue_url.empty()) {
-      if (auto u = sources::queue::ParseUrl(sqs->queue_url); u.ok()) {
-        region = sources::queue::sqs::RegionFromHost(u->host);
-      }
+    std::optional<sources::queue::Url> queue_url;
+    if (!sqs->queue_url.empty()) {
+      if (auto u = sources::queue::ParseUrl(sqs->queue_url); u.ok()) queue_url = *u;
     }
-    // As the operator resolves it (sqs_source.cpp): the queue URL, else the
-    // endpoint, else the region's.
-    std::string url = sqs->queue_url;
-    if (url.empty()) url = sqs->endpoint;
-    if (url.empty()) url = "https://sqs." + region + ".amazonaws.com";
-    vars.push_back(EnvVar("AGENTFLEET_QUEUE_URL", url));
+    const auto where = sources::queue::sqs::ResolveQueueLocation(queue_url ? &*queue_url : nullptr,
+                                                                 sqs->region, sqs->endpoint);
+    // The agent needs the queue URL itself when there is one; else where to
+    // resolve the name.
+    vars.push_back(
+        EnvVar("AGENTFLEET_QUEUE_URL", sqs->queue_url.empty() ? where.endpoint : sqs->queue_url));
     if (!sqs->queue_name.empty()) vars.push_back(EnvVar("AGENTFLEET_QUEUE_NAME", sqs->queue_name));
-    if (!region.empty()) vars.push_back(EnvVar("AWS_REGION", region));
+    if (!where.region.empty()) vars.push_back(EnvVar("AWS_REGION", where.region));
   } else if (const auto* r = std::get_if<api::RabbitMqQueue>(&queue)) {
     // The management URL is not the broker's AMQP address: the template sets
     // AGENTFLEET_QUEUE_URL (amqp://user@host:5672/vhost) and the password.

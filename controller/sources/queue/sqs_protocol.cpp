@@ -38,6 +38,14 @@ std::vector<std::string> AttributeNames(bool in_flight, bool delayed) {
   return names;
 }
 
+QueueLocation ResolveQueueLocation(const Url* queue_url, std::string region, std::string endpoint) {
+  if (region.empty() && queue_url) region = RegionFromHost(queue_url->host);
+  if (endpoint.empty()) {
+    endpoint = queue_url ? queue_url->Origin() : "https://sqs." + region + ".amazonaws.com";
+  }
+  return {std::move(region), std::move(endpoint)};
+}
+
 std::string RegionFromHost(std::string_view host) {
   constexpr std::string_view kAws = ".amazonaws.com";
   if (host.size() <= kAws.size() || host.substr(host.size() - kAws.size()) != kAws) return "";

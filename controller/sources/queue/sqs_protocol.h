@@ -22,6 +22,16 @@ std::vector<std::string> AttributeNames(bool in_flight, bool delayed);
 // host, else "".
 std::string RegionFromHost(std::string_view host);
 
+// Where a queue's calls go and the region they are signed for, as the
+// operator's source and the agents it configures resolve them: `region`,
+// else the one in the queue URL's host ("" if neither says); `endpoint`,
+// else the queue URL's origin, else the region's endpoint.
+struct QueueLocation {
+  std::string region;
+  std::string endpoint;
+};
+QueueLocation ResolveQueueLocation(const Url* queue_url, std::string region, std::string endpoint);
+
 // A JSON-protocol call (X-Amz-Target: AmazonSQS.<action>) to `endpoint`,
 // signed for `region` at `amz_date`.
 HttpRequest SignedCall(const Url& endpoint, std::string_view action, std::string body,

@@ -119,17 +119,13 @@ Result<std::unique_ptr<QueueSource>> MakeSqsSource(SqsConfig config, const Clock
     if (!parsed.ok()) return Invalid("queue URL: " + parsed.error().message);
     queue_url = *parsed;
   }
-  std::string region = config.region;
-  if (region.empty() && queue_url) region = sqs::RegionFromHost(queue_url->host);
-  if (region.empty()) return Invalid("region is required (it is not in the queue URL)");
-  std::string endpoint_text = config.endpoint;
-  if (endpoint_text.empty()) {
-    endpoint_text = queue_url ? queue_url->Origin() : "https://sqs." + region + ".amazonaws.com";
-  }
-  auto endpoint = ParseUrl(endpoint_text);
+  auto where =
+      sqs::ResolveQueueLocation(queue_url ? &*queue_url : nullptr, config.region, config.endpoint);
+  if (where.region.empty()) return Invalid("region is required (it is not in the queue URL)");
+  auto endpoint = ParseUrl(where.endpoint);
   if (!endpoint.ok()) return Invalid("endpoint: " + endpoint.error().message);
   return std::unique_ptr<QueueSource>(
-      new SqsSource(std::move(config), *endpoint, std::move(region), clock));
+      new SqsSource(std::move(config), *endpoint, std::move(where.region), clock));
 }
 
 }  // namespace agentfleet::sources::queue

@@ -30,6 +30,20 @@ TEST(SqsProtocolTest, AttributeNamesFollowTheScaleOptions) {
             (V{"ApproximateNumberOfMessages", "ApproximateNumberOfMessagesDelayed"}));
 }
 
+TEST(SqsProtocolTest, ResolveQueueLocation) {
+  auto url = ParseUrl("https://sqs.us-east-2.amazonaws.com/123456789012/tasks");
+  ASSERT_TRUE(url.ok());
+  auto w = sqs::ResolveQueueLocation(&*url, "", "");
+  EXPECT_EQ(w.region, "us-east-2");
+  EXPECT_EQ(w.endpoint, "https://sqs.us-east-2.amazonaws.com:443");
+  w = sqs::ResolveQueueLocation(nullptr, "eu-west-1", "");
+  EXPECT_EQ(w.endpoint, "https://sqs.eu-west-1.amazonaws.com");
+  w = sqs::ResolveQueueLocation(&*url, "eu-west-1", "http://elasticmq:9324");
+  EXPECT_EQ(w.region, "eu-west-1");
+  EXPECT_EQ(w.endpoint, "http://elasticmq:9324");
+  EXPECT_EQ(sqs::ResolveQueueLocation(nullptr, "", "http://e:1").region, "");
+}
+
 TEST(SqsProtocolTest, RegionFromHost) {
   EXPECT_EQ(sqs::RegionFromHost("sqs.eu-west-1.amazonaws.com"), "eu-west-1");
   EXPECT_EQ(sqs::RegionFromHost("us-east-2.queue.amazonaws.com"), "us-east-2");
