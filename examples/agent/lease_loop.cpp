@@ -80,7 +80,9 @@ void LeaseLoop::Step(SteadyTime now) {
     log_.Info("shard unassigned: draining", {{"shard", s}});
   }
   for (uint32_t s : plan.reactivate) table_.SetPhase(s, ShardPhase::kActive);
-  if (!plan.release.empty()) Release(table_.TakeIdleDraining(plan.release), "unassigned");
+  if (!plan.release.empty()) {
+    metrics_.handoffs_out.Inc(Release(table_.TakeIdleDraining(plan.release), "unassigned"));
+  }
   if (!plan.acquire.empty() && (desired_changed_ || now >= next_acquire_)) {
     Acquire(plan.acquire);
     next_acquire_ = now + config_.tick;
@@ -182,8 +184,8 @@ void LeaseLoop::Acquire(const std::vector<uint32_t>& shards) {
   }
 }
 
-void LeaseLoop::Release(const std::vector<ActiveShard>& shards, const char* why) {
-  if (shards.empty()) return;
+int LeaseLoop::Release(const std::vector<ActiveShard>& shards, const char* why) {
+  if (shards.empty()) return 0;
   std::vector<sources::lease::ShardToken> leases;
   std::vector<uint32_t> ids;
   for (const auto& s : shards) {
@@ -194,20 +196,20 @@ void LeaseLoop::Release(const std::vector<ActiveShard>& shards, const char* why)
   if (!results.ok()) {
     // The leases simply expire.
     log_.Warn("releasing leases failed; they will expire", {{"error", results.error()}});
-    return;
+    return 0;
   }
   int released = 0;
   for (const auto& r : *results) released += r.ok() ? 1 : 0;
   metrics_.leases_released.Inc(released);
-  if (std::string_view(why) == "unassigned") metrics_.handoffs_out.Inc(released);
   metrics_.shards_held.Set(static_cast<double>(table_.size()));
   log_.Info("leases released", {{"shards", sources::protocol::FormatShardRanges(ids)},
                                 {"reason", why},
                                 {"released", released}});
+  return released;
 }
 
 void LeaseLoop::ReleaseAll() {
-  Release(table_.TakeAll(), "shutdown");
+  (void)Release(table_.TakeAll(), "shutdown");
 }
 
 }  // namespace agentfleet::agent

@@ -68,7 +68,8 @@ class LeaseLoop {
   void ApplyAssignment();
   void Renew(SteadyTime now);
   void Acquire(const std::vector<uint32_t>& shards);
-  void Release(const std::vector<ActiveShard>& shards, const char* why);
+  // The number of leases the store released.
+  int Release(const std::vector<ActiveShard>& shards, const char* why);
 
   LeaseLoopConfig config_;
   std::unique_ptr<sources::lease::LeaseStore> store_;
