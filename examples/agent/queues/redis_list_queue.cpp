@@ -29,6 +29,21 @@ return n
   return script;
 }
 
+// Up to ARGV[1] more messages moved from KEYS[1] to KEYS[2], stopping at an
+// empty list: one command, not one LMOVE per message asked for.
+const sources::redis::Script& MoveScript() {
+  static const sources::redis::Script script(R"lua(
+local out = {}
+for i = 1, tonumber(ARGV[1]) do
+  local v = redis.call('LMOVE', KEYS[1], KEYS[2], 'LEFT', 'RIGHT')
+  if not v then break end
+  out[i] = v
+end
+return out
+)lua");
+  return script;
+}
+
 }  // namespace
 
 RedisListQueue::RedisListQueue(RedisListConfig config,
@@ -90,16 +105,15 @@ Result<std::vector<Delivery>> RedisListQueue::Receive(int max, std::chrono::mill
   }
   out.push_back({first->str, first->str, std::nullopt});
   if (max <= 1) return out;
-  std::vector<Args> more(static_cast<size_t>(max - 1),
-                         Args{"LMOVE", config_.key, processing_, "LEFT", "RIGHT"});
-  auto replies = client_->Pipeline(more);
-  if (!replies.ok()) {
+  auto more = client_->Eval(MoveScript(), {config_.key, processing_}, {std::to_string(max - 1)});
+  if (!more.ok()) {
     unsettled_ = true;  // some may have moved: put back before the next receive
     return out;
   }
-  for (const auto& r : *replies) {
-    if (!r.IsString()) break;  // nil: the list is empty
-    out.push_back({r.str, r.str, std::nullopt});
+  if (more->IsArray()) {
+    for (const auto& r : more->elements) {
+      if (r.IsString()) out.push_back({r.str, r.str, std::nullopt});
+    }
   }
   return out;
 }
